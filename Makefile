@@ -1,0 +1,53 @@
+# accrue — the two commands are `make demo` and `make test` (README.md).
+# Build dirs: build/release (make), build/debug, build/asan.
+SHELL := /bin/bash
+JOBS ?= 2
+GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Unix Makefiles")
+CMAKE_FLAGS ?=
+CTEST_FLAGS ?= --output-on-failure
+
+.PHONY: all release debug asan test test-asan demo deps format tidy clean fuzz
+
+all: release
+
+deps:
+	@bash scripts/deps.sh
+
+build/release/CMakeCache.txt:
+	cmake -S . -B build/release -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+release: build/release/CMakeCache.txt
+	cmake --build build/release -j$(JOBS)
+
+build/debug/CMakeCache.txt:
+	cmake -S . -B build/debug -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
+
+debug: build/debug/CMakeCache.txt
+	cmake --build build/debug -j$(JOBS)
+
+build/asan/CMakeCache.txt:
+	cmake -S . -B build/asan -G "$(GENERATOR)" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DACCRUE_SANITIZE=ON $(CMAKE_FLAGS)
+
+# Tests under AddressSanitizer + UBSan.
+asan: deps build/asan/CMakeCache.txt
+	cmake --build build/asan -j$(JOBS)
+	cd build/asan && ctest -j$(JOBS) $(CTEST_FLAGS)
+
+# Installs what is missing, builds the release tree, runs every test.
+test: deps
+	$(MAKE) release
+	cd build/release && ctest -j$(JOBS) $(CTEST_FLAGS)
+
+# Installs, builds, and runs the main job end to end on the embedded default.
+demo: deps
+	$(MAKE) release
+	bash scripts/demo.sh
+
+format:
+	git ls-files '*.cpp' '*.h' | xargs clang-format -i
+
+tidy: build/release/CMakeCache.txt
+	git ls-files '*.cpp' | grep -v _test.cpp | xargs clang-tidy -p build/release --quiet
+
+clean:
+	rm -rf build

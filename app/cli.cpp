@@ -1,0 +1,183 @@
+#include "app/cli.h"
+
+#include <cstdio>
+#include <iostream>
+
+namespace accrue::app {
+namespace {
+
+int NotYetAvailable(std::string_view name, std::string_view issue) {
+  std::fprintf(stderr, "accrue: '%.*s' is not available in this build yet (%.*s)\n",
+               static_cast<int>(name.size()), name.data(), static_cast<int>(issue.size()),
+               issue.data());
+  return kExitUsage;
+}
+
+// The subcommand table: contract.md's CLI, in its order.
+const std::vector<Subcommand>& Table() {
+  static const std::vector<Subcommand> table = {
+      {"post", "post FILE|-", "apply commands (JSON lines); print one result line per command once durable",
+       [](const GlobalOptions&, const std::vector<std::string>&) { return NotYetAvailable("post", "the domain issue"); }},
+      {"inspect", "inspect account|plan ID", "print an account's or a plan's state as JSON, folded from the log",
+       [](const GlobalOptions&, const std::vector<std::string>&) { return NotYetAvailable("inspect", "the domain issue"); }},
+      {"log", "log verify|stat|dump", "check the event log's chain, print its statistics, or dump events as JSON lines",
+       [](const GlobalOptions&, const std::vector<std::string>&) { return NotYetAvailable("log", "the event log issue"); }},
+      {"serve", "serve --listen HOST:PORT --tokens FILE", "run the HTTP API",
+       [](const GlobalOptions&, const std::vector<std::string>&) { return NotYetAvailable("serve", "the HTTP API issue"); }},
+      {"tokens", "tokens add|list|revoke --tokens FILE ...", "manage API tokens (only their SHA-256 is stored)",
+       [](const GlobalOptions&, const std::vector<std::string>&) { return NotYetAvailable("tokens", "the HTTP API issue"); }},
+      {"project", "project --pg URL (--once|--follow|--rebuild)", "feed the Postgres read models from the log",
+       [](const GlobalOptions&, const std::vector<std::string>&) { return NotYetAvailable("project", "the read models issue"); }},
+      {"reconcile", "reconcile ...", "nightly reconciliation jobs",
+       [](const GlobalOptions&, const std::vector<std::string>&) { return NotYetAvailable("reconcile", "a later issue"); }},
+      {"cutover", "cutover ...", "shadow-traffic cutover from the legacy system",
+       [](const GlobalOptions&, const std::vector<std::string>&) { return NotYetAvailable("cutover", "a later issue"); }},
+      {"bench", "bench append|post|load|...", "benchmarks (figures with a baseline measured in the same run)",
+       [](const GlobalOptions&, const std::vector<std::string>&) { return NotYetAvailable("bench", "the event log issue"); }},
+      {"version", "version [--json]", "version, git commit and dependency versions", RunVersion},
+  };
+  return table;
+}
+
+void PrintHelp(std::FILE* out) {
+  std::fprintf(out,
+               "accrue - an event-sourced billing engine\n\n"
+               "Usage: accrue [GLOBAL OPTIONS] COMMAND [ARGS]\n\n"
+               "Commands:\n");
+  for (const auto& s : Table()) {
+    std::fprintf(out, "  %-48s %s\n", s.synopsis.c_str(), s.summary.c_str());
+  }
+  std::fprintf(out,
+               "\nGlobal options (before or after the command):\n"
+               "  --data DIR              the event log directory (default ./accrue-data)\n"
+               "  --tenant NAME           the tenant (default 'default')\n"
+               "  --log-format text|json  log line format on stderr (default text)\n"
+               "  -h, --help              this help\n\n"
+               "Exit codes: 0 success, 1 the job found something (a rejected command,\n"
+               "a discrepancy, a broken chain), 2 usage error or failure to run.\n"
+               "Docs: docs/cli.md\n");
+}
+
+// Removes the global options from argv wherever they stand.
+bool ExtractGlobals(std::vector<std::string>* args, GlobalOptions* g, std::string* error) {
+  std::vector<std::string> rest;
+  for (std::size_t i = 0; i < args->size(); ++i) {
+    const std::string& a = (*args)[i];
+    auto take = [&](std::string_view flag, std::string* out) -> int {
+      if (a == flag) {
+        if (i + 1 >= args->size()) {
+          *error = std::string(flag) + " needs a value";
+          return -1;
+        }
+        *out = (*args)[++i];
+        return 1;
+      }
+      std::string prefix = std::string(flag) + "=";
+      if (a.rfind(prefix, 0) == 0) {
+        *out = a.substr(prefix.size());
+        return 1;
+      }
+      return 0;
+    };
+    std::string log_format;
+    int r = take("--data", &g->data_dir);
+    if (r == 0) r = take("--tenant", &g->tenant);
+    if (r == 0) {
+      r = take("--log-format", &log_format);
+      if (r == 1) {
+        if (log_format == "text") {
+          g->log_format = LogFormat::kText;
+        } else if (log_format == "json") {
+          g->log_format = LogFormat::kJson;
+        } else {
+          *error = "--log-format must be text or json, not '" + log_format + "'";
+          return false;
+        }
+      }
+    }
+    if (r < 0) return false;
+    if (r == 0) rest.push_back(a);
+  }
+  *args = std::move(rest);
+  return true;
+}
+
+}  // namespace
+
+int UsageError(std::string_view message) {
+  std::fprintf(stderr, "accrue: %.*s\nRun 'accrue --help' for usage.\n",
+               static_cast<int>(message.size()), message.data());
+  return kExitUsage;
+}
+
+bool FlagParser::Parse(const std::vector<std::string>& args, std::vector<std::string>* positional,
+                       std::string* error) const {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.size() < 2 || a[0] != '-' || a == "-") {
+      positional->push_back(a);
+      continue;
+    }
+    std::string name = a;
+    std::optional<std::string> inline_value;
+    if (auto eq = a.find('='); eq != std::string::npos) {
+      name = a.substr(0, eq);
+      inline_value = a.substr(eq + 1);
+    }
+    if (auto it = bools_.find(name); it != bools_.end() && !inline_value) {
+      *it->second = true;
+      continue;
+    }
+    auto it = values_.find(name);
+    if (it == values_.end()) {
+      *error = "unknown option '" + name + "'";
+      return false;
+    }
+    if (inline_value) {
+      *it->second = *inline_value;
+    } else if (i + 1 < args.size()) {
+      *it->second = args[++i];
+    } else {
+      *error = name + " needs a value";
+      return false;
+    }
+  }
+  return true;
+}
+
+bool ParseUint64(std::string_view text, unsigned long long* out) {
+  if (text.empty() || text.size() > 19) return false;
+  unsigned long long v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<unsigned>(c - '0');
+  }
+  *out = v;
+  return true;
+}
+
+int Main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  GlobalOptions globals;
+  std::string error;
+  if (!ExtractGlobals(&args, &globals, &error)) return UsageError(error);
+  if (args.empty()) {
+    PrintHelp(stderr);
+    return kExitUsage;
+  }
+  const std::string name = args.front();
+  if (name == "-h" || name == "--help" || name == "help") {
+    PrintHelp(stdout);
+    return kExitOk;
+  }
+  for (const auto& s : Table()) {
+    if (s.name == name) {
+      std::vector<std::string> rest(args.begin() + 1, args.end());
+      return s.run(globals, rest);
+    }
+  }
+  if (name.rfind("-", 0) == 0) return UsageError("unknown option '" + name + "'");
+  return UsageError("unknown command '" + name + "'");
+}
+
+}  // namespace accrue::app

@@ -1,0 +1,74 @@
+// The `accrue` command line: global options, the subcommand table, a small flag
+// parser, and the exit-code convention of contract.md:
+//   0 success; 1 the job found something (a rejected command in `post`, a
+//   discrepancy, a broken chain); 2 usage error or failure to run.
+//
+// Global options are accepted before or after the subcommand:
+//   --data DIR (default ./accrue-data), --tenant NAME (default "default"),
+//   --log-format text|json.
+#ifndef ACCRUE_APP_CLI_H_
+#define ACCRUE_APP_CLI_H_
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace accrue::app {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFound = 1;
+inline constexpr int kExitUsage = 2;
+
+enum class LogFormat { kText, kJson };
+
+struct GlobalOptions {
+  std::string data_dir = "./accrue-data";
+  std::string tenant = "default";
+  LogFormat log_format = LogFormat::kText;
+};
+
+// A subcommand's entry point: args are what follows the subcommand name, with the
+// global options already removed.
+using SubcommandFn = std::function<int(const GlobalOptions&, const std::vector<std::string>&)>;
+
+struct Subcommand {
+  std::string name;     // "post", "log verify" is "log" with its own sub-dispatch
+  std::string synopsis; // "post FILE|-"
+  std::string summary;  // one line for --help
+  SubcommandFn run;
+};
+
+// Prints "accrue: <message>" and "Run 'accrue --help' for usage." to stderr; returns 2.
+int UsageError(std::string_view message);
+
+// Parses --flag VALUE / --flag=VALUE / boolean --flag and positionals.
+// Unknown flags are errors. Usage:
+//   FlagParser p; p.Value("--from", &from); p.Bool("--json", &json);
+//   if (!p.Parse(args, &positional, &error)) return UsageError(error);
+class FlagParser {
+ public:
+  void Value(std::string name, std::string* out) { values_[std::move(name)] = out; }
+  void Bool(std::string name, bool* out) { bools_[std::move(name)] = out; }
+  bool Parse(const std::vector<std::string>& args, std::vector<std::string>* positional,
+             std::string* error) const;
+
+ private:
+  std::map<std::string, std::string*> values_;
+  std::map<std::string, bool*> bools_;
+};
+
+// Parses an unsigned decimal flag value; false on garbage.
+bool ParseUint64(std::string_view text, unsigned long long* out);
+
+// Entry point used by main().
+int Main(int argc, char** argv);
+
+// Subcommands, defined in cmd_*.cpp files.
+int RunVersion(const GlobalOptions& g, const std::vector<std::string>& args);
+
+}  // namespace accrue::app
+
+#endif  // ACCRUE_APP_CLI_H_

@@ -1,0 +1,96 @@
+// Calendar: UTC instants, local civil dates, time zones and billing periods.
+//
+// R-C1: instants are RFC 3339 (D-12), stored as UTC microseconds; printed per D-13.
+// R-C2: each account has an IANA zone (D-15); billing periods are local dates; a
+// period [S, E) runs from local midnight of S to local midnight of E; a midnight
+// that does not exist is the first instant after the gap, an ambiguous one is its
+// first instant (D-32).
+// R-C3: period k of an anchor is [AddMonths(anchor, k*n), AddMonths(anchor, (k+1)*n)),
+// always from the anchor, day-of-month clamped. R-C4: Days(a, b) counts calendar days.
+//
+// Dates beyond 9999-12-31 are never due (D-31): AddMonths saturates to
+// LocalDate::FarFuture() instead of overflowing.
+//
+// Howard Hinnant's date/tz does the zone work inside calendar.cpp only, to keep this
+// header light. Thread-safety: TimeZone objects are immutable and live for the
+// process; every function is pure and thread-safe.
+#ifndef ACCRUE_ENGINE_CALENDAR_H_
+#define ACCRUE_ENGINE_CALENDAR_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace accrue::engine {
+
+// A UTC instant, microseconds since 1970-01-01T00:00:00Z.
+struct Instant {
+  int64_t micros = 0;
+  auto operator<=>(const Instant&) const = default;
+};
+
+// A civil date, days since 1970-01-01 (proleptic Gregorian).
+struct LocalDate {
+  int32_t days = 0;
+  auto operator<=>(const LocalDate&) const = default;
+  // A date after every real date (9999-12-31 < FarFuture); never due.
+  static constexpr LocalDate FarFuture() { return LocalDate{2932897 + 1000}; }
+  bool IsFarFuture() const { return days > 2932896; }  // after 9999-12-31
+};
+
+// D-12: parses an RFC 3339 date-time; nullopt -> invalid_field. Rejects bare dates,
+// missing offsets, space separators, leap seconds, 7+ fraction digits, and instants
+// outside [0001-01-02T00:00:00Z, 9999-12-31T00:00:00Z).
+std::optional<Instant> ParseInstant(std::string_view text);
+
+// D-13: "2024-02-01T00:00:00Z", or "2024-02-29T23:59:59.999999Z" when micros != 0.
+std::string FormatInstant(Instant t);
+
+// "2024-01-31".
+std::string FormatDate(LocalDate d);
+LocalDate MakeDate(int year, unsigned month, unsigned day);  // asserts a valid date
+
+class TimeZone {
+ public:
+  // D-15: a Zone or Link name of the installed tzdata (tzdata.zi), case-sensitive.
+  // nullptr for anything else ("localtime", "posixrules", "+05:00", ...).
+  // The returned object lives for the whole process.
+  static const TimeZone* Find(std::string_view name);
+
+  const std::string& name() const { return name_; }
+
+  // The local calendar date of instant t in this zone.
+  LocalDate LocalDateOf(Instant t) const;
+  // The instant of local midnight starting date d (D-32 for gaps and overlaps).
+  Instant LocalMidnight(LocalDate d) const;
+
+  explicit TimeZone(std::string name, const void* impl) : name_(std::move(name)), impl_(impl) {}
+
+ private:
+  std::string name_;
+  const void* impl_;  // const date::time_zone*
+};
+
+// R-C3: anchor + months, keeping the anchor's day-of-month, clamped to the month's
+// last day (Jan 31 + 1 = Feb 29 in 2024). Saturates to LocalDate::FarFuture() past
+// 9999-12-31. months >= 0.
+LocalDate AddMonths(LocalDate anchor, int64_t months);
+
+struct Period {
+  LocalDate start;
+  LocalDate end;  // exclusive
+};
+
+// Period k (k >= 0) of an anchor with `months_per_period` months (R-C3).
+Period PeriodAt(LocalDate anchor, int64_t months_per_period, int64_t k);
+
+// The index k of the period containing d (d >= anchor).
+int64_t PeriodIndexContaining(LocalDate anchor, int64_t months_per_period, LocalDate d);
+
+// R-C4: number of calendar days from a to b (b - a).
+inline int64_t Days(LocalDate a, LocalDate b) { return int64_t{b.days} - a.days; }
+
+}  // namespace accrue::engine
+
+#endif  // ACCRUE_ENGINE_CALENDAR_H_

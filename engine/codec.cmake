@@ -1,0 +1,1 @@
+# accrue_codec sources and tests (json, command decoder).

@@ -1,0 +1,1 @@
+# accrue_domain sources and tests (state, decide, evolve, ledger, service).

@@ -1,0 +1,4 @@
+# accrue_money sources and tests (currency, money, decimal, calendar).
+target_sources(accrue_money PRIVATE
+  rejection.cpp
+)
