@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL cluster for tests and the demo.
+#
+#   pgtmp.sh start STATE_DIR [WATCH_PID]   initdb into a fresh temp dir, start on a free
+#                                          127.0.0.1 port, write STATE_DIR/{url,port,datadir}
+#   pgtmp.sh stop STATE_DIR                stop the cluster and remove its temp dir
+#   pgtmp.sh url STATE_DIR                 print the connection URL
+#
+# `start` also launches a reaper (its own session, so it outlives a killed parent)
+# that watches WATCH_PID (default: the caller, e.g. ctest) and, when that process is
+# gone, stops the cluster and removes the temp dir. So nothing is left behind even
+# when a test run is killed with SIGKILL. As root, initdb and postgres run as the
+# `postgres` user (initdb refuses root). fsync settings are left at their defaults.
+set -euo pipefail
+
+readonly START_ATTEMPTS=5          # ports tried before giving up
+readonly PORT_MIN=20000
+readonly PORT_SPAN=40000
+readonly REAPER_POLL_SECONDS=1
+
+die() { echo "pgtmp: $*" >&2; exit 1; }
+
+pg_bindir() {
+  local d
+  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [ -n "$d" ] && [ -x "$d/initdb" ] || die "PostgreSQL server binaries not found under /usr/lib/postgresql (run 'make deps')"
+  echo "$d"
+}
+
+# Runs a command as the cluster's owner: `postgres` when we are root, else ourselves.
+as_owner() {
+  if [ "$(id -u)" -eq 0 ]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+stop_cluster() {  # DATADIR
+  local datadir=$1 bin
+  bin=$(pg_bindir)
+  if [ -f "$datadir/data/postmaster.pid" ]; then
+    as_owner "$bin/pg_ctl" -D "$datadir/data" -m fast -w -t 30 stop >/dev/null 2>&1 ||
+      as_owner "$bin/pg_ctl" -D "$datadir/data" -m immediate -w -t 10 stop >/dev/null 2>&1 || true
+  fi
+  case "$datadir" in
+    /tmp/accrue-pg.*) rm -rf "$datadir" ;;
+    *) [ -z "$datadir" ] || echo "pgtmp: not removing unexpected dir '$datadir'" >&2 ;;
+  esac
+}
+
+cmd_reap() {  # STATE_DIR DATADIR WATCH_PID
+  local state=$1 datadir=$2 watch=$3
+  while kill -0 "$watch" 2>/dev/null && [ -d "$datadir" ]; do sleep "$REAPER_POLL_SECONDS"; done
+  if [ -d "$datadir" ]; then
+    echo "pgtmp: process $watch is gone; removing cluster $datadir" >&2
+    stop_cluster "$datadir"
+    rm -f "$state/url" "$state/port" "$state/datadir" "$state/reaper.pid"
+  fi
+}
+
+cmd_stop() {  # STATE_DIR
+  local state=$1
+  [ -d "$state" ] || return 0
+  if [ -f "$state/reaper.pid" ]; then kill "$(cat "$state/reaper.pid")" 2>/dev/null || true; fi
+  if [ -f "$state/datadir" ]; then stop_cluster "$(cat "$state/datadir")"; fi
+  rm -f "$state/url" "$state/port" "$state/datadir" "$state/reaper.pid"
+  echo "pgtmp: stopped"
+}
+
+cmd_start() {  # STATE_DIR [WATCH_PID]
+  local state=$1 watch=${2:-$PPID} bin datadir port attempt
+  bin=$(pg_bindir)
+  mkdir -p "$state"
+  cmd_stop "$state" >/dev/null  # a stale cluster from an earlier, interrupted run
+  datadir=$(mktemp -d /tmp/accrue-pg.XXXXXX)
+  chmod 755 "$datadir"
+  if [ "$(id -u)" -eq 0 ]; then
+    id postgres >/dev/null 2>&1 || die "running as root but there is no 'postgres' user (install the postgresql package: make deps)"
+    chown postgres:postgres "$datadir"
+  fi
+  echo "$datadir" >"$state/datadir"
+  # The reaper starts first, so even a failure below leaves nothing behind.
+  setsid bash "$0" reap "$state" "$datadir" "$watch" </dev/null >/dev/null 2>&1 &
+  echo $! >"$state/reaper.pid"
+
+  if ! as_owner "$bin/initdb" -D "$datadir/data" --username=accrue --auth=trust \
+      --encoding=UTF8 --locale=C >"$datadir/initdb.log" 2>&1; then
+    cat "$datadir/initdb.log" >&2
+    cmd_stop "$state" >/dev/null
+    die "initdb failed"
+  fi
+  for attempt in $(seq 1 "$START_ATTEMPTS"); do
+    port=$((PORT_MIN + RANDOM * RANDOM % PORT_SPAN))
+    port_in_use "$port" && continue
+    if as_owner "$bin/pg_ctl" -D "$datadir/data" -l "$datadir/server.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$datadir -c max_connections=200" \
+        start >/dev/null 2>&1; then
+      echo "$port" >"$state/port"
+      echo "postgresql://accrue@127.0.0.1:$port/postgres" >"$state/url"
+      echo "pgtmp: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port, data in $datadir (reaper $(cat "$state/reaper.pid") watches pid $watch)"
+      return 0
+    fi
+    echo "pgtmp: start on port $port failed (attempt $attempt):" >&2
+    tail -n 5 "$datadir/server.log" >&2 || true
+  done
+  cmd_stop "$state" >/dev/null
+  die "could not start PostgreSQL after $START_ATTEMPTS attempts"
+}
+
+case "${1:-}" in
+  start) [ $# -ge 2 ] || die "usage: pgtmp.sh start STATE_DIR [WATCH_PID]"; cmd_start "$2" "${3:-$PPID}" ;;
+  stop) [ $# -eq 2 ] || die "usage: pgtmp.sh stop STATE_DIR"; cmd_stop "$2" ;;
+  url) [ -f "${2:-}/url" ] || die "no cluster running for state dir '${2:-}'"; cat "$2/url" ;;
+  reap) cmd_reap "$2" "$3" "$4" ;;
+  *) die "usage: pgtmp.sh start|stop|url STATE_DIR" ;;
+esac

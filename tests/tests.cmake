@@ -1,0 +1,34 @@
+# tests/: cross-module tests. Each area keeps its own clearly marked block below.
+
+# ---- foundation: throwaway PostgreSQL fixture (scripts/pgtmp.sh) ----------------
+# One cluster per ctest run (FIXTURES_SETUP/CLEANUP), one database per test
+# (tests/pg_test_util.h). A reaper process removes the cluster even when ctest is
+# killed. Tests that need Postgres use accrue_pg_test(...) and fail loudly when the
+# cluster is not there; none skips.
+set(ACCRUE_PG_STATE_DIR ${CMAKE_BINARY_DIR}/pgtmp)
+add_test(NAME pg_cluster_start
+  COMMAND bash ${PROJECT_SOURCE_DIR}/scripts/pgtmp.sh start ${ACCRUE_PG_STATE_DIR})
+set_tests_properties(pg_cluster_start PROPERTIES FIXTURES_SETUP postgres TIMEOUT 120)
+add_test(NAME pg_cluster_stop
+  COMMAND bash ${PROJECT_SOURCE_DIR}/scripts/pgtmp.sh stop ${ACCRUE_PG_STATE_DIR})
+set_tests_properties(pg_cluster_stop PROPERTIES FIXTURES_CLEANUP postgres TIMEOUT 120)
+
+add_library(accrue_pg_test_util STATIC pg_test_util.cpp)
+target_include_directories(accrue_pg_test_util PUBLIC ${PROJECT_SOURCE_DIR})
+target_link_libraries(accrue_pg_test_util PUBLIC PkgConfig::PQXX GTest::gtest)
+target_compile_definitions(accrue_pg_test_util PRIVATE ACCRUE_PG_STATE_DIR="${ACCRUE_PG_STATE_DIR}")
+accrue_strict(accrue_pg_test_util)
+
+# accrue_pg_test(NAME SOURCES ... LIBS ...): a gtest executable whose tests need the
+# throwaway cluster.
+function(accrue_pg_test name)
+  cmake_parse_arguments(T "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  accrue_strict(${name})
+  target_link_libraries(${name} PRIVATE ${T_LIBS} accrue_pg_test_util GTest::gtest GTest::gtest_main)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
+    PROPERTIES FIXTURES_REQUIRED postgres LABELS postgres)
+endfunction()
+
+accrue_pg_test(pg_harness_test SOURCES pg_harness_test.cpp)
+# ---- end foundation ----------------------------------------------------------------
