@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace accrue::engine {
 
@@ -50,6 +51,13 @@ std::string FormatInstant(Instant t);
 // "2024-01-31".
 std::string FormatDate(LocalDate d);
 LocalDate MakeDate(int year, unsigned month, unsigned day);  // asserts a valid date
+
+// "YYYY-MM-DD" with a real calendar date (exactly 10 characters), else nullopt.
+// Not a D-12 instant: for tests, tools and configuration, never for command fields.
+std::optional<LocalDate> ParseDate(std::string_view text);
+
+// Every name TimeZone::Find accepts (D-15), sorted; read once from tzdata.zi.
+const std::vector<std::string>& TimeZoneNames();
 
 class TimeZone {
  public:

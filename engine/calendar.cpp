@@ -1,0 +1,281 @@
+// Calendar: RFC 3339 instants (R-C1, D-12, D-13), IANA zones (R-C2, D-15, D-32)
+// and billing periods from an anchor (R-C3, R-C4, D-31).
+//
+// Zone rules come from Howard Hinnant's date/tz reading the system tzdata. Every
+// date:: name is qualified: with C++20 on GCC 12, `using namespace date` next to
+// std::chrono makes sys_days ambiguous (toolchain-notes.md).
+#include "engine/calendar.h"
+
+#include <date/date.h>
+#include <date/tz.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sstream>
+
+#include "events/assert.h"
+
+namespace accrue::engine {
+namespace {
+
+using Micros = std::chrono::microseconds;
+constexpr int64_t kMicrosPerSecond = 1'000'000;
+constexpr int64_t kSecondsPerDay = 86'400;
+constexpr char kTzdataZi[] = "/usr/share/zoneinfo/tzdata.zi";
+constexpr int kMaxYear = 9999;
+
+date::year_month_day ToCivil(LocalDate d) {
+  return date::year_month_day(date::sys_days(date::days(d.days)));
+}
+
+LocalDate FromCivil(const date::year_month_day& ymd) {
+  return LocalDate{static_cast<int32_t>(date::sys_days(ymd).time_since_epoch().count())};
+}
+
+// Reads `count` ASCII digits at text[pos]; false on anything else.
+bool ReadDigits(std::string_view text, size_t pos, size_t count, int& out) {
+  if (pos + count > text.size()) return false;
+  int value = 0;
+  for (size_t i = pos; i < pos + count; ++i) {
+    if (text[i] < '0' || text[i] > '9') return false;
+    value = value * 10 + (text[i] - '0');
+  }
+  out = value;
+  return true;
+}
+
+bool Expect(std::string_view text, size_t pos, char c) {
+  return pos < text.size() && text[pos] == c;
+}
+
+// D-12 bounds: [0001-01-02T00:00:00Z, 9999-12-31T00:00:00Z).
+int64_t MicrosAtMidnight(int year, unsigned month, unsigned day) {
+  return int64_t{MakeDate(year, month, day).days} * kSecondsPerDay * kMicrosPerSecond;
+}
+
+// The Zone and Link names of the installed tzdata.zi (D-15), read once.
+const std::set<std::string, std::less<>>& ValidZoneNames() {
+  static const std::set<std::string, std::less<>> names = [] {
+    std::set<std::string, std::less<>> result;
+    std::ifstream in(kTzdataZi);
+    std::string line;
+    while (std::getline(in, line)) {
+      // "Z NAME ..." declares a zone; "L TARGET LINKNAME" declares a link.
+      if (line.size() < 2 || line[1] != ' ' || (line[0] != 'Z' && line[0] != 'L')) continue;
+      std::istringstream fields(line);
+      std::string kind, first, second;
+      fields >> kind >> first >> second;
+      result.insert(kind == "Z" ? first : second);
+    }
+    return result;
+  }();
+  return names;
+}
+
+}  // namespace
+
+std::optional<Instant> ParseInstant(std::string_view text) {
+  // YYYY-MM-DD(T|t)HH:MM:SS[.f{1,6}](Z|z|(+|-)HH:MM)
+  int year, month, day, hour, minute, second;
+  if (!ReadDigits(text, 0, 4, year) || !Expect(text, 4, '-') || !ReadDigits(text, 5, 2, month) ||
+      !Expect(text, 7, '-') || !ReadDigits(text, 8, 2, day) ||
+      !(Expect(text, 10, 'T') || Expect(text, 10, 't')) || !ReadDigits(text, 11, 2, hour) ||
+      !Expect(text, 13, ':') || !ReadDigits(text, 14, 2, minute) || !Expect(text, 16, ':') ||
+      !ReadDigits(text, 17, 2, second)) {
+    return std::nullopt;
+  }
+  if (hour > 23 || minute > 59 || second > 59) return std::nullopt;  // no leap second
+  const date::year_month_day ymd{date::year{year}, date::month{static_cast<unsigned>(month)},
+                                 date::day{static_cast<unsigned>(day)}};
+  if (!ymd.ok()) return std::nullopt;
+  size_t pos = 19;
+  int64_t fraction_micros = 0;
+  if (Expect(text, pos, '.')) {
+    const size_t begin = ++pos;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
+    const size_t digits = pos - begin;
+    if (digits < 1 || digits > 6) return std::nullopt;  // 7+ is rejected, never truncated
+    for (size_t i = 0; i < 6; ++i) {
+      fraction_micros = fraction_micros * 10 + (i < digits ? text[begin + i] - '0' : 0);
+    }
+  }
+  int64_t offset_seconds = 0;
+  if (Expect(text, pos, 'Z') || Expect(text, pos, 'z')) {
+    ++pos;
+  } else if (Expect(text, pos, '+') || Expect(text, pos, '-')) {
+    const int sign = text[pos] == '-' ? -1 : 1;
+    int offset_hours, offset_minutes;
+    if (!ReadDigits(text, pos + 1, 2, offset_hours) || !Expect(text, pos + 3, ':') ||
+        !ReadDigits(text, pos + 4, 2, offset_minutes) || offset_hours > 23 ||
+        offset_minutes > 59) {
+      return std::nullopt;
+    }
+    offset_seconds = sign * (int64_t{offset_hours} * 3600 + offset_minutes * 60);
+    pos += 6;
+  } else {
+    return std::nullopt;  // a missing offset
+  }
+  if (pos != text.size()) return std::nullopt;
+  const int64_t day_number = date::sys_days(ymd).time_since_epoch().count();
+  const int64_t seconds =
+      day_number * kSecondsPerDay + hour * 3600 + minute * 60 + second - offset_seconds;
+  const int64_t micros = seconds * kMicrosPerSecond + fraction_micros;
+  static const int64_t kMinMicros = MicrosAtMidnight(1, 1, 2);
+  static const int64_t kEndMicros = MicrosAtMidnight(kMaxYear, 12, 31);
+  if (micros < kMinMicros || micros >= kEndMicros) return std::nullopt;
+  return Instant{micros};
+}
+
+std::string FormatInstant(Instant t) {
+  const Micros since_epoch{t.micros};
+  const auto day = date::floor<date::days>(date::sys_time<Micros>(since_epoch));
+  const date::year_month_day ymd(day);
+  const int64_t micros_of_day = (date::sys_time<Micros>(since_epoch) - day).count();
+  const int64_t seconds_of_day = micros_of_day / kMicrosPerSecond;
+  const int64_t micros = micros_of_day % kMicrosPerSecond;
+  char buffer[40];
+  int n = std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d",
+                        static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                        static_cast<unsigned>(ymd.day()), static_cast<int>(seconds_of_day / 3600),
+                        static_cast<int>(seconds_of_day / 60 % 60),
+                        static_cast<int>(seconds_of_day % 60));
+  if (micros != 0) {
+    n += std::snprintf(buffer + n, sizeof buffer - static_cast<size_t>(n), ".%06d",
+                       static_cast<int>(micros));
+  }
+  return std::string(buffer, static_cast<size_t>(n)) + "Z";
+}
+
+std::string FormatDate(LocalDate d) {
+  const date::year_month_day ymd = ToCivil(d);
+  char buffer[24];
+  const int n = std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u",
+                              static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                              static_cast<unsigned>(ymd.day()));
+  return std::string(buffer, static_cast<size_t>(n));
+}
+
+LocalDate MakeDate(int year, unsigned month, unsigned day) {
+  const date::year_month_day ymd{date::year{year}, date::month{month}, date::day{day}};
+  ACCRUE_ASSERT(ymd.ok(), "MakeDate: not a calendar date");
+  return FromCivil(ymd);
+}
+
+std::optional<LocalDate> ParseDate(std::string_view text) {
+  int year, month, day;
+  if (text.size() != 10 || !ReadDigits(text, 0, 4, year) || !Expect(text, 4, '-') ||
+      !ReadDigits(text, 5, 2, month) || !Expect(text, 7, '-') || !ReadDigits(text, 8, 2, day)) {
+    return std::nullopt;
+  }
+  const date::year_month_day ymd{date::year{year}, date::month{static_cast<unsigned>(month)},
+                                 date::day{static_cast<unsigned>(day)}};
+  if (!ymd.ok()) return std::nullopt;
+  return FromCivil(ymd);
+}
+
+const std::vector<std::string>& TimeZoneNames() {
+  static const std::vector<std::string> names(ValidZoneNames().begin(), ValidZoneNames().end());
+  return names;
+}
+
+const TimeZone* TimeZone::Find(std::string_view name) {
+  const auto& valid = ValidZoneNames();
+  if (valid.find(name) == valid.end()) return nullptr;
+  static std::mutex mutex;
+  static std::map<std::string, std::unique_ptr<TimeZone>, std::less<>> cache;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = cache.find(name);
+  if (it != cache.end()) return it->second.get();
+  const date::time_zone* impl = nullptr;
+  try {
+    impl = date::locate_zone(name);
+  } catch (const std::exception&) {
+    // date/tz skips "Factory" (a Zone of tzdata.zi, offset 0 always): nullptr
+    // impl means a fixed UTC offset of 0.
+    impl = nullptr;
+  }
+  auto zone = std::make_unique<TimeZone>(std::string(name), impl);
+  const TimeZone* result = zone.get();
+  cache.emplace(std::string(name), std::move(zone));
+  return result;
+}
+
+LocalDate TimeZone::LocalDateOf(Instant t) const {
+  const date::sys_time<Micros> utc{Micros{t.micros}};
+  const auto* zone = static_cast<const date::time_zone*>(impl_);
+  if (zone == nullptr) return LocalDate{static_cast<int32_t>(
+                            date::floor<date::days>(utc).time_since_epoch().count())};
+  const auto local = zone->to_local(utc);
+  return LocalDate{
+      static_cast<int32_t>(date::floor<date::days>(local).time_since_epoch().count())};
+}
+
+Instant TimeZone::LocalMidnight(LocalDate d) const {
+  const auto* zone = static_cast<const date::time_zone*>(impl_);
+  const int64_t midnight_seconds = int64_t{d.days} * kSecondsPerDay;
+  if (zone == nullptr) return Instant{midnight_seconds * kMicrosPerSecond};
+  const date::local_seconds local{std::chrono::seconds{midnight_seconds}};
+  const date::local_info info = zone->get_info(local);
+  int64_t utc_seconds = 0;
+  switch (info.result) {
+    case date::local_info::unique:
+    case date::local_info::ambiguous:  // D-32: the first instant (earlier offset)
+      utc_seconds = midnight_seconds - info.first.offset.count();
+      break;
+    case date::local_info::nonexistent:  // D-32: the first instant after the gap
+      utc_seconds = info.second.begin.time_since_epoch().count();
+      break;
+  }
+  return Instant{utc_seconds * kMicrosPerSecond};
+}
+
+LocalDate AddMonths(LocalDate anchor, int64_t months) {
+  ACCRUE_ASSERT(months >= 0, "AddMonths: months must be >= 0");
+  if (anchor.IsFarFuture()) return LocalDate::FarFuture();
+  const date::year_month_day ymd = ToCivil(anchor);
+  const int64_t month_index =
+      int64_t{static_cast<int>(ymd.year())} * 12 + (static_cast<unsigned>(ymd.month()) - 1);
+  constexpr int64_t kLastMonthIndex = int64_t{kMaxYear} * 12 + 11;
+  if (months > kLastMonthIndex - month_index) return LocalDate::FarFuture();  // D-31
+  const int64_t target = month_index + months;
+  const date::year_month target_month{date::year{static_cast<int>(target / 12)},
+                                      date::month{static_cast<unsigned>(target % 12 + 1)}};
+  const date::day last_day = date::year_month_day_last(target_month.year(),
+                                                       date::month_day_last(target_month.month()))
+                                 .day();
+  const date::day day = std::min(ymd.day(), last_day);  // R-C3 clamp
+  return FromCivil(date::year_month_day{target_month.year(), target_month.month(), day});
+}
+
+Period PeriodAt(LocalDate anchor, int64_t months_per_period, int64_t k) {
+  ACCRUE_ASSERT(months_per_period >= 1 && k >= 0, "PeriodAt: bad arguments");
+  int64_t start_months, end_months;
+  const bool start_overflow = __builtin_mul_overflow(k, months_per_period, &start_months);
+  const bool end_overflow = start_overflow ||
+                            __builtin_add_overflow(start_months, months_per_period, &end_months);
+  // Always from the anchor, never from the previous period (R-C3).
+  return Period{start_overflow ? LocalDate::FarFuture() : AddMonths(anchor, start_months),
+                end_overflow ? LocalDate::FarFuture() : AddMonths(anchor, end_months)};
+}
+
+int64_t PeriodIndexContaining(LocalDate anchor, int64_t months_per_period, LocalDate d) {
+  ACCRUE_ASSERT(months_per_period >= 1, "PeriodIndexContaining: bad interval");
+  ACCRUE_ASSERT(d >= anchor, "PeriodIndexContaining: date before the anchor");
+  const date::year_month_day a = ToCivil(anchor);
+  const date::year_month_day b = ToCivil(d);
+  const int64_t months_between =
+      (int64_t{static_cast<int>(b.year())} - static_cast<int>(a.year())) * 12 +
+      (int64_t{static_cast<unsigned>(b.month())} - static_cast<unsigned>(a.month()));
+  // Period k starts in month anchor + k*n, so k is months/n or one less (when the
+  // clamped start day of that month is still after d). Its end lies in a later
+  // month than d, so it is always after d.
+  int64_t k = months_between / months_per_period;
+  if (k > 0 && PeriodAt(anchor, months_per_period, k).start > d) --k;
+  return k;
+}
+
+}  // namespace accrue::engine
