@@ -1,0 +1,55 @@
+#include "engine/state.h"
+
+#include "events/assert.h"
+
+#include <charconv>
+
+namespace accrue::engine {
+
+const TermsChange& Subscription::TermsAt(LocalDate d) const {
+  ACCRUE_ASSERT(!timeline.empty(), "a subscription has its start terms");
+  // The timeline is short and ascending; the last entry with from <= d wins.
+  for (std::size_t i = timeline.size(); i-- > 1;) {
+    if (timeline[i].from <= d) return timeline[i];
+  }
+  return timeline.front();
+}
+
+Subscription* AccountState::FindSubscription(const std::string& id) {
+  auto it = subscription_index.find(id);
+  return it == subscription_index.end() ? nullptr : &subscriptions[it->second];
+}
+const Subscription* AccountState::FindSubscription(const std::string& id) const {
+  auto it = subscription_index.find(id);
+  return it == subscription_index.end() ? nullptr : &subscriptions[it->second];
+}
+Payment* AccountState::FindPayment(const std::string& id) {
+  auto it = payment_index.find(id);
+  return it == payment_index.end() ? nullptr : &payments[it->second];
+}
+const Payment* AccountState::FindPayment(const std::string& id) const {
+  auto it = payment_index.find(id);
+  return it == payment_index.end() ? nullptr : &payments[it->second];
+}
+
+Invoice* AccountState::FindInvoice(const std::string& id) {
+  return const_cast<Invoice*>(static_cast<const AccountState*>(this)->FindInvoice(id));
+}
+const Invoice* AccountState::FindInvoice(const std::string& id) const {
+  // R-I2: "<account_id>-<number>".
+  if (id.size() <= account_id.size() + 1 || id.compare(0, account_id.size(), account_id) != 0 ||
+      id[account_id.size()] != '-') {
+    return nullptr;
+  }
+  const char* first = id.data() + account_id.size() + 1;
+  const char* last = id.data() + id.size();
+  if (*first == '0') return nullptr;
+  int64_t n = 0;
+  auto [ptr, ec] = std::from_chars(first, last, n);
+  if (ec != std::errc() || ptr != last || n < 1 || n > static_cast<int64_t>(invoices.size())) {
+    return nullptr;
+  }
+  return &invoices[static_cast<std::size_t>(n - 1)];
+}
+
+}  // namespace accrue::engine
