@@ -148,6 +148,15 @@ class EventStore {
   virtual Status SaveSnapshot(const std::string& stream, const Snapshot& snapshot) = 0;
   virtual Result<std::optional<Snapshot>> LoadSnapshot(const std::string& stream) = 0;
 
+  // Calls `fn(stream, version, position)` for every stream index entry in
+  // (stream, version) order until fn returns false; for verify tools (bounded
+  // memory: one entry at a time). Added for issue 3's VerifyLog.
+  virtual Status ScanStreamIndex(
+      const std::function<bool(const std::string& stream, uint64_t version, uint64_t position)>& fn) {
+    (void)fn;
+    return Status::FailedPrecondition("this store cannot scan its stream index");
+  }
+
   // Calls `on_event` for every event with position > after_position, in order,
   // now and as they are appended, until the returned handle is destroyed. The
   // writer wakes subscribers; no busy polling. Callbacks run on one thread per

@@ -1,0 +1,51 @@
+// Envelope codec: RecordedEvent <-> accrue.events.v1.Envelope bytes, and the hash
+// chain (docs/event-log-format.md, "Hash chain").
+//
+//   hash = SHA-256(prev_hash || Envelope serialized with `hash` unset)
+//
+// The serialization is protobuf's canonical one (fields in number order, default
+// values omitted). `hash` is field 12, the highest number, so the stored bytes are
+// exactly the hashed bytes followed by the field-12 record (tag 0x62, length 0x20,
+// 32 hash bytes). Encoding therefore serializes once; decoding hashes the prefix.
+// Both stores (RocksDB and memory) use this file, so their chains are identical.
+//
+// Checks: CheckBeforeWrite is for programmer errors (ACCRUE_ASSERT, the bytes are
+// ours); DecodeStored returns Status::Corruption for bad stored bytes, because a
+// disk can lie and `accrue log verify` must report it rather than abort.
+//
+// Thread-safety: stateless functions.
+#ifndef ACCRUE_EVENTS_ENVELOPE_CODEC_H_
+#define ACCRUE_EVENTS_ENVELOPE_CODEC_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "events/event_store.h"
+#include "events/status.h"
+
+namespace accrue::events {
+
+// prev_hash of position 1: 32 zero bytes.
+const std::string& ZeroHash();
+
+// Fills event.hash from event.prev_hash and the other fields; returns the stored
+// bytes (envelope with hash).
+std::string SealEnvelope(RecordedEvent& event);
+
+// Hash of `event` as it would be sealed (does not modify it).
+std::string ComputeEventHash(const RecordedEvent& event);
+
+// Decodes stored envelope bytes and checks them: parses, recomputes the hash,
+// position == expected_position (when nonzero), version >= 1, 32-byte hashes.
+// Returns Status::Corruption naming the position on any failure.
+Result<RecordedEvent> DecodeStored(std::string_view bytes, uint64_t expected_position);
+
+// Programmer-error checks before an envelope is written: its position, version,
+// prev_hash and hash are what the writer computed.
+void CheckBeforeWrite(const RecordedEvent& event, uint64_t expected_position,
+                      uint64_t expected_version, const std::string& expected_prev_hash);
+
+}  // namespace accrue::events
+
+#endif  // ACCRUE_EVENTS_ENVELOPE_CODEC_H_

@@ -1,0 +1,14 @@
+# events/ sources and tests (issue 3). Included by events/CMakeLists.txt.
+target_sources(accrue_events PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/sha256.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/clock.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/envelope_codec.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/append_planner.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/tail_subscription.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/memory_event_store.cpp
+)
+
+accrue_test(events_memory_store_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/memory_event_store_test.cpp
+  LIBS accrue_events
+  LABELS events)

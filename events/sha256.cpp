@@ -1,0 +1,34 @@
+#include "events/sha256.h"
+
+#include <openssl/evp.h>
+
+#include "events/assert.h"
+
+namespace accrue::events {
+
+std::string Sha256(std::string_view first, std::string_view second) {
+  // One context per thread: EVP_MD_CTX_new costs an allocation per call otherwise.
+  thread_local EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  ACCRUE_ASSERT(ctx != nullptr, "EVP_MD_CTX_new failed");
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  bool ok = EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1 &&
+            EVP_DigestUpdate(ctx, first.data(), first.size()) == 1 &&
+            EVP_DigestUpdate(ctx, second.data(), second.size()) == 1 &&
+            EVP_DigestFinal_ex(ctx, digest, &length) == 1;
+  ACCRUE_ASSERT(ok && length == kSha256Bytes, "OpenSSL SHA-256 failed");
+  return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+std::string ToHex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 0xF]);
+  }
+  return out;
+}
+
+}  // namespace accrue::events
