@@ -44,7 +44,13 @@ struct JsonValue {
 };
 
 // Parses one JSON object (D-6); false with `error` set on any fault.
+// The 1 MiB limit (kMaxJsonLineBytes) is the caller's check: an over-long line or
+// body is payload_too_large before it is ever parsed.
 bool ParseJsonObjectLine(std::string_view text, JsonValue* out, std::string* error);
+
+// Parses exactly one JSON value of any kind with the rules of D-6; false with `error`
+// set on any fault. ParseJsonObjectLine is this plus "the value is an object".
+bool ParseJsonValue(std::string_view text, JsonValue* out, std::string* error);
 
 // D-5 equality: key order and whitespace ignored; strings exact; integers by value;
 // a non-integer number equals another non-integer of the same value (1.0 == 1e0),

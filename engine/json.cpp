@@ -1,0 +1,335 @@
+// Strict JSON reading (D-6) on RapidJSON's SAX reader; see
+// docs/decisions/0003-json-parser.md for the choice and the flags.
+//
+// Grammar accepted: RFC 8259 JSON, exactly one value, UTF-8, no NaN/Infinity, no
+// comments, no trailing commas, no raw NUL byte, nesting <= kMaxJsonDepth, no
+// duplicate key in any object. Number tokens are kept byte for byte.
+//
+// One wrinkle: even with kParseNumbersAsStringsFlag, RapidJSON 1.1 computes a double
+// alongside the raw token and refuses a number whose value exceeds the double range
+// (kParseErrorNumberTooBig: more than ~308 integer digits, or an exponent above 308).
+// D-31 wants integers without upper bound, and D-5 compares such values exactly, so
+// before parsing we mask every long or exponent-bearing number token outside strings
+// with "0" padded by spaces to the same length (offsets stay valid; the masked text
+// is valid JSON exactly when the original is) and put the original token back in
+// RawNumber. The mask never changes whether a document is accepted: a masked token
+// is a complete number token in both texts and is followed by the same byte.
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/json.h"
+#include "engine/json_internal.h"
+#include "rapidjson/error/en.h"
+#include "rapidjson/reader.h"
+
+namespace accrue::engine {
+namespace {
+
+// Tokens at least this long, or with an exponent, are masked (see above). Well below
+// the 309 digits where RapidJSON's double would overflow; short tokens keep the fast
+// path with no copy.
+constexpr std::size_t kMaskNumbersLongerThan = 16;
+
+// A RapidJSON input stream over a string_view (RapidJSON's StringStream needs a NUL
+// terminator and would stop at an embedded NUL; we reject raw NULs up front anyway).
+class ViewStream {
+ public:
+  using Ch = char;
+  explicit ViewStream(std::string_view text) : text_(text) {}
+  Ch Peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
+  Ch Take() { return pos_ < text_.size() ? text_[pos_++] : '\0'; }
+  std::size_t Tell() const { return pos_; }
+  // Write side: required by the concept, never used (no in-situ parsing).
+  Ch* PutBegin() { return nullptr; }
+  void Put(Ch) {}
+  void Flush() {}
+  std::size_t PutEnd(Ch*) { return 0; }
+
+ private:
+  std::string_view text_;
+  std::size_t pos_ = 0;
+};
+
+struct MaskedNumber {
+  std::size_t offset;
+  std::string_view token;  // into the original text
+};
+
+// Masks number tokens that RapidJSON might refuse for their double value. Returns
+// the masked copy's numbers (empty when nothing was masked; `masked` untouched).
+std::vector<MaskedNumber> MaskBigNumbers(std::string_view text, std::string* masked) {
+  std::vector<MaskedNumber> found;
+  bool in_string = false;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        i += 2;
+        continue;
+      }
+      if (c == '"') in_string = false;
+      ++i;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      ++i;
+      continue;
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) {
+      const std::size_t length = JsonNumberTokenLength(text.substr(i));
+      if (length == 0) {
+        ++i;
+        continue;
+      }
+      const std::string_view token = text.substr(i, length);
+      if (length > kMaskNumbersLongerThan || token.find_first_of("eE") != std::string_view::npos) {
+        found.push_back(MaskedNumber{i, token});
+      }
+      i += length;
+      continue;
+    }
+    ++i;
+  }
+  if (!found.empty()) {
+    masked->assign(text);
+    for (const MaskedNumber& m : found) {
+      (*masked)[m.offset] = '0';
+      std::memset(masked->data() + m.offset + 1, ' ', m.token.size() - 1);
+    }
+  }
+  return found;
+}
+
+// SAX handler that builds our JsonValue tree and enforces depth and unique keys.
+class TreeBuilder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TreeBuilder> {
+ public:
+  TreeBuilder(const ViewStream* stream, const std::vector<MaskedNumber>* masked)
+      : stream_(stream), masked_(masked) {}
+
+  bool Default() { return Fail("unexpected value"); }  // typed numbers never arrive
+  bool Null() { return Add(JsonValue{}) != nullptr; }
+  bool Bool(bool b) {
+    JsonValue v;
+    v.kind = JsonValue::Kind::kBool;
+    v.boolean = b;
+    return Add(std::move(v)) != nullptr;
+  }
+  bool RawNumber(const char* str, rapidjson::SizeType length, bool) {
+    JsonValue v;
+    v.kind = JsonValue::Kind::kNumber;
+    v.text.assign(str, length);
+    if (!masked_->empty()) v.text = std::string(Unmask(v.text));
+    return Add(std::move(v)) != nullptr;
+  }
+  bool String(const char* str, rapidjson::SizeType length, bool) {
+    if (!IsValidUtf8(std::string_view(str, length))) return Fail("invalid UTF-8 in a string");
+    JsonValue v;
+    v.kind = JsonValue::Kind::kString;
+    v.text.assign(str, length);
+    return Add(std::move(v)) != nullptr;
+  }
+  bool Key(const char* str, rapidjson::SizeType length, bool) {
+    if (!IsValidUtf8(std::string_view(str, length))) return Fail("invalid UTF-8 in a key");
+    pending_key_.assign(str, length);
+    return true;
+  }
+  bool StartObject() { return Open(JsonValue::Kind::kObject); }
+  bool StartArray() { return Open(JsonValue::Kind::kArray); }
+  bool EndObject(rapidjson::SizeType) {
+    const JsonValue* object = stack_.back();
+    stack_.pop_back();
+    return CheckUniqueKeys(*object);
+  }
+  bool EndArray(rapidjson::SizeType) {
+    stack_.pop_back();
+    return true;
+  }
+
+  JsonValue& root() { return root_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  bool Fail(std::string message) {
+    error_ = std::move(message);
+    return false;
+  }
+
+  // The original token of a masked number (its start is where "0" stands).
+  std::string_view Unmask(std::string_view token) const {
+    if (token.size() != 1) return token;
+    const std::size_t offset = stream_->Tell() - 1;
+    auto it = std::lower_bound(masked_->begin(), masked_->end(), offset,
+                               [](const MaskedNumber& m, std::size_t o) { return m.offset < o; });
+    if (it != masked_->end() && it->offset == offset) return it->token;
+    return token;
+  }
+
+  bool Open(JsonValue::Kind kind) {
+    if (stack_.size() >= static_cast<std::size_t>(kMaxJsonDepth)) {
+      return Fail("nesting deeper than " + std::to_string(kMaxJsonDepth));
+    }
+    JsonValue v;
+    v.kind = kind;
+    JsonValue* added = Add(std::move(v));
+    stack_.push_back(added);
+    return true;
+  }
+
+  // Appends v to the innermost open container (or makes it the root). Pointers to
+  // open containers stay valid: only the innermost container's vector grows.
+  JsonValue* Add(JsonValue v) {
+    if (stack_.empty()) {
+      root_ = std::move(v);
+      return &root_;
+    }
+    JsonValue* parent = stack_.back();
+    if (parent->kind == JsonValue::Kind::kArray) {
+      parent->items.push_back(std::move(v));
+      return &parent->items.back();
+    }
+    parent->members.emplace_back(std::move(pending_key_), std::move(v));
+    pending_key_.clear();
+    return &parent->members.back().second;
+  }
+
+  bool CheckUniqueKeys(const JsonValue& object) {
+    std::vector<std::string_view> keys;
+    keys.reserve(object.members.size());
+    for (const auto& [key, value] : object.members) keys.push_back(key);
+    std::sort(keys.begin(), keys.end());
+    auto dup = std::adjacent_find(keys.begin(), keys.end());
+    if (dup != keys.end()) return Fail("duplicate key \"" + std::string(*dup) + "\"");
+    return true;
+  }
+
+  const ViewStream* stream_;
+  const std::vector<MaskedNumber>* masked_;
+  JsonValue root_;
+  std::vector<JsonValue*> stack_;
+  std::string pending_key_;
+  std::string error_;
+};
+
+constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag |
+                                 rapidjson::kParseNumbersAsStringsFlag |
+                                 rapidjson::kParseValidateEncodingFlag;
+
+}  // namespace
+
+std::size_t JsonNumberTokenLength(std::string_view s) {
+  std::size_t i = 0;
+  auto digit = [&](std::size_t k) { return k < s.size() && s[k] >= '0' && s[k] <= '9'; };
+  if (i < s.size() && s[i] == '-') ++i;
+  if (!digit(i)) return 0;
+  if (s[i] == '0') {
+    ++i;
+  } else {
+    while (digit(i)) ++i;
+  }
+  if (i < s.size() && s[i] == '.' && digit(i + 1)) {
+    i += 2;
+    while (digit(i)) ++i;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    std::size_t j = i + 1;
+    if (j < s.size() && (s[j] == '+' || s[j] == '-')) ++j;
+    if (digit(j)) {
+      i = j + 1;
+      while (digit(i)) ++i;
+    }
+  }
+  return i;
+}
+
+bool IsValidUtf8(std::string_view s) {
+  std::size_t i = 0;
+  const std::size_t n = s.size();
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t extra;
+    unsigned min_second = 0x80, max_second = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      extra = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      extra = 2;
+      if (c == 0xE0) min_second = 0xA0;  // no overlong
+      if (c == 0xED) max_second = 0x9F;  // no surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      extra = 3;
+      if (c == 0xF0) min_second = 0x90;  // no overlong
+      if (c == 0xF4) max_second = 0x8F;  // <= U+10FFFF
+    } else {
+      return false;
+    }
+    if (i + extra >= n) return false;  // truncated sequence
+    const auto second = static_cast<unsigned char>(s[i + 1]);
+    if (second < min_second || second > max_second) return false;
+    for (std::size_t k = 2; k <= extra; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if (b < 0x80 || b > 0xBF) return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+bool JsonValue::is_integer_token() const {
+  return kind == Kind::kNumber && text.find_first_of(".eE") == std::string::npos;
+}
+
+const JsonValue* JsonValue::Find(std::string_view key) const {
+  for (const auto& [name, value] : members) {
+    if (name == key) return &value;
+  }
+  return nullptr;
+}
+
+bool ParseJsonValue(std::string_view text, JsonValue* out, std::string* error) {
+  if (text.find('\0') != std::string_view::npos) {
+    *error = "invalid JSON: NUL byte";
+    return false;
+  }
+  std::string masked_text;
+  const std::vector<MaskedNumber> masked = MaskBigNumbers(text, &masked_text);
+  ViewStream stream(masked.empty() ? text : std::string_view(masked_text));
+  TreeBuilder builder(&stream, &masked);
+  rapidjson::Reader reader;
+  const rapidjson::ParseResult result = reader.Parse<kParseFlags>(stream, builder);
+  if (result.IsError()) {
+    if (result.Code() == rapidjson::kParseErrorTermination) {
+      *error = "invalid JSON: " + builder.error();
+    } else {
+      *error = std::string("invalid JSON: ") + rapidjson::GetParseError_En(result.Code()) +
+               " (byte " + std::to_string(result.Offset()) + ")";
+    }
+    return false;
+  }
+  *out = std::move(builder.root());
+  return true;
+}
+
+bool ParseJsonObjectLine(std::string_view text, JsonValue* out, std::string* error) {
+  JsonValue value;
+  std::string parse_error;
+  if (!ParseJsonValue(text, &value, &parse_error)) {
+    *error = std::move(parse_error);
+    return false;
+  }
+  if (!value.is_object()) {
+    *error = "not a JSON object";
+    return false;
+  }
+  *out = std::move(value);
+  return true;
+}
+
+}  // namespace accrue::engine
