@@ -7,3 +7,20 @@ target_sources(accrue_money PRIVATE
   decimal.cpp
   calendar.cpp
 )
+
+accrue_test(money_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/money_test.cpp
+  LIBS accrue_money rapidcheck rapidcheck_gtest
+  LABELS money)
+accrue_test(decimal_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/decimal_test.cpp
+  LIBS accrue_money rapidcheck rapidcheck_gtest
+  LABELS money)
+accrue_test(decimal_alloc_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/decimal_alloc_test.cpp
+  LIBS accrue_money
+  LABELS money)
+accrue_test(calendar_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/calendar_test.cpp
+  LIBS accrue_money rapidcheck rapidcheck_gtest
+  LABELS money)
