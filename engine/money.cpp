@@ -1,6 +1,8 @@
 // Money parsing, formatting and checked arithmetic (R-M2, R-M3, D-10).
 #include "engine/money.h"
 
+#include <cstdint>
+
 #include "events/assert.h"
 
 namespace accrue::engine {
@@ -12,9 +14,13 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 constexpr UInt128 kMaxPositive = static_cast<UInt128>(kInt128Max);
 constexpr UInt128 kMaxNegative = kMaxPositive + 1;
 
-// magnitude = magnitude * 10 + digit; false when it passes `limit`.
-bool AppendDigit(UInt128& magnitude, int digit, UInt128 limit) {
-  if (magnitude > (limit - static_cast<UInt128>(digit)) / 10) return false;
+// Up to 18 decimal digits always fit in 64 bits: the common case skips 128-bit math.
+constexpr size_t kMaxDigitsIn64Bits = 18;
+
+// magnitude = magnitude * 10 + digit; false when it passes limit_div10 * 10 +
+// limit_mod10. No 128-bit division per digit (that is a slow library call).
+bool AppendDigit(UInt128& magnitude, int digit, UInt128 limit_div10, int limit_mod10) {
+  if (magnitude > limit_div10 || (magnitude == limit_div10 && digit > limit_mod10)) return false;
   magnitude = magnitude * 10 + static_cast<UInt128>(digit);
   return true;
 }
@@ -42,16 +48,27 @@ std::variant<Int128, AmountError> ParseAmount(std::string_view text, int exponen
   // Precision (R-M2): fraction digits as written, never rounded.
   const size_t frac_digits = frac_end - frac_begin;
   if (frac_digits > static_cast<size_t>(exponent)) return AmountError::kPrecision;
-  // Range (R-M3): accumulate the magnitude in minor units, checked at every digit.
-  const UInt128 limit = negative ? kMaxNegative : kMaxPositive;
-  UInt128 magnitude = 0;
-  for (size_t i = int_begin; i < int_end; ++i) {
-    if (!AppendDigit(magnitude, text[i] - '0', limit)) return AmountError::kOverflow;
+  // Range (R-M3): accumulate the magnitude in minor units.
+  auto digit_at = [&](size_t k) {  // k-th digit of the minor-unit integer
+    const size_t int_digits = int_end - int_begin;
+    if (k < int_digits) return text[int_begin + k] - '0';
+    const size_t at = frac_begin + (k - int_digits);
+    return at < frac_end ? text[at] - '0' : 0;
+  };
+  const size_t total_digits = (int_end - int_begin) + static_cast<size_t>(exponent);
+  if (total_digits <= kMaxDigitsIn64Bits) {
+    uint64_t small = 0;
+    for (size_t k = 0; k < total_digits; ++k) small = small * 10 + static_cast<uint64_t>(digit_at(k));
+    return negative ? -static_cast<Int128>(small) : static_cast<Int128>(small);
   }
-  for (int i = 0; i < exponent; ++i) {
-    const size_t at = frac_begin + static_cast<size_t>(i);
-    const int digit = at < frac_end ? text[at] - '0' : 0;
-    if (!AppendDigit(magnitude, digit, limit)) return AmountError::kOverflow;
+  const UInt128 limit = negative ? kMaxNegative : kMaxPositive;
+  const UInt128 limit_div10 = limit / 10;
+  const int limit_mod10 = static_cast<int>(limit % 10);
+  UInt128 magnitude = 0;
+  for (size_t k = 0; k < total_digits; ++k) {
+    if (!AppendDigit(magnitude, digit_at(k), limit_div10, limit_mod10)) {
+      return AmountError::kOverflow;  // checked at every digit, never wraps
+    }
   }
   if (negative) return static_cast<Int128>(static_cast<UInt128>(0) - magnitude);
   return static_cast<Int128>(magnitude);
