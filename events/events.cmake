@@ -12,3 +12,16 @@ accrue_test(events_memory_store_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/memory_event_store_test.cpp
   LIBS accrue_events
   LABELS events)
+
+target_sources(accrue_events PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/keys.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/rocks_log.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/group_commit_writer.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/rocks_event_store.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/verify_log.cpp
+)
+
+accrue_test(events_rocks_store_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/rocks_event_store_test.cpp
+  LIBS accrue_events
+  LABELS events)

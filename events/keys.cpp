@@ -1,0 +1,90 @@
+#include "events/keys.h"
+
+namespace accrue::events::keys {
+
+void PutFixed64(std::string* out, uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>(v >> shift));
+}
+
+void PutFixed32(std::string* out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>(v >> shift));
+}
+
+bool GetFixed64(std::string_view* in, uint64_t* v) {
+  if (in->size() < 8) return false;
+  uint64_t r = 0;
+  for (int i = 0; i < 8; ++i) r = (r << 8) | static_cast<unsigned char>((*in)[i]);
+  in->remove_prefix(8);
+  *v = r;
+  return true;
+}
+
+bool GetFixed32(std::string_view* in, uint32_t* v) {
+  if (in->size() < 4) return false;
+  uint32_t r = 0;
+  for (int i = 0; i < 4; ++i) r = (r << 8) | static_cast<unsigned char>((*in)[i]);
+  in->remove_prefix(4);
+  *v = r;
+  return true;
+}
+
+std::string PositionKey(uint64_t position) {
+  std::string k;
+  k.reserve(8);
+  PutFixed64(&k, position);
+  return k;
+}
+
+std::string StreamIndexKey(std::string_view stream, uint64_t version) {
+  std::string k;
+  k.reserve(stream.size() + 9);
+  k.append(stream);
+  k.push_back('\0');
+  PutFixed64(&k, version);
+  return k;
+}
+
+bool ParseStreamIndexKey(std::string_view key, std::string* stream, uint64_t* version) {
+  if (key.size() < 10 || key[key.size() - 9] != '\0') return false;
+  stream->assign(key.substr(0, key.size() - 9));
+  std::string_view rest = key.substr(key.size() - 8);
+  return GetFixed64(&rest, version);
+}
+
+std::string EncodeIdempotency(const IdempotencyLookup& record) {
+  std::string v;
+  v.reserve(4 + record.command_hash.size() + 8 + record.result.size());
+  PutFixed32(&v, static_cast<uint32_t>(record.command_hash.size()));
+  v.append(record.command_hash);
+  PutFixed64(&v, record.last_position);
+  v.append(record.result);
+  return v;
+}
+
+std::optional<IdempotencyLookup> DecodeIdempotency(std::string_view value) {
+  uint32_t hash_len = 0;
+  if (!GetFixed32(&value, &hash_len) || value.size() < hash_len) return std::nullopt;
+  IdempotencyLookup r;
+  r.command_hash.assign(value.substr(0, hash_len));
+  value.remove_prefix(hash_len);
+  if (!GetFixed64(&value, &r.last_position)) return std::nullopt;
+  r.result.assign(value);
+  return r;
+}
+
+std::string EncodeSnapshot(const Snapshot& snapshot) {
+  std::string v;
+  v.reserve(8 + snapshot.bytes.size());
+  PutFixed64(&v, snapshot.version);
+  v.append(snapshot.bytes);
+  return v;
+}
+
+std::optional<Snapshot> DecodeSnapshot(std::string_view value) {
+  Snapshot s;
+  if (!GetFixed64(&value, &s.version)) return std::nullopt;
+  s.bytes.assign(value);
+  return s;
+}
+
+}  // namespace accrue::events::keys

@@ -1,0 +1,64 @@
+// Key and value encoding of the RocksDB event log (docs/event-log-format.md).
+//
+// Byte grammar (fixed64/fixed32 are big-endian, so byte order is numeric order;
+// a name is 1..kMaxNameBytes bytes and never contains 0x00):
+//
+//   column family   key                                  value
+//   -------------   ----------------------------------   -----------------------------------------
+//   default         "format_version"                     fixed32 format version (kFormatVersion)
+//   events          position:fixed64                     Envelope (accrue.events.v1, protobuf)
+//   stream_index    stream:name 0x00 version:fixed64     position:fixed64
+//   stream_heads    stream:name                          version:fixed64 (last version)
+//   claims          claim_key:name                       stream:name (the owner)
+//   idempotency     key:name                             hash_len:fixed32 command_hash[hash_len]
+//                                                        last_position:fixed64 result[rest]
+//   snapshots       stream:name                          version:fixed64 bytes[rest]
+//
+// The 0x00 separator sorts a stream's index entries together and before any
+// longer stream name that extends it ("a" 0x00 ... < "a/" ...).
+//
+// Thread-safety: stateless functions.
+#ifndef ACCRUE_EVENTS_KEYS_H_
+#define ACCRUE_EVENTS_KEYS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "events/event_store.h"
+
+namespace accrue::events::keys {
+
+// The on-disk format this code writes. A log with a higher number is refused;
+// see docs/event-log-format.md "Format version" for the upgrade rule.
+inline constexpr uint32_t kFormatVersion = 1;
+inline constexpr char kFormatVersionKey[] = "format_version";
+
+inline constexpr char kEventsFamily[] = "events";
+inline constexpr char kStreamIndexFamily[] = "stream_index";
+inline constexpr char kStreamHeadsFamily[] = "stream_heads";
+inline constexpr char kClaimsFamily[] = "claims";
+inline constexpr char kIdempotencyFamily[] = "idempotency";
+inline constexpr char kSnapshotsFamily[] = "snapshots";
+
+void PutFixed64(std::string* out, uint64_t v);
+void PutFixed32(std::string* out, uint32_t v);
+// Reads a fixed64 at the front of `in` and advances it; false if too short.
+bool GetFixed64(std::string_view* in, uint64_t* v);
+bool GetFixed32(std::string_view* in, uint32_t* v);
+
+std::string PositionKey(uint64_t position);
+std::string StreamIndexKey(std::string_view stream, uint64_t version);
+// Splits a stream index key; false if malformed.
+bool ParseStreamIndexKey(std::string_view key, std::string* stream, uint64_t* version);
+
+std::string EncodeIdempotency(const IdempotencyLookup& record);
+std::optional<IdempotencyLookup> DecodeIdempotency(std::string_view value);
+
+std::string EncodeSnapshot(const Snapshot& snapshot);
+std::optional<Snapshot> DecodeSnapshot(std::string_view value);
+
+}  // namespace accrue::events::keys
+
+#endif  // ACCRUE_EVENTS_KEYS_H_

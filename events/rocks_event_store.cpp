@@ -1,0 +1,274 @@
+// The RocksDB EventStore: reads straight from RocksDB, appends through the
+// GroupCommitWriter (read-write mode only). See rocks_event_store.h.
+#include "events/rocks_event_store.h"
+
+#include <mutex>
+
+#include "events/envelope_codec.h"
+#include "events/group_commit_writer.h"
+#include "events/keys.h"
+#include "events/rocks_log.h"
+#include "events/tail_subscription.h"
+
+namespace accrue::events {
+namespace {
+
+std::string_view View(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
+
+Status ReadOnlyRefusal() {
+  return Status::FailedPrecondition("event log opened read-only; appends go through the writer");
+}
+
+class RocksEventStore final : public EventStore {
+ public:
+  RocksEventStore(std::unique_ptr<RocksLog> log, const RocksStoreOptions& options)
+      : log_(std::move(log)),
+        notifier_(std::make_shared<PositionNotifier>()),
+        poll_interval_(options.secondary_poll_interval) {}
+
+  Status StartWriter(Clock clock, std::size_t queue_capacity) {
+    auto writer = GroupCommitWriter::Start(log_.get(), std::move(clock), queue_capacity, notifier_);
+    if (!writer.ok()) return writer.status();
+    writer_ = std::move(writer.value());
+    return Status::Ok();
+  }
+
+  ~RocksEventStore() override {
+    if (writer_) writer_->Stop();
+  }
+
+  AppendResult Append(AppendRequest request) override {
+    return AppendAsync(std::move(request)).get();
+  }
+
+  std::future<AppendResult> AppendAsync(AppendRequest request) override {
+    if (!writer_) {
+      std::promise<AppendResult> refused;
+      AppendResult r;
+      r.status = ReadOnlyRefusal();
+      refused.set_value(std::move(r));
+      return refused.get_future();
+    }
+    return writer_->Submit(std::move(request));
+  }
+
+  Result<std::vector<RecordedEvent>> ReadStream(const std::string& stream, uint64_t from_version,
+                                                std::size_t max_count) override {
+    CatchUpIfDue();
+    std::vector<RecordedEvent> out;
+    const std::string prefix = keys::StreamIndexKey(stream, 0).substr(0, stream.size() + 1);
+    std::unique_ptr<rocksdb::Iterator> it(
+        log_->db->NewIterator(rocksdb::ReadOptions(), log_->stream_index));
+    uint64_t expected = from_version == 0 ? 1 : from_version;
+    for (it->Seek(keys::StreamIndexKey(stream, expected));
+         it->Valid() && out.size() < max_count && it->key().starts_with(prefix); it->Next()) {
+      std::string key_stream;
+      uint64_t version = 0;
+      std::string_view value = View(it->value());
+      uint64_t position = 0;
+      if (!keys::ParseStreamIndexKey(View(it->key()), &key_stream, &version) ||
+          !keys::GetFixed64(&value, &position) || version != expected) {
+        return Status::Corruption("stream index of '" + stream + "' is broken at version " +
+                                  std::to_string(expected));
+      }
+      auto event = ReadPosition(position);
+      if (!event.ok()) return event.status();
+      if (event.value().stream != stream || event.value().version != version) {
+        return Status::Corruption("stream index of '" + stream + "' version " +
+                                  std::to_string(version) + " points at position " +
+                                  std::to_string(position) + " of another event");
+      }
+      out.push_back(std::move(event.value()));
+      ++expected;
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "reading stream " + stream);
+    return out;
+  }
+
+  Result<std::vector<RecordedEvent>> ReadAll(uint64_t from_position,
+                                             std::size_t max_count) override {
+    CatchUpIfDue();
+    std::vector<RecordedEvent> out;
+    rocksdb::ReadOptions read_options;
+    read_options.readahead_size = 2 << 20;
+    std::unique_ptr<rocksdb::Iterator> it(log_->db->NewIterator(read_options, log_->events));
+    for (it->Seek(keys::PositionKey(from_position == 0 ? 1 : from_position));
+         it->Valid() && out.size() < max_count; it->Next()) {
+      std::string_view key = View(it->key());
+      uint64_t position = 0;
+      if (key.size() != 8 || !keys::GetFixed64(&key, &position)) {
+        return Status::Corruption("malformed key in the events column family");
+      }
+      auto event = DecodeStored(View(it->value()), position);
+      if (!event.ok()) return event.status();
+      out.push_back(std::move(event.value()));
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
+    return out;
+  }
+
+  Result<uint64_t> StreamVersion(const std::string& stream) override {
+    CatchUpIfDue();
+    std::string value;
+    rocksdb::Status s = log_->db->Get(rocksdb::ReadOptions(), log_->stream_heads, stream, &value);
+    if (s.IsNotFound()) return uint64_t{0};
+    if (!s.ok()) return FromRocks(s, "reading stream head");
+    std::string_view in(value);
+    uint64_t version = 0;
+    if (!keys::GetFixed64(&in, &version)) return Status::Corruption("malformed stream head");
+    return version;
+  }
+
+  uint64_t LastPosition() override {
+    if (writer_) return writer_->LastPosition();
+    CatchUpIfDue();
+    std::unique_ptr<rocksdb::Iterator> it(
+        log_->db->NewIterator(rocksdb::ReadOptions(), log_->events));
+    it->SeekToLast();
+    if (!it->Valid()) return 0;
+    std::string_view key = View(it->key());
+    uint64_t position = 0;
+    return keys::GetFixed64(&key, &position) ? position : 0;
+  }
+
+  Result<std::optional<std::string>> ClaimOwner(const std::string& key) override {
+    CatchUpIfDue();
+    std::string value;
+    rocksdb::Status s = log_->db->Get(rocksdb::ReadOptions(), log_->claims, key, &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return FromRocks(s, "reading claim");
+    return std::optional(value);
+  }
+
+  Result<std::vector<Claim>> ListClaims(const std::string& prefix) override {
+    CatchUpIfDue();
+    std::vector<Claim> out;
+    std::unique_ptr<rocksdb::Iterator> it(log_->db->NewIterator(rocksdb::ReadOptions(), log_->claims));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      out.push_back(Claim{it->key().ToString(), it->value().ToString()});
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "listing claims");
+    return out;
+  }
+
+  Result<std::optional<IdempotencyLookup>> LookupIdempotency(const std::string& key) override {
+    CatchUpIfDue();
+    std::string value;
+    rocksdb::Status s = log_->db->Get(rocksdb::ReadOptions(), log_->idempotency, key, &value);
+    if (s.IsNotFound()) return std::optional<IdempotencyLookup>();
+    if (!s.ok()) return FromRocks(s, "reading idempotency record");
+    auto decoded = keys::DecodeIdempotency(value);
+    if (!decoded) return Status::Corruption("malformed idempotency record of '" + key + "'");
+    return std::optional(*decoded);
+  }
+
+  Status SaveSnapshot(const std::string& stream, const Snapshot& snapshot) override {
+    if (!writer_) return ReadOnlyRefusal();
+    std::lock_guard<std::mutex> lock(snapshot_mutex_);
+    auto version = StreamVersion(stream);
+    if (!version.ok()) return version.status();
+    if (snapshot.version == 0 || snapshot.version > version.value()) {
+      return Status::InvalidArgument("snapshot version beyond the stream's last version");
+    }
+    auto current = LoadSnapshot(stream);
+    if (!current.ok()) return current.status();
+    if (current.value() && current.value()->version > snapshot.version) return Status::Ok();
+    rocksdb::WriteOptions write_options;
+    write_options.sync = true;
+    return FromRocks(log_->db->Put(write_options, log_->snapshots, stream,
+                                   keys::EncodeSnapshot(snapshot)),
+                     "saving snapshot");
+  }
+
+  Result<std::optional<Snapshot>> LoadSnapshot(const std::string& stream) override {
+    std::string value;
+    rocksdb::Status s = log_->db->Get(rocksdb::ReadOptions(), log_->snapshots, stream, &value);
+    if (s.IsNotFound()) return std::optional<Snapshot>();
+    if (!s.ok()) return FromRocks(s, "loading snapshot");
+    auto decoded = keys::DecodeSnapshot(value);
+    if (!decoded) return Status::Corruption("malformed snapshot of '" + stream + "'");
+    return std::optional(*decoded);
+  }
+
+  Status ScanStreamIndex(const std::function<bool(const std::string&, uint64_t, uint64_t)>& fn)
+      override {
+    CatchUpIfDue();
+    rocksdb::ReadOptions read_options;
+    read_options.readahead_size = 2 << 20;
+    std::unique_ptr<rocksdb::Iterator> it(log_->db->NewIterator(read_options, log_->stream_index));
+    std::string stream;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      uint64_t version = 0;
+      uint64_t position = 0;
+      std::string_view value = View(it->value());
+      if (!keys::ParseStreamIndexKey(View(it->key()), &stream, &version) ||
+          !keys::GetFixed64(&value, &position)) {
+        return Status::Corruption("malformed stream index entry");
+      }
+      if (!fn(stream, version, position)) return Status::Ok();
+    }
+    return FromRocks(it->status(), "scanning the stream index");
+  }
+
+  std::unique_ptr<Subscription> Subscribe(
+      uint64_t after_position, std::function<void(const RecordedEvent&)> on_event) override {
+    std::optional<std::chrono::milliseconds> poll;
+    std::function<void()> refresh;
+    if (log_->mode == OpenMode::kSecondary) {
+      poll = poll_interval_;
+      refresh = [this] { CatchUpIfDue(); };
+    }
+    return std::make_unique<TailSubscription>(
+        notifier_, [this](uint64_t from, std::size_t n) { return ReadAll(from, n); },
+        after_position, std::move(on_event), poll, std::move(refresh));
+  }
+
+ private:
+  Result<RecordedEvent> ReadPosition(uint64_t position) {
+    std::string value;
+    rocksdb::Status s =
+        log_->db->Get(rocksdb::ReadOptions(), log_->events, keys::PositionKey(position), &value);
+    if (s.IsNotFound()) {
+      return Status::Corruption("position " + std::to_string(position) + " is missing");
+    }
+    if (!s.ok()) return FromRocks(s, "reading position " + std::to_string(position));
+    return DecodeStored(value, position);
+  }
+
+  // A secondary sees the primary's new writes only after TryCatchUpWithPrimary;
+  // it runs at most once per poll interval (a bounded polling rate).
+  void CatchUpIfDue() {
+    if (log_->mode != OpenMode::kSecondary) return;
+    std::lock_guard<std::mutex> lock(catch_up_mutex_);
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_catch_up_ < poll_interval_) return;
+    last_catch_up_ = now;
+    (void)log_->db->TryCatchUpWithPrimary();
+  }
+
+  std::unique_ptr<RocksLog> log_;
+  std::shared_ptr<PositionNotifier> notifier_;
+  std::unique_ptr<GroupCommitWriter> writer_;
+  std::chrono::milliseconds poll_interval_;
+  std::mutex snapshot_mutex_;
+  std::mutex catch_up_mutex_;
+  std::chrono::steady_clock::time_point last_catch_up_{};
+};
+
+}  // namespace
+
+Result<std::unique_ptr<EventStore>> OpenRocksEventStore(const std::string& dir,
+                                                        const RocksStoreOptions& options) {
+  auto log = OpenRocksLog(dir, options);
+  if (!log.ok()) return log.status();
+  const bool writable = log.value()->mode == OpenMode::kReadWrite;
+  auto store = std::make_unique<RocksEventStore>(std::move(log.value()), options);
+  if (writable) {
+    Status s = store->StartWriter(options.clock ? options.clock : SystemClock(),
+                                  options.queue_capacity);
+    if (!s.ok()) return s;
+  }
+  return std::unique_ptr<EventStore>(std::move(store));
+}
+
+}  // namespace accrue::events

@@ -1,0 +1,163 @@
+#include "events/rocks_log.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "events/keys.h"
+
+namespace accrue::events {
+namespace {
+
+const std::vector<std::string>& FamilyNames() {
+  static const std::vector<std::string> kNames = {
+      rocksdb::kDefaultColumnFamilyName, keys::kEventsFamily,      keys::kStreamIndexFamily,
+      keys::kStreamHeadsFamily,          keys::kClaimsFamily,      keys::kIdempotencyFamily,
+      keys::kSnapshotsFamily};
+  return kNames;
+}
+
+std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(const rocksdb::Options& options) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> out;
+  for (const std::string& name : FamilyNames()) {
+    out.emplace_back(name, rocksdb::ColumnFamilyOptions(options));
+  }
+  return out;
+}
+
+OpenMode ResolveMode(const std::string& dir, OpenMode mode) {
+  if (mode != OpenMode::kAutoReadOnly) return mode;
+  return LogHeldByAnotherProcess(dir) ? OpenMode::kSecondary : OpenMode::kReadOnly;
+}
+
+rocksdb::Status OpenDb(const std::string& dir, OpenMode mode, const rocksdb::Options& options,
+                       RocksLog* log) {
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s;
+  auto descriptors = Descriptors(options);
+  if (mode == OpenMode::kReadWrite) {
+    s = rocksdb::DB::Open(rocksdb::DBOptions(options), dir, descriptors, &log->handles, &raw);
+  } else if (mode == OpenMode::kReadOnly) {
+    s = rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(options), dir, descriptors, &log->handles,
+                                     &raw);
+  } else {
+    char tmpl[] = "/tmp/accrue-secondary-XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) return rocksdb::Status::IOError("mkdtemp for secondary");
+    log->secondary_dir = tmpl;
+    rocksdb::DBOptions db_options(options);
+    db_options.max_open_files = -1;  // required by secondary instances
+    s = rocksdb::DB::OpenAsSecondary(db_options, dir, log->secondary_dir, descriptors,
+                                     &log->handles, &raw);
+  }
+  log->db.reset(raw);
+  return s;
+}
+
+// Checks the stored format version; writes it into a new, empty read-write log.
+Status CheckFormat(RocksLog* log) {
+  std::string value;
+  rocksdb::Status s = log->db->Get(rocksdb::ReadOptions(), log->meta, keys::kFormatVersionKey, &value);
+  if (s.IsNotFound()) {
+    std::unique_ptr<rocksdb::Iterator> it(log->db->NewIterator(rocksdb::ReadOptions(), log->events));
+    it->SeekToFirst();
+    if (it->Valid()) return Status::Corruption("log has events but no format_version");
+    if (log->mode != OpenMode::kReadWrite) return Status::Ok();  // empty log
+    std::string encoded;
+    keys::PutFixed32(&encoded, keys::kFormatVersion);
+    rocksdb::WriteOptions write_options;
+    write_options.sync = true;
+    return FromRocks(log->db->Put(write_options, log->meta, keys::kFormatVersionKey, encoded),
+                     "writing format_version");
+  }
+  if (!s.ok()) return FromRocks(s, "reading format_version");
+  std::string_view in(value);
+  uint32_t version = 0;
+  if (!keys::GetFixed32(&in, &version) || !in.empty()) {
+    return Status::Corruption("format_version is not a fixed32");
+  }
+  if (version > keys::kFormatVersion) {
+    return Status::FailedPrecondition("log format version " + std::to_string(version) +
+                                      " is newer than this build's " +
+                                      std::to_string(keys::kFormatVersion) + "; upgrade accrue");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+RocksLog::~RocksLog() {
+  if (db) {
+    for (auto* h : handles) (void)db->DestroyColumnFamilyHandle(h);
+    handles.clear();
+    (void)db->Close();
+    db.reset();
+  }
+  if (!secondary_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(secondary_dir, ec);
+  }
+}
+
+rocksdb::Options BaseRocksOptions() {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  options.IncreaseParallelism(2);
+  options.write_buffer_size = 64 << 20;
+  options.max_total_wal_size = 256 << 20;
+  options.keep_log_file_num = 4;
+  return options;
+}
+
+Status FromRocks(const rocksdb::Status& status, const std::string& what) {
+  if (status.ok()) return Status::Ok();
+  std::string m = what + ": " + status.ToString();
+  if (status.IsNoSpace()) return Status::Unavailable("disk full, retry when space returns: " + m);
+  if (status.IsIOError()) return Status::IoError(m);
+  if (status.IsCorruption()) return Status::Corruption(m);
+  if (status.IsNotFound()) return Status::NotFound(m);
+  if (status.IsBusy() || status.IsTryAgain()) return Status::Unavailable(m);
+  if (status.IsInvalidArgument()) return Status::InvalidArgument(m);
+  return Status::Internal(m);
+}
+
+bool LogHeldByAnotherProcess(const std::string& dir) {
+  int fd = ::open((dir + "/LOCK").c_str(), O_RDONLY);
+  if (fd < 0) return false;
+  struct flock probe {};
+  probe.l_type = F_WRLCK;
+  probe.l_whence = SEEK_SET;
+  bool held = ::fcntl(fd, F_GETLK, &probe) == 0 && probe.l_type != F_UNLCK;
+  ::close(fd);
+  return held;
+}
+
+Result<std::unique_ptr<RocksLog>> OpenRocksLog(const std::string& dir,
+                                               const RocksStoreOptions& options) {
+  auto log = std::make_unique<RocksLog>();
+  log->mode = ResolveMode(dir, options.mode);
+  bool exists = std::filesystem::exists(dir + "/CURRENT");
+  if (!exists && (log->mode != OpenMode::kReadWrite || !options.create_if_missing)) {
+    return Status::NotFound("no event log in " + dir);
+  }
+  if (log->mode == OpenMode::kReadWrite && LogHeldByAnotherProcess(dir)) {
+    return Status::FailedPrecondition("event log " + dir +
+                                      " is held by another process; open it read-only");
+  }
+  rocksdb::Options rocks_options = BaseRocksOptions();
+  rocks_options.create_if_missing = options.create_if_missing;
+  if (options.env != nullptr) rocks_options.env = options.env;
+  rocksdb::Status s = OpenDb(dir, log->mode, rocks_options, log.get());
+  if (!s.ok()) return FromRocks(s, "opening event log " + dir);
+  std::vector<rocksdb::ColumnFamilyHandle**> slots = {
+      &log->meta,   &log->events,      &log->stream_index, &log->stream_heads,
+      &log->claims, &log->idempotency, &log->snapshots};
+  if (log->handles.size() != slots.size()) return Status::Internal("column family count");
+  for (std::size_t i = 0; i < slots.size(); ++i) *slots[i] = log->handles[i];
+  if (Status f = CheckFormat(log.get()); !f.ok()) return f;
+  return log;
+}
+
+}  // namespace accrue::events
