@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -38,7 +39,7 @@ namespace accrue::engine {
 
 struct Plan {
   std::string plan_id;
-  Currency currency;
+  Currency currency{"", 0};
   Interval interval = Interval::kMonth;
   std::string interval_count;     // normalised digits ("1" when absent)
   int64_t months_per_period = 1;  // interval x interval_count in months (D-30, D-31)
@@ -204,6 +205,7 @@ struct AccountState {
   std::vector<Subscription> subscriptions;  // creation order (D-45)
   std::unordered_map<std::string, std::size_t> subscription_index;
   std::vector<Invoice> invoices;  // by number (number n at index n-1)
+  std::set<int64_t> open_invoices;  // numbers of the kOpen invoices, ascending
   std::vector<Payment> payments;  // creation order
   std::unordered_map<std::string, std::size_t> payment_index;
   std::vector<CreditNote> credit_notes;

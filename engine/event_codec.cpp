@@ -1,0 +1,134 @@
+#include "engine/event_codec.h"
+
+#include <variant>
+
+#include "engine/money.h"
+#include "events/assert.h"
+
+namespace accrue::engine {
+
+std::string MinorText(Int128 v) { return Int128ToString(v); }
+
+Int128 ParseMinor(const std::string& text) {
+  auto r = ParseAmount(text, 0);
+  ACCRUE_ASSERT(std::holds_alternative<Int128>(r), "stored amount does not parse");
+  return std::get<Int128>(r);
+}
+
+Decimal ParseExact(const std::string& text) {
+  auto d = ParseDecimal(text);
+  ACCRUE_ASSERT(d.has_value(), "stored decimal does not parse");
+  return *d;
+}
+
+v1::PlanTerms TermsToProto(const PlanTerms& t) {
+  v1::PlanTerms p;
+  p.set_plan_id(t.plan_id);
+  p.set_amount(MinorText(t.amount));
+  for (const auto& m : t.meters) {
+    auto* pm = p.add_meters();
+    pm->set_meter(m.meter);
+    pm->set_unit_price(FormatDecimal(m.unit_price));
+  }
+  return p;
+}
+
+PlanTerms TermsFromProto(const v1::PlanTerms& p) {
+  PlanTerms t;
+  t.plan_id = p.plan_id();
+  t.amount = ParseMinor(p.amount());
+  for (const auto& m : p.meters()) t.meters.push_back(PlanMeter{m.meter(), ParseExact(m.unit_price())});
+  return t;
+}
+
+v1::LineKind LineKindToProto(LineKind k) {
+  switch (k) {
+    case LineKind::kRecurring: return v1::LINE_RECURRING;
+    case LineKind::kProrationCredit: return v1::LINE_PRORATION_CREDIT;
+    case LineKind::kProrationCharge: return v1::LINE_PRORATION_CHARGE;
+    case LineKind::kUsage: return v1::LINE_USAGE;
+    case LineKind::kPaymentReversal: return v1::LINE_PAYMENT_REVERSAL;
+  }
+  return v1::LINE_RECURRING;
+}
+
+LineKind LineKindFromProto(v1::LineKind k) {
+  switch (k) {
+    case v1::LINE_PRORATION_CREDIT: return LineKind::kProrationCredit;
+    case v1::LINE_PRORATION_CHARGE: return LineKind::kProrationCharge;
+    case v1::LINE_USAGE: return LineKind::kUsage;
+    case v1::LINE_PAYMENT_REVERSAL: return LineKind::kPaymentReversal;
+    default: return LineKind::kRecurring;
+  }
+}
+
+std::string_view LineKindName(LineKind k) {
+  switch (k) {
+    case LineKind::kRecurring: return "recurring";
+    case LineKind::kProrationCredit: return "proration_credit";
+    case LineKind::kProrationCharge: return "proration_charge";
+    case LineKind::kUsage: return "usage";
+    case LineKind::kPaymentReversal: return "payment_reversal";
+  }
+  return "recurring";
+}
+
+v1::InvoiceLine LineToProto(const InvoiceLine& l) {
+  v1::InvoiceLine p;
+  p.set_kind(LineKindToProto(l.kind));
+  p.set_subscription_id(l.subscription_id);
+  p.set_payment_id(l.payment_id);
+  p.set_meter(l.meter);
+  p.set_plan_id(l.plan_id);
+  p.set_period_start(l.period.start.days);
+  p.set_period_end(l.period.end.days);
+  p.set_period_index(l.period_index);
+  p.set_quantity(l.quantity);
+  p.set_amount(MinorText(l.amount));
+  return p;
+}
+
+InvoiceLine LineFromProto(const v1::InvoiceLine& p) {
+  InvoiceLine l;
+  l.kind = LineKindFromProto(p.kind());
+  l.subscription_id = p.subscription_id();
+  l.payment_id = p.payment_id();
+  l.meter = p.meter();
+  l.plan_id = p.plan_id();
+  l.period = Period{LocalDate{p.period_start()}, LocalDate{p.period_end()}};
+  l.period_index = p.period_index();
+  l.quantity = p.quantity();
+  l.amount = ParseMinor(p.amount());
+  return l;
+}
+
+v1::PendingItem PendingToProto(const PendingItem& i) {
+  v1::PendingItem p;
+  p.set_subscription_id(i.subscription_id);
+  p.set_kind(LineKindToProto(i.kind));
+  p.set_period_start(i.period.start.days);
+  p.set_period_end(i.period.end.days);
+  p.set_quantity(MinorText(i.quantity));
+  p.set_plan_id(i.plan_id);
+  p.set_amount(MinorText(i.amount));
+  return p;
+}
+
+PendingItem PendingFromProto(const v1::PendingItem& p) {
+  PendingItem i;
+  i.subscription_id = p.subscription_id();
+  i.kind = LineKindFromProto(p.kind());
+  i.period = Period{LocalDate{p.period_start()}, LocalDate{p.period_end()}};
+  i.quantity = ParseMinor(p.quantity());
+  i.plan_id = p.plan_id();
+  i.amount = ParseMinor(p.amount());
+  return i;
+}
+
+std::string EventTypeName(const v1::BillingEvent& e) {
+  const auto* field = e.GetDescriptor()->FindFieldByNumber(static_cast<int>(e.event_case()));
+  ACCRUE_ASSERT(field != nullptr && field->message_type() != nullptr, "event without a case");
+  return std::string(field->message_type()->name());
+}
+
+}  // namespace accrue::engine
