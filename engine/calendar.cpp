@@ -11,12 +11,14 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <sstream>
 
+#include "engine/tz_rule_internal.h"
 #include "events/assert.h"
 
 namespace accrue::engine {
@@ -25,7 +27,11 @@ namespace {
 using Micros = std::chrono::microseconds;
 constexpr int64_t kMicrosPerSecond = 1'000'000;
 constexpr int64_t kSecondsPerDay = 86'400;
+constexpr char kZoneinfoDir[] = "/usr/share/zoneinfo/";
 constexpr char kTzdataZi[] = "/usr/share/zoneinfo/tzdata.zi";
+// Margin between the last stored transition and the first date whose midnight the
+// footer rule resolves: the rule's next change is months after the last stored one.
+constexpr int64_t kFooterMarginSeconds = 2 * 86'400;
 constexpr int kMaxYear = 9999;
 
 date::year_month_day ToCivil(LocalDate d) {
@@ -74,6 +80,48 @@ const std::set<std::string, std::less<>>& ValidZoneNames() {
     return result;
   }();
   return names;
+}
+
+// What TimeZone::impl_ points to. `zone` is null only for "Factory" (UTC+0, not
+// loaded by date/tz). `footer` continues the zone after its last stored transition
+// (`footer_from`, UTC seconds); see tz_rule_internal.h for why.
+struct ZoneImpl {
+  const date::time_zone* zone = nullptr;
+  std::optional<internal::PosixTzRule> footer;
+  int64_t footer_from = 0;
+};
+
+// The TZif footer of the zone file: its last non-empty line, e.g. "EST5EDT,M3.2.0,M11.1.0".
+std::optional<internal::PosixTzRule> ReadFooterRule(const std::string& name) {
+  std::ifstream in(std::string(kZoneinfoDir) + name, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!data.empty() && data.back() == '\n') data.pop_back();
+  const size_t newline = data.rfind('\n');
+  if (newline == std::string::npos) return std::nullopt;
+  auto rule = internal::PosixTzRule::Parse(std::string_view(data).substr(newline + 1));
+  if (!rule || !rule->has_dst) return std::nullopt;  // fixed offsets: date/tz is right
+  return rule;
+}
+
+const ZoneImpl& Impl(const void* impl) { return *static_cast<const ZoneImpl*>(impl); }
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+// D-32 through a footer rule: local second `local_seconds` read with either offset;
+// the earliest reading that the rule confirms, or the change inside the gap.
+int64_t FooterMidnight(const internal::PosixTzRule& rule, int64_t local_seconds) {
+  const int64_t as_std = local_seconds - rule.std_offset_seconds;
+  const int64_t as_dst = local_seconds - rule.dst_offset_seconds;
+  const bool std_ok = rule.OffsetAt(as_std) == rule.std_offset_seconds;
+  const bool dst_ok = rule.OffsetAt(as_dst) == rule.dst_offset_seconds;
+  if (std_ok && dst_ok) return std::min(as_std, as_dst);  // ambiguous: the first
+  if (std_ok) return as_std;
+  if (dst_ok) return as_dst;
+  // Nonexistent: the clocks jumped over it; the change lies between the readings.
+  const auto change = rule.NextChangeAfter(std::min(as_std, as_dst));
+  ACCRUE_ASSERT(change.has_value(), "a gap without an offset change");
+  return *change;
 }
 
 }  // namespace
@@ -190,36 +238,52 @@ const TimeZone* TimeZone::Find(std::string_view name) {
   std::lock_guard<std::mutex> lock(mutex);
   auto it = cache.find(name);
   if (it != cache.end()) return it->second.get();
-  const date::time_zone* impl = nullptr;
+  static std::vector<std::unique_ptr<ZoneImpl>> impls;  // live as long as the cache
+  auto impl = std::make_unique<ZoneImpl>();
   try {
-    impl = date::locate_zone(name);
+    impl->zone = date::locate_zone(name);
   } catch (const std::exception&) {
-    // date/tz skips "Factory" (a Zone of tzdata.zi, offset 0 always): nullptr
-    // impl means a fixed UTC offset of 0.
-    impl = nullptr;
+    // date/tz skips "Factory" (a Zone of tzdata.zi, offset 0 always): a null zone
+    // means a fixed UTC offset of 0.
+    impl->zone = nullptr;
   }
-  auto zone = std::make_unique<TimeZone>(std::string(name), impl);
+  if (impl->zone != nullptr) {
+    impl->footer = ReadFooterRule(std::string(name));
+    if (impl->footer) {
+      // The last stored transition: date/tz's final sys_info starts there.
+      const auto far = date::sys_days(date::year{3000} / 1 / 1);
+      impl->footer_from = impl->zone->get_info(far).begin.time_since_epoch().count();
+    }
+  }
+  auto zone = std::make_unique<TimeZone>(std::string(name), impl.get());
+  impls.push_back(std::move(impl));
   const TimeZone* result = zone.get();
   cache.emplace(std::string(name), std::move(zone));
   return result;
 }
 
 LocalDate TimeZone::LocalDateOf(Instant t) const {
-  const date::sys_time<Micros> utc{Micros{t.micros}};
-  const auto* zone = static_cast<const date::time_zone*>(impl_);
-  if (zone == nullptr) return LocalDate{static_cast<int32_t>(
-                            date::floor<date::days>(utc).time_since_epoch().count())};
-  const auto local = zone->to_local(utc);
-  return LocalDate{
-      static_cast<int32_t>(date::floor<date::days>(local).time_since_epoch().count())};
+  const ZoneImpl& impl = Impl(impl_);
+  const int64_t utc_seconds = FloorDiv(t.micros, kMicrosPerSecond);
+  int64_t offset_seconds = 0;
+  if (impl.footer && utc_seconds >= impl.footer_from) {
+    offset_seconds = impl.footer->OffsetAt(utc_seconds);
+  } else if (impl.zone != nullptr) {
+    offset_seconds =
+        impl.zone->get_info(date::sys_seconds(std::chrono::seconds(utc_seconds))).offset.count();
+  }
+  return LocalDate{static_cast<int32_t>(FloorDiv(utc_seconds + offset_seconds, kSecondsPerDay))};
 }
 
 Instant TimeZone::LocalMidnight(LocalDate d) const {
-  const auto* zone = static_cast<const date::time_zone*>(impl_);
+  const ZoneImpl& impl = Impl(impl_);
   const int64_t midnight_seconds = int64_t{d.days} * kSecondsPerDay;
-  if (zone == nullptr) return Instant{midnight_seconds * kMicrosPerSecond};
+  if (impl.zone == nullptr) return Instant{midnight_seconds * kMicrosPerSecond};
+  if (impl.footer && midnight_seconds - kFooterMarginSeconds >= impl.footer_from) {
+    return Instant{FooterMidnight(*impl.footer, midnight_seconds) * kMicrosPerSecond};
+  }
   const date::local_seconds local{std::chrono::seconds{midnight_seconds}};
-  const date::local_info info = zone->get_info(local);
+  const date::local_info info = impl.zone->get_info(local);
   int64_t utc_seconds = 0;
   switch (info.result) {
     case date::local_info::unique:

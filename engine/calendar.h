@@ -77,7 +77,7 @@ class TimeZone {
 
  private:
   std::string name_;
-  const void* impl_;  // const date::time_zone*
+  const void* impl_;  // calendar.cpp's ZoneImpl (date/tz zone + TZif footer rule)
 };
 
 // R-C3: anchor + months, keeping the anchor's day-of-month, clamped to the month's

@@ -13,6 +13,8 @@
 #include <rapidcheck/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <ctime>
 
 namespace accrue::engine {
 namespace {
@@ -172,10 +174,11 @@ TEST(TimeZoneTest, MidnightValidInEveryZone) {
   }
 }
 
+// Same as above, 2000-2100, so the footer rule's midnights (after 2037) are covered.
 RC_GTEST_PROP(TimeZoneProperty, MidnightValidForRandomZoneAndDate, ()) {
   const auto& names = TimeZoneNames();
   const std::string name = names[*rc::gen::inRange<size_t>(0, names.size())];
-  const int32_t day = *rc::gen::inRange(MakeDate(2000, 1, 1).days, MakeDate(2041, 1, 1).days);
+  const int32_t day = *rc::gen::inRange(MakeDate(2000, 1, 1).days, MakeDate(2101, 1, 1).days);
   const TimeZone* tz = TimeZone::Find(name);
   RC_ASSERT(tz != nullptr);
   const Instant t = tz->LocalMidnight(LocalDate{day});
@@ -210,6 +213,52 @@ TEST(TimeZoneTest, MidnightValidOnEveryTransitionDate) {
     }
   }
   EXPECT_GT(checked, 1000);
+}
+
+// After 2037 the zone files store no transitions; the TZif footer rule carries
+// DST on (tz_rule.cpp). Expected values from Python's zoneinfo, which applies it too.
+TEST(TimeZoneTest, MidnightAfter2037FollowsTheFooterRule) {
+  EXPECT_EQ(Midnight("America/New_York", "2038-07-01"), "2038-07-01T04:00:00Z");
+  EXPECT_EQ(Midnight("America/New_York", "2038-03-14"), "2038-03-14T05:00:00Z");
+  EXPECT_EQ(Midnight("America/New_York", "2038-11-07"), "2038-11-07T04:00:00Z");
+  EXPECT_EQ(Midnight("America/Santiago", "2040-09-02"), "2040-09-02T04:00:00Z");  // gap
+  EXPECT_EQ(Midnight("America/Havana", "2040-11-04"), "2040-11-04T04:00:00Z");    // ambiguous
+  EXPECT_EQ(Midnight("Australia/Sydney", "2050-10-02"), "2050-10-01T14:00:00Z");
+  EXPECT_EQ(Midnight("Europe/Dublin", "2045-01-15"), "2045-01-15T00:00:00Z");  // negative DST
+  EXPECT_EQ(Midnight("Europe/Dublin", "2045-07-15"), "2045-07-14T23:00:00Z");
+  EXPECT_EQ(Midnight("US/Eastern", "9999-07-01"), "9999-07-01T04:00:00Z");
+}
+
+// LocalDateOf against an independent implementation: glibc's localtime_r reads the
+// same zone files including their footer. Every zone, instants 2000-2100.
+TEST(TimeZoneTest, LocalDateMatchesGlibcInEveryZone) {
+  const char* saved = std::getenv("TZ");
+  const std::string saved_tz = saved ? saved : "";
+  const int64_t from = ParseInstant("2000-01-01T00:00:00Z")->micros / kMicrosPerSecond;
+  const int64_t to = ParseInstant("2100-01-01T00:00:00Z")->micros / kMicrosPerSecond;
+  uint64_t state = 12345;
+  int compared = 0;
+  for (const std::string& name : TimeZoneNames()) {
+    if (name == "Factory") continue;  // glibc names it "-00" but it is UTC+0 either way
+    setenv("TZ", (":" + name).c_str(), 1);
+    tzset();
+    const TimeZone* tz = TimeZone::Find(name);
+    for (int i = 0; i < 150; ++i) {
+      state = state * 6364136223846793005ull + 1442695040888963407ull;
+      const int64_t seconds = from + static_cast<int64_t>((state >> 20) % uint64_t(to - from));
+      const time_t t = static_cast<time_t>(seconds);
+      std::tm local{};
+      ASSERT_NE(localtime_r(&t, &local), nullptr);
+      const LocalDate expected = MakeDate(local.tm_year + 1900, static_cast<unsigned>(local.tm_mon + 1),
+                                          static_cast<unsigned>(local.tm_mday));
+      ASSERT_EQ(tz->LocalDateOf(Instant{seconds * kMicrosPerSecond}), expected)
+          << name << " at " << FormatInstant(Instant{seconds * kMicrosPerSecond});
+      ++compared;
+    }
+  }
+  if (saved) setenv("TZ", saved_tz.c_str(), 1); else unsetenv("TZ");
+  tzset();
+  EXPECT_GT(compared, 80000);
 }
 
 // R-C3 table: Jan 31 and Feb 29 anchors clamp per period, always from the anchor.

@@ -6,6 +6,7 @@ target_sources(accrue_money PRIVATE
   money.cpp
   decimal.cpp
   calendar.cpp
+  tz_rule.cpp
 )
 
 accrue_test(money_test
