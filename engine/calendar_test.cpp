@@ -6,6 +6,7 @@
 // i.e. LocalDateOf(t) >= d and LocalDateOf(t - 1us) < d; LocalDateOf(t) == d
 // unless d is a skipped day, which then shares the next day's midnight.
 #include "engine/calendar.h"
+#include "engine/tz_rule_internal.h"
 
 #include <date/date.h>
 #include <date/tz.h>
@@ -13,6 +14,8 @@
 #include <rapidcheck/gtest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <cstdlib>
 #include <ctime>
 
@@ -227,6 +230,26 @@ TEST(TimeZoneTest, MidnightAfter2037FollowsTheFooterRule) {
   EXPECT_EQ(Midnight("Europe/Dublin", "2045-01-15"), "2045-01-15T00:00:00Z");  // negative DST
   EXPECT_EQ(Midnight("Europe/Dublin", "2045-07-15"), "2045-07-14T23:00:00Z");
   EXPECT_EQ(Midnight("US/Eastern", "9999-07-01"), "9999-07-01T04:00:00Z");
+}
+
+// Every rule string with DST in the installed zone files parses (tz_rule.cpp), so
+// no zone silently falls back to its last stored offset after 2037.
+TEST(TimeZoneTest, EveryFooterRuleParses) {
+  int with_dst = 0;
+  for (const std::string& name : TimeZoneNames()) {
+    std::ifstream in("/usr/share/zoneinfo/" + name, std::ios::binary);
+    ASSERT_TRUE(in.good()) << name;
+    std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    while (!data.empty() && data.back() == '\n') data.pop_back();
+    const std::string footer = data.substr(data.rfind('\n') + 1);
+    const auto rule = internal::PosixTzRule::Parse(footer);
+    ASSERT_TRUE(rule.has_value()) << name << ": " << footer;
+    if (footer.find(',') != std::string::npos) {
+      EXPECT_TRUE(rule->has_dst) << name;
+      ++with_dst;
+    }
+  }
+  EXPECT_GT(with_dst, 100);
 }
 
 // LocalDateOf against an independent implementation: glibc's localtime_r reads the
