@@ -17,9 +17,9 @@ int NotYetAvailable(std::string_view name, std::string_view issue) {
 const std::vector<Subcommand>& Table() {
   static const std::vector<Subcommand> table = {
       {"post", "post FILE|-", "apply commands (JSON lines); print one result line per command once durable",
-       [](const GlobalOptions&, const std::vector<std::string>&) { return NotYetAvailable("post", "the domain issue"); }},
+       RunPost},
       {"inspect", "inspect account|plan ID", "print an account's or a plan's state as JSON, folded from the log",
-       [](const GlobalOptions&, const std::vector<std::string>&) { return NotYetAvailable("inspect", "the domain issue"); }},
+       RunInspect},
       {"log", "log verify|stat|dump", "check the event log's chain, print its statistics, or dump events as JSON lines",
        [](const GlobalOptions&, const std::vector<std::string>&) { return NotYetAvailable("log", "the event log issue"); }},
       {"serve", "serve --listen HOST:PORT --tokens FILE", "run the HTTP API",

@@ -8,5 +8,12 @@ target_sources(accrue_domain PRIVATE
   decide_money.cpp
   state_json.cpp
   ledger.cpp
+  result_json.cpp
+  aggregate_cache.cpp
+  service.cpp
 )
 target_link_libraries(accrue_domain PUBLIC accrue_events_proto)
+
+accrue_test(scenario_replay_test SOURCES scenario_replay_test.cpp LIBS accrue_domain LABELS domain)
+target_compile_definitions(scenario_replay_test PRIVATE
+  ACCRUE_SCENARIO_DIR="${PROJECT_SOURCE_DIR}/tests/scenarios")

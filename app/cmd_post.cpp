@@ -1,0 +1,147 @@
+// `accrue post FILE|-` (contract.md): applies commands, one JSON object a line,
+// and prints one result line per command, in input order, each once durable.
+//
+// Several commands are in flight at once (kMaxPostInFlight) so the log's group
+// commit can batch their fsyncs; results still print strictly in input order.
+// Input is streamed: memory stays bounded by kMaxPostInFlight lines of at most
+// kMaxJsonLineBytes each, whatever the file's size. Blank lines are skipped (D-7);
+// CRLF is accepted. A line over 1 MiB is rejected as invalid_json without being
+// kept. A `failed` result (`unavailable`) stops post with exit 2; running the
+// same file again carries on exactly once (the idempotency keys replay).
+// Exit: 0 all accepted, 1 any rejected, 2 failure or usage.
+#include <cstdio>
+#include <deque>
+#include <future>
+#include <memory>
+#include <string>
+
+#include "app/cli.h"
+#include "engine/command.h"
+#include "engine/json.h"
+#include "engine/result_json.h"
+#include "engine/service.h"
+#include "events/rocks_event_store.h"
+
+namespace accrue::app {
+namespace {
+
+constexpr std::size_t kMaxPostInFlight = 512;  // commands submitted, not yet printed
+constexpr std::size_t kReadBufferBytes = 1 << 16;
+
+// Reads lines of at most kMaxJsonLineBytes (+ CR) from a FILE; longer lines are
+// consumed but reported as too long, not kept.
+class LineReader {
+ public:
+  explicit LineReader(std::FILE* in) : in_(in), buffer_(kReadBufferBytes) {}
+
+  // False at end of input. `too_long` set when the line exceeded the limit.
+  bool Next(std::string* line, bool* too_long) {
+    line->clear();
+    *too_long = false;
+    bool any = false;
+    for (;;) {
+      if (pos_ == len_) {
+        len_ = std::fread(buffer_.data(), 1, buffer_.size(), in_);
+        pos_ = 0;
+        if (len_ == 0) return any;
+      }
+      any = true;
+      char c = buffer_[pos_++];
+      if (c == '\n') break;
+      if (line->size() > engine::kMaxJsonLineBytes) {
+        *too_long = true;  // keep consuming, drop the bytes
+        continue;
+      }
+      line->push_back(c);
+    }
+    if (!line->empty() && line->back() == '\r') line->pop_back();  // D-7: CRLF
+    if (line->size() > engine::kMaxJsonLineBytes) *too_long = true;
+    if (*too_long) line->clear();
+    return true;
+  }
+
+ private:
+  std::FILE* in_;
+  std::vector<char> buffer_;
+  std::size_t pos_ = 0;
+  std::size_t len_ = 0;
+};
+
+bool IsBlank(const std::string& line) {
+  return line.find_first_not_of(" \t\r\n") == std::string::npos;
+}
+
+std::future<engine::CommandOutcome> TooLong() {
+  std::promise<engine::CommandOutcome> p;
+  engine::CommandOutcome o;
+  o.status = engine::OutcomeStatus::kRejected;
+  o.error = engine::ErrorCode::kInvalidJson;
+  o.result_json = engine::RejectedJson(
+      std::nullopt, engine::Reject(engine::ErrorCode::kInvalidJson, "", "the line exceeds 1 MiB"));
+  p.set_value(std::move(o));
+  return p.get_future();
+}
+
+}  // namespace
+
+int RunPost(const GlobalOptions& g, const std::vector<std::string>& args) {
+  FlagParser flags;
+  std::vector<std::string> positional;
+  std::string error;
+  if (!flags.Parse(args, &positional, &error)) return UsageError(error);
+  if (positional.size() != 1) return UsageError("post needs exactly one FILE or -");
+  if (!engine::IsValidId(g.tenant)) return UsageError("--tenant must follow the id syntax");
+  std::FILE* in = positional[0] == "-" ? stdin : std::fopen(positional[0].c_str(), "rb");
+  if (in == nullptr) return UsageError("cannot open '" + positional[0] + "'");
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(in == stdin ? nullptr : in, &std::fclose);
+
+  events::RocksStoreOptions options;
+  options.mode = events::OpenMode::kReadWrite;
+  auto store = events::OpenRocksEventStore(g.data_dir, options);
+  if (!store.ok()) {
+    std::fprintf(stderr, "accrue: cannot open the log at %s: %s\n", g.data_dir.c_str(),
+                 store.status().ToString().c_str());
+    return kExitUsage;
+  }
+  int exit_code = kExitOk;
+  {
+    engine::CommandService service(store.value().get(), engine::ServiceOptions{});
+    std::deque<std::future<engine::CommandOutcome>> in_flight;
+    bool stopped = false;
+    auto print_front = [&]() {
+      engine::CommandOutcome o = in_flight.front().get();
+      in_flight.pop_front();
+      if (stopped) return;
+      std::fwrite(o.result_json.data(), 1, o.result_json.size(), stdout);
+      std::fputc('\n', stdout);
+      if (o.status == engine::OutcomeStatus::kRejected && exit_code == kExitOk) exit_code = kExitFound;
+      if (o.status == engine::OutcomeStatus::kFailed) {
+        stopped = true;
+        exit_code = kExitUsage;
+      }
+    };
+    LineReader reader(in);
+    std::string line;
+    bool too_long = false;
+    while (!stopped && reader.Next(&line, &too_long)) {
+      if (too_long) {
+        in_flight.push_back(TooLong());
+      } else if (IsBlank(line)) {
+        continue;  // D-7
+      } else {
+        in_flight.push_back(service.Submit(g.tenant, line, std::nullopt));
+      }
+      while (!in_flight.empty() &&
+             (in_flight.size() >= kMaxPostInFlight ||
+              in_flight.front().wait_for(std::chrono::seconds(0)) == std::future_status::ready)) {
+        print_front();
+        if (stopped) break;
+      }
+    }
+    while (!in_flight.empty()) print_front();  // after a stop: wait, print nothing more
+    std::fflush(stdout);
+  }
+  return exit_code;
+}
+
+}  // namespace accrue::app

@@ -1,0 +1,238 @@
+// AggregateCache (engine/service_internal.h).
+#include <algorithm>
+#include <set>
+
+#include "engine/evolve.h"
+#include "engine/service_internal.h"
+#include "events/assert.h"
+
+namespace accrue::engine::internal {
+namespace {
+
+std::string AccountStream(const std::string& tenant, const std::string& id) {
+  return tenant + "/account/" + id;
+}
+std::string CatalogStream(const std::string& tenant) { return tenant + "/catalog"; }
+std::string ClaimKey(const std::string& tenant, std::string_view kind, const std::string& id) {
+  return tenant + "/" + std::string(kind) + "/" + id;
+}
+
+}  // namespace
+
+AggregateCache::AggregateCache(events::EventStore* store, ServiceOptions options)
+    : store_(store), options_(options) {}
+
+Status AggregateCache::Load(const std::string& stream,
+                            const std::function<void(const v1::BillingEvent&)>& fold,
+                            uint64_t* version) {
+  uint64_t next = 1;
+  for (;;) {
+    auto page = store_->ReadStream(stream, next, kReadPageSize);
+    if (!page.ok()) return page.status();
+    for (const events::RecordedEvent& r : page.value()) {
+      ACCRUE_ASSERT(r.version == next, "stream versions are gapless");
+      v1::BillingEvent e;
+      ACCRUE_ASSERT(e.ParseFromString(r.payload), "a stored event does not decode");
+      fold(e);
+      ++next;
+    }
+    if (page.value().size() < kReadPageSize) break;
+  }
+  *version = next - 1;
+  return Status::Ok();
+}
+
+Result<std::shared_ptr<AccountEntry>> AggregateCache::Account(const std::string& tenant,
+                                                              const std::string& account_id) {
+  const std::string stream = AccountStream(tenant, account_id);
+  if (auto it = accounts_.find(stream); it != accounts_.end()) return it->second;
+  auto entry = std::make_shared<AccountEntry>();
+  Status s = Load(stream, [&](const v1::BillingEvent& e) { Evolve(&entry->state, e); }, &entry->version);
+  if (!s.ok()) return s;
+  EvictIfFull();
+  accounts_[stream] = entry;
+  return entry;
+}
+
+Result<std::shared_ptr<CatalogEntry>> AggregateCache::Catalog(const std::string& tenant) {
+  if (auto it = catalogs_.find(tenant); it != catalogs_.end()) return it->second;
+  auto entry = std::make_shared<CatalogEntry>();
+  Status s = Load(CatalogStream(tenant), [&](const v1::BillingEvent& e) { EvolveCatalog(&entry->state, e); },
+                  &entry->version);
+  if (!s.ok()) return s;
+  catalogs_[tenant] = entry;
+  return entry;
+}
+
+Result<bool> AggregateCache::ClaimTaken(const std::string& tenant, std::string_view kind,
+                                        const std::string& id) {
+  const std::string key = ClaimKey(tenant, kind, id);
+  if (pending_claims_.count(key) != 0 || known_claims_.count(key) != 0) return true;
+  auto owner = store_->ClaimOwner(key);
+  if (!owner.ok()) return owner.status();
+  if (!owner.value()) return false;
+  if (known_claims_.size() >= kMaxKnownClaims) known_claims_.clear();
+  known_claims_[key] = *owner.value();
+  return true;
+}
+
+Result<std::shared_ptr<AccountEntry>> AggregateCache::Owner(const std::string& tenant,
+                                                            std::string_view kind,
+                                                            const std::string& id) {
+  const std::string key = ClaimKey(tenant, kind, id);
+  std::string stream;
+  if (auto it = pending_claims_.find(key); it != pending_claims_.end()) {
+    stream = it->second;
+  } else if (auto known = known_claims_.find(key); known != known_claims_.end()) {
+    stream = known->second;
+  } else {
+    auto owner = store_->ClaimOwner(key);
+    if (!owner.ok()) return owner.status();
+    if (!owner.value()) return std::shared_ptr<AccountEntry>();
+    stream = *owner.value();
+    if (known_claims_.size() >= kMaxKnownClaims) known_claims_.clear();
+    known_claims_[key] = stream;
+  }
+  const std::string prefix = tenant + "/account/";
+  ACCRUE_ASSERT(stream.compare(0, prefix.size(), prefix) == 0, "claims point at account streams");
+  return Account(tenant, stream.substr(prefix.size()));
+}
+
+Result<std::vector<std::string>> AggregateCache::TenantAccounts(const std::string& tenant) {
+  const std::string prefix = tenant + "/" + std::string(kClaimAccount) + "/";
+  auto claims = store_->ListClaims(prefix);
+  if (!claims.ok()) return claims.status();
+  std::set<std::string> ids;
+  for (const events::Claim& c : claims.value()) ids.insert(c.key.substr(prefix.size()));
+  for (const auto& [key, stream] : pending_claims_) {
+    if (key.compare(0, prefix.size(), prefix) == 0) ids.insert(key.substr(prefix.size()));
+  }
+  return std::vector<std::string>(ids.begin(), ids.end());
+}
+
+Result<Prepared> AggregateCache::Prepare(const std::string& tenant, const Command& command) {
+  Prepared p;
+  auto catalog = Catalog(tenant);
+  if (!catalog.ok()) return catalog.status();
+  p.catalog = catalog.value();
+  Result<std::shared_ptr<AccountEntry>> account = std::shared_ptr<AccountEntry>();
+  std::visit(
+      [&](const auto& c) {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<T, OpenAccount> || std::is_same_v<T, Subscribe> ||
+                      std::is_same_v<T, RecordPayment> || std::is_same_v<T, CloseAccount>) {
+          account = Account(tenant, c.account_id);
+        } else if constexpr (std::is_same_v<T, RunBilling>) {
+          if (c.account_id) account = Account(tenant, *c.account_id);
+        } else if constexpr (std::is_same_v<T, ChangeSubscription> ||
+                             std::is_same_v<T, CancelSubscription> || std::is_same_v<T, RecordUsage>) {
+          account = Owner(tenant, kClaimSubscription, c.subscription_id);
+        } else if constexpr (std::is_same_v<T, IssueCreditNote> || std::is_same_v<T, VoidInvoice> ||
+                             std::is_same_v<T, MarkUncollectible>) {
+          account = Owner(tenant, kClaimInvoice, c.invoice_id);
+        } else if constexpr (std::is_same_v<T, RefundPayment> || std::is_same_v<T, ReversePayment>) {
+          account = Owner(tenant, kClaimPayment, c.payment_id);
+        }
+      },
+      command);
+  if (!account.ok()) return account.status();
+  p.account = account.value();
+  if (const auto* usage = std::get_if<RecordUsage>(&command)) {
+    auto owner = Owner(tenant, kClaimUsage, usage->usage_id);
+    if (!owner.ok()) return owner.status();
+    p.usage_owner = owner.value();
+  }
+  p.context.catalog = &p.catalog->state;
+  p.context.account = p.account ? &p.account->state : nullptr;
+  p.context.usage_owner = p.usage_owner ? &p.usage_owner->state : nullptr;
+  prepare_error_ = Status::Ok();
+  p.context.claim_taken = [this, tenant](std::string_view kind, const std::string& id) {
+    auto taken = ClaimTaken(tenant, kind, id);
+    if (!taken.ok()) {
+      prepare_error_ = taken.status();
+      return true;  // fail safe: never hand out an id we could not check
+    }
+    return taken.value();
+  };
+  return p;
+}
+
+void AggregateCache::ApplySpeculatively(const std::string& tenant, const Decision& d,
+                                        events::AppendRequest* request, Touched* touched) {
+  if (d.events.empty()) return;
+  events::StreamAppend append;
+  if (d.target == Decision::Target::kCatalog) {
+    auto catalog = Catalog(tenant);
+    ACCRUE_ASSERT(catalog.ok(), "the catalog was loaded by Prepare");
+    std::shared_ptr<CatalogEntry> entry = catalog.value();
+    append.stream = CatalogStream(tenant);
+    append.expected_version = entry->version;
+    for (const auto& e : d.events) EvolveCatalog(&entry->state, e);
+    entry->version += d.events.size();
+    entry->inflight++;
+    touched->catalog = entry;
+    touched->catalog_tenant = tenant;
+  } else {
+    auto account = Account(tenant, d.account_id);
+    ACCRUE_ASSERT(account.ok(), "the account was loaded by Prepare");
+    std::shared_ptr<AccountEntry> entry = account.value();
+    append.stream = AccountStream(tenant, d.account_id);
+    append.expected_version = entry->version;
+    for (const auto& e : d.events) Evolve(&entry->state, e);
+    entry->version += d.events.size();
+    entry->inflight++;
+    touched->accounts.emplace_back(append.stream, entry);
+  }
+  for (const auto& e : d.events) {
+    events::NewEvent ne;
+    ne.type = EventTypeName(e);
+    ne.payload = e.SerializeAsString();
+    append.events.push_back(std::move(ne));
+  }
+  for (const auto& [kind, id] : d.claims) {
+    std::string key = ClaimKey(tenant, kind, id);
+    request->claims.push_back(events::Claim{key, append.stream});
+    pending_claims_[key] = append.stream;
+    touched->claim_keys.push_back(std::move(key));
+  }
+  request->streams.push_back(std::move(append));
+}
+
+void AggregateCache::Settle(const Touched& touched, bool written) {
+  for (const auto& [stream, entry] : touched.accounts) {
+    entry->inflight--;
+    if (!written) {
+      auto it = accounts_.find(stream);
+      if (it != accounts_.end() && it->second == entry) accounts_.erase(it);
+    }
+  }
+  if (touched.catalog) {
+    touched.catalog->inflight--;
+    auto it = catalogs_.find(touched.catalog_tenant);
+    if (!written && it != catalogs_.end() && it->second == touched.catalog) catalogs_.erase(it);
+  }
+  for (const std::string& key : touched.claim_keys) {
+    auto it = pending_claims_.find(key);
+    if (it == pending_claims_.end()) continue;
+    if (written) {
+      if (known_claims_.size() >= kMaxKnownClaims) known_claims_.clear();
+      known_claims_[key] = it->second;
+    }
+    pending_claims_.erase(it);
+  }
+}
+
+void AggregateCache::EvictIfFull() {
+  if (accounts_.size() < options_.account_cache_capacity) return;
+  // Drop about a tenth of the idle entries (no append in flight).
+  std::size_t target = options_.account_cache_capacity - options_.account_cache_capacity / 10;
+  for (auto it = accounts_.begin(); it != accounts_.end() && accounts_.size() > target;) {
+    if (it->second->inflight == 0) {
+      it = accounts_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+}  // namespace accrue::engine::internal

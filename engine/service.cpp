@@ -1,0 +1,522 @@
+// CommandService (engine/service.h): D-1 in order, the aggregate cache, the
+// pipelined append and the completion thread.
+//
+// How a command flows:
+//  1. Submit parses, checks the key and the idempotency record (in-flight keys
+//     first, then the store), decodes, loads the aggregate from the cache (or the
+//     log), calls decide(), folds the events into the cached aggregate at once
+//     (speculatively), and hands the append to the store with AppendAsync. All of
+//     that runs under mu_, which is never held while waiting for an fsync.
+//  2. The completion thread takes the appends in submission order, waits for each
+//     to be durable, and fulfils the caller's promise. On a version conflict or a
+//     taken claim it drops the cached aggregate and decides again (at most
+//     kMaxDecideAttempts times); on a failed append (`unavailable`) it drops the
+//     cached aggregates the append touched, so later decisions start from the log.
+// Because the store's writer takes appends in order, later commands decided on the
+// speculative state append behind the ones they depend on.
+#include "engine/service.h"
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "engine/command.h"
+#include "engine/decide.h"
+#include "engine/evolve.h"
+#include "engine/json.h"
+#include "engine/result_json.h"
+#include "engine/service_internal.h"
+#include "engine/state_json.h"
+#include "events/sha256.h"
+
+namespace accrue::engine {
+
+using internal::AccountEntry;
+using internal::AggregateCache;
+
+namespace {
+
+// Bounded retries when the log moved under a decision (design.md).
+constexpr int kMaxDecideAttempts = 8;
+
+CommandOutcome Outcome(OutcomeStatus status, std::string json, std::optional<ErrorCode> error,
+                       bool replayed) {
+  CommandOutcome o;
+  o.status = status;
+  o.result_json = std::move(json);
+  o.error = error;
+  o.replayed = replayed;
+  return o;
+}
+
+std::future<CommandOutcome> Ready(CommandOutcome o) {
+  std::promise<CommandOutcome> p;
+  p.set_value(std::move(o));
+  return p.get_future();
+}
+
+CommandOutcome RejectedOutcome(const std::optional<std::string>& key, const Rejection& r) {
+  return Outcome(OutcomeStatus::kRejected, RejectedJson(key, r), r.code, false);
+}
+
+CommandOutcome FailedOutcome(const std::optional<std::string>& key, const std::string& why) {
+  return Outcome(OutcomeStatus::kFailed, FailedJson(key, why), ErrorCode::kUnavailable, false);
+}
+
+// An outcome from a stored result (a replay, D-8): status and code read back.
+CommandOutcome StoredOutcome(const std::string& json, bool replayed) {
+  JsonValue v;
+  std::string error;
+  OutcomeStatus status = OutcomeStatus::kAccepted;
+  std::optional<ErrorCode> code;
+  if (ParseJsonObjectLine(json, &v, &error)) {
+    const JsonValue* s = v.Find("status");
+    if (s != nullptr && s->is_string() && s->text == "rejected") {
+      status = OutcomeStatus::kRejected;
+      const JsonValue* e = v.Find("error");
+      const JsonValue* c = e != nullptr ? e->Find("code") : nullptr;
+      for (int i = 0; c != nullptr && i <= static_cast<int>(ErrorCode::kUnavailable); ++i) {
+        if (ErrorCodeName(static_cast<ErrorCode>(i)) == c->text) code = static_cast<ErrorCode>(i);
+      }
+    }
+  }
+  return Outcome(status, replayed ? AddReplayed(json) : json, code, replayed);
+}
+
+// The command's hash for idempotency: SHA-256 of the canonical command without
+// its idempotency_key member (so an HTTP header key hashes the same).
+std::string CommandHash(const JsonValue& object) {
+  JsonValue copy;
+  copy.kind = JsonValue::Kind::kObject;
+  for (const auto& m : object.members) {
+    if (m.first != "idempotency_key") copy.members.push_back(m);
+  }
+  return events::Sha256(CanonicalJson(copy));
+}
+
+std::vector<std::string> EventNames(const std::vector<v1::BillingEvent>& events) {
+  std::vector<std::string> names;
+  for (const auto& e : events) {
+    if (e.has_bill_run_processed()) continue;  // a marker, not news (D-25)
+    names.push_back(EventTypeName(e));
+  }
+  return names;
+}
+
+}  // namespace
+
+// One queued completion (FIFO on the completion thread).
+struct Completion {
+  enum class Kind { kAppend, kReplayInFlight, kRun };
+  Kind kind = Kind::kAppend;
+  std::promise<CommandOutcome> promise;
+  std::string tenant;
+  std::optional<std::string> key;
+  std::string scoped_key;
+  std::string hash;
+  std::shared_ptr<const Command> command;  // for a re-decide (kAppend of a decision)
+  // kAppend
+  std::future<events::AppendResult> append;
+  std::string stored;  // the stored result (without position)
+  OutcomeStatus status = OutcomeStatus::kAccepted;
+  std::optional<ErrorCode> error;
+  bool replayed = false;
+  internal::Touched touched;
+  // kRun
+  std::vector<internal::RunPart> parts;
+  std::vector<SkippedAccount> skipped;
+};
+
+class CommandService::Impl {
+ public:
+  Impl(events::EventStore* store, ServiceOptions options)
+      : store_(store), cache_(store, options) {
+    completer_ = std::thread([this] { CompletionLoop(); });
+  }
+
+  ~Impl() {
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      stopping_ = true;
+    }
+    queue_cv_.notify_all();
+    completer_.join();
+  }
+
+  std::future<CommandOutcome> Submit(const std::string& tenant, std::string_view json,
+                                     const std::optional<std::string>& key_override);
+  AggregateCache& cache() { return cache_; }
+  std::mutex& mu() { return mu_; }
+
+ private:
+  void Enqueue(std::unique_ptr<Completion> c) {
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      queue_.push_back(std::move(c));
+    }
+    queue_cv_.notify_one();
+  }
+
+  // Under mu_: decides `command` and starts its append; fills `c`. Returns false
+  // (with c->stored etc. unset) when the outcome is immediate.
+  void DecideAndAppend(Completion* c);
+  void StartRun(Completion* c, const RunBilling& run);
+  void CompletionLoop();
+  void Complete(Completion* c);
+  void CompleteRun(Completion* c);
+  CommandOutcome DecideSynchronously(Completion* c);
+
+  events::EventStore* store_;
+  std::mutex mu_;  // the cache, in-flight keys; never held across an fsync wait
+  AggregateCache cache_;
+  std::unordered_map<std::string, std::string> in_flight_;  // scoped key -> hash
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<std::unique_ptr<Completion>> queue_;
+  bool stopping_ = false;
+  std::thread completer_;
+};
+
+std::future<CommandOutcome> CommandService::Impl::Submit(
+    const std::string& tenant, std::string_view json, const std::optional<std::string>& key_override) {
+  // D-1 step 1.
+  JsonValue object;
+  std::string parse_error;
+  if (json.size() > kMaxJsonLineBytes) {
+    return Ready(RejectedOutcome(std::nullopt, Reject(ErrorCode::kInvalidJson, "",
+                                                      "the command exceeds 1 MiB")));
+  }
+  if (!ParseJsonObjectLine(json, &object, &parse_error)) {
+    return Ready(RejectedOutcome(std::nullopt, Reject(ErrorCode::kInvalidJson, "", "not a JSON object")));
+  }
+  // D-1 step 2, D-4: key errors are not remembered.
+  std::string key;
+  if (key_override) {
+    key = *key_override;
+  } else {
+    auto extracted = ExtractIdempotencyKey(object);
+    if (auto* r = std::get_if<Rejection>(&extracted)) {
+      const JsonValue* raw = object.Find("idempotency_key");
+      std::optional<std::string> shown;
+      if (raw != nullptr && raw->is_string()) shown = raw->text;
+      return Ready(RejectedOutcome(shown, *r));
+    }
+    key = std::get<std::string>(extracted);
+  }
+  auto c = std::make_unique<Completion>();
+  c->tenant = tenant;
+  c->key = key;
+  c->scoped_key = tenant + "/" + key;
+  c->hash = CommandHash(object);
+  std::future<CommandOutcome> future = c->promise.get_future();
+
+  std::lock_guard<std::mutex> lock(mu_);
+  // D-1 step 3: the same key replays; another command under it is reused.
+  const Rejection reused = Reject(ErrorCode::kIdempotencyKeyReused, "idempotency_key",
+                                  "this key was used with a different command");
+  if (auto it = in_flight_.find(c->scoped_key); it != in_flight_.end()) {
+    if (it->second != c->hash) return Ready(RejectedOutcome(key, reused));
+    c->kind = Completion::Kind::kReplayInFlight;
+    Enqueue(std::move(c));
+    return future;
+  }
+  auto lookup = store_->LookupIdempotency(c->scoped_key);
+  if (!lookup.ok()) return Ready(FailedOutcome(key, lookup.status().ToString()));
+  if (lookup.value()) {
+    if (lookup.value()->command_hash != c->hash) return Ready(RejectedOutcome(key, reused));
+    return Ready(StoredOutcome(RenderStored(lookup.value()->result, lookup.value()->last_position), true));
+  }
+  // D-1 steps 4-8.
+  auto decoded = DecodeCommand(object);
+  if (auto* r = std::get_if<Rejection>(&decoded)) {
+    c->command = nullptr;
+    c->stored = RejectedJson(key, *r);
+    c->status = OutcomeStatus::kRejected;
+    c->error = r->code;
+  } else {
+    c->command = std::make_shared<const Command>(std::move(std::get<Command>(decoded)));
+  }
+  in_flight_[c->scoped_key] = c->hash;
+  if (c->command != nullptr) {
+    if (const auto* run = std::get_if<RunBilling>(c->command.get()); run && !run->account_id) {
+      StartRun(c.get(), *run);
+      Enqueue(std::move(c));
+      return future;
+    }
+    DecideAndAppend(c.get());
+  } else {
+    events::AppendRequest request;  // a remembered rejection: the record only
+    request.idempotency = events::IdempotencyRecord{c->scoped_key, c->hash, c->stored};
+    c->append = store_->AppendAsync(std::move(request));
+  }
+  Enqueue(std::move(c));
+  return future;
+}
+
+void CommandService::Impl::DecideAndAppend(Completion* c) {
+  auto prepared = cache_.Prepare(c->tenant, *c->command);
+  if (!prepared.ok()) {
+    std::promise<events::AppendResult> failed;
+    events::AppendResult r;
+    r.outcome = events::AppendOutcome::kFailed;
+    r.status = prepared.status();
+    failed.set_value(r);
+    c->append = failed.get_future();
+    return;
+  }
+  internal::Prepared& p = prepared.value();
+  DecideResult result = Decide(*c->command, p.context);
+  if (Status s = cache_.TakePrepareError(); !s.ok()) {
+    std::promise<events::AppendResult> failed;
+    events::AppendResult r;
+    r.outcome = events::AppendOutcome::kFailed;
+    r.status = s;
+    failed.set_value(r);
+    c->append = failed.get_future();
+    return;
+  }
+  events::AppendRequest request;
+  c->touched = internal::Touched{};
+  if (auto* r = std::get_if<Rejection>(&result)) {
+    c->stored = RejectedJson(c->key, *r);
+    c->status = OutcomeStatus::kRejected;
+    c->error = r->code;
+  } else {
+    Decision& d = std::get<Decision>(result);
+    AcceptedResult accepted;
+    accepted.events = EventNames(d.events);
+    accepted.replayed = d.replayed;
+    if (std::holds_alternative<RunBilling>(*c->command)) {
+      accepted.run = true;
+      accepted.invoices = d.invoices;
+    }
+    c->stored = AcceptedJson(c->key, accepted);
+    c->status = OutcomeStatus::kAccepted;
+    c->error.reset();
+    c->replayed = d.replayed;
+    cache_.ApplySpeculatively(c->tenant, d, &request, &c->touched);
+  }
+  request.idempotency = events::IdempotencyRecord{c->scoped_key, c->hash, c->stored};
+  c->append = store_->AppendAsync(std::move(request));
+}
+
+void CommandService::Impl::StartRun(Completion* c, const RunBilling& run) {
+  c->kind = Completion::Kind::kRun;
+  auto accounts = cache_.TenantAccounts(c->tenant);
+  if (!accounts.ok()) {
+    c->parts.clear();
+    c->skipped.clear();
+    c->status = OutcomeStatus::kFailed;
+    return;
+  }
+  for (const std::string& account_id : accounts.value()) {
+    internal::RunPart part;
+    part.account_id = account_id;
+    part.scoped_key = c->scoped_key + "#" + account_id;  // per-account record
+    auto done = store_->LookupIdempotency(part.scoped_key);
+    if (done.ok() && done.value()) {  // billed by an earlier, interrupted attempt
+      part.previous = done.value()->result;
+      part.previous_position = done.value()->last_position;
+      c->parts.push_back(std::move(part));
+      continue;
+    }
+    auto entry = cache_.Account(c->tenant, account_id);
+    if (!entry.ok() || entry.value() == nullptr) continue;
+    DecideResult result = DecideBillRun(entry.value()->state, run.as_of);
+    if (auto* r = std::get_if<Rejection>(&result)) {  // D-27: skip, stays unprocessed
+      c->skipped.push_back(SkippedAccount{account_id, r->code});
+      continue;
+    }
+    Decision& d = std::get<Decision>(result);
+    if (d.events.empty()) continue;
+    AcceptedResult accepted;
+    accepted.events = EventNames(d.events);
+    accepted.run = true;
+    accepted.invoices = d.invoices;
+    part.invoices = d.invoices;
+    part.events = accepted.events;
+    events::AppendRequest request;
+    cache_.ApplySpeculatively(c->tenant, d, &request, &part.touched);
+    request.idempotency = events::IdempotencyRecord{part.scoped_key, c->hash, AcceptedJson(c->key, accepted)};
+    part.append = store_->AppendAsync(std::move(request));
+    part.started = true;
+    c->parts.push_back(std::move(part));
+  }
+}
+
+void CommandService::Impl::CompletionLoop() {
+  for (;;) {
+    std::unique_ptr<Completion> c;
+    {
+      std::unique_lock<std::mutex> lock(queue_mu_);
+      queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      c = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    if (c->kind == Completion::Kind::kRun) {
+      CompleteRun(c.get());
+    } else {
+      Complete(c.get());
+    }
+  }
+}
+
+void CommandService::Impl::Complete(Completion* c) {
+  if (c->kind == Completion::Kind::kReplayInFlight) {
+    // The original completed before us (FIFO): the record is durable, or it failed.
+    auto lookup = store_->LookupIdempotency(c->scoped_key);
+    if (lookup.ok() && lookup.value() && lookup.value()->command_hash == c->hash) {
+      c->promise.set_value(
+          StoredOutcome(RenderStored(lookup.value()->result, lookup.value()->last_position), true));
+    } else {
+      c->promise.set_value(FailedOutcome(c->key, "the first attempt under this key failed; retry"));
+    }
+    return;
+  }
+  CommandOutcome outcome;
+  for (int attempt = 1;; ++attempt) {
+    events::AppendResult r = c->append.get();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (r.outcome == events::AppendOutcome::kAppended) {
+      cache_.Settle(c->touched, true);
+      outcome = Outcome(c->status, RenderStored(c->stored, r.last_position), c->error, c->replayed);
+      break;
+    }
+    cache_.Settle(c->touched, false);  // the speculative events were not written
+    if (r.outcome == events::AppendOutcome::kReplayed) {
+      outcome = StoredOutcome(RenderStored(r.stored_result, r.last_position), true);
+      break;
+    }
+    if (r.outcome == events::AppendOutcome::kKeyReused) {
+      outcome = RejectedOutcome(c->key, Reject(ErrorCode::kIdempotencyKeyReused, "idempotency_key",
+                                               "this key was used with a different command"));
+      break;
+    }
+    const bool retry = (r.outcome == events::AppendOutcome::kConflict ||
+                        r.outcome == events::AppendOutcome::kClaimTaken) &&
+                       c->command != nullptr && attempt < kMaxDecideAttempts;
+    if (!retry) {
+      outcome = FailedOutcome(c->key, r.status.ok() ? "the log refused the append" : r.status.ToString());
+      break;
+    }
+    DecideAndAppend(c);  // the log moved: decide again on the reloaded aggregate
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    in_flight_.erase(c->scoped_key);
+  }
+  c->promise.set_value(std::move(outcome));
+}
+
+void CommandService::Impl::CompleteRun(Completion* c) {
+  AcceptedResult result;
+  result.run = true;
+  uint64_t position = 0;
+  bool failed = c->status == OutcomeStatus::kFailed;
+  std::string failure = "listing the tenant's accounts failed";
+  for (internal::RunPart& part : c->parts) {
+    if (!part.started) {  // done by an earlier attempt under the same key
+      JsonValue v;
+      std::string error;
+      if (ParseJsonObjectLine(part.previous, &v, &error)) {
+        if (const JsonValue* inv = v.Find("invoices"); inv != nullptr) {
+          for (const auto& i : inv->items) result.invoices.push_back(i.text);
+        }
+        if (const JsonValue* ev = v.Find("events"); ev != nullptr) {
+          for (const auto& e : ev->items) result.events.push_back(e.text);
+        }
+      }
+      if (!part.invoices.empty() || part.previous.find("\"invoices\":[\"") != std::string::npos) {
+        position = std::max(position, part.previous_position);
+      }
+      continue;
+    }
+    events::AppendResult r = part.append.get();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (r.outcome == events::AppendOutcome::kAppended) {
+      cache_.Settle(part.touched, true);
+      for (auto& e : part.events) result.events.push_back(e);
+      for (auto& i : part.invoices) result.invoices.push_back(i);
+      if (!part.invoices.empty()) position = std::max(position, r.last_position);
+    } else {
+      cache_.Settle(part.touched, false);
+      failed = true;  // a retry under the same key finishes the remaining accounts
+      failure = r.status.ok() ? "an account's append was refused" : r.status.ToString();
+    }
+  }
+  if (failed) {
+    std::lock_guard<std::mutex> lock(mu_);
+    in_flight_.erase(c->scoped_key);
+    c->promise.set_value(FailedOutcome(c->key, failure));
+    return;
+  }
+  result.skipped = c->skipped;
+  if (position > 0) result.position = position;
+  std::string json = AcceptedJson(c->key, result);
+  events::AppendRequest request;  // the run's own record, after every account's
+  request.idempotency = events::IdempotencyRecord{c->scoped_key, c->hash, json};
+  events::AppendResult r = store_->Append(std::move(request));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    in_flight_.erase(c->scoped_key);
+  }
+  if (r.outcome == events::AppendOutcome::kAppended) {
+    c->promise.set_value(Outcome(OutcomeStatus::kAccepted, json, std::nullopt, false));
+  } else if (r.outcome == events::AppendOutcome::kReplayed) {
+    c->promise.set_value(StoredOutcome(RenderStored(r.stored_result, r.last_position), true));
+  } else {
+    c->promise.set_value(FailedOutcome(c->key, r.status.ToString()));
+  }
+}
+
+CommandService::CommandService(events::EventStore* store, ServiceOptions options)
+    : impl_(std::make_unique<Impl>(store, options)) {}
+
+CommandService::~CommandService() = default;
+
+std::future<CommandOutcome> CommandService::Submit(const std::string& tenant, std::string_view json,
+                                                   const std::optional<std::string>& key_override) {
+  return impl_->Submit(tenant, json, key_override);
+}
+
+std::optional<std::string> CommandService::AccountJson(const std::string& tenant,
+                                                       const std::string& account_id) {
+  std::lock_guard<std::mutex> lock(impl_->mu());
+  auto entry = impl_->cache().Account(tenant, account_id);
+  if (!entry.ok() || entry.value() == nullptr || !entry.value()->state.exists) return std::nullopt;
+  return AccountStateJson(entry.value()->state);
+}
+
+std::optional<std::string> CommandService::PlanJson(const std::string& tenant, const std::string& plan_id) {
+  std::lock_guard<std::mutex> lock(impl_->mu());
+  auto catalog = impl_->cache().Catalog(tenant);
+  if (!catalog.ok()) return std::nullopt;
+  auto it = catalog.value()->state.plans.find(plan_id);
+  if (it == catalog.value()->state.plans.end()) return std::nullopt;
+  return PlanStateJson(it->second);
+}
+
+std::optional<std::string> CommandService::InvoiceJson(const std::string& tenant,
+                                                       const std::string& invoice_id) {
+  std::lock_guard<std::mutex> lock(impl_->mu());
+  auto entry = impl_->cache().Owner(tenant, kClaimInvoice, invoice_id);
+  if (!entry.ok() || entry.value() == nullptr) return std::nullopt;
+  const Invoice* inv = entry.value()->state.FindInvoice(invoice_id);
+  if (inv == nullptr) return std::nullopt;
+  return InvoiceStateJson(entry.value()->state, *inv);
+}
+
+std::optional<std::string> CommandService::AccountInvoicesJson(const std::string& tenant,
+                                                               const std::string& account_id) {
+  std::lock_guard<std::mutex> lock(impl_->mu());
+  auto entry = impl_->cache().Account(tenant, account_id);
+  if (!entry.ok() || entry.value() == nullptr || !entry.value()->state.exists) return std::nullopt;
+  return AccountInvoicesStateJson(entry.value()->state);
+}
+
+}  // namespace accrue::engine
