@@ -282,6 +282,8 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
+JsonValue::JsonValue() = default;
+
 bool JsonValue::is_integer_token() const {
   return kind == Kind::kNumber && text.find_first_of(".eE") == std::string::npos;
 }

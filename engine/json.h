@@ -26,6 +26,9 @@ inline constexpr std::size_t kMaxJsonLineBytes = 1 << 20;  // contract: 1 MiB a 
 
 struct JsonValue {
   enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
+  // Declared and defaulted in json.cpp: with an implicit one, clang + libstdc++ 12
+  // refuse the recursive std::pair<std::string, JsonValue> member (incomplete type).
+  JsonValue();
   Kind kind = Kind::kNull;
   bool boolean = false;
   std::string text;  // kString: the decoded string; kNumber: the exact source token

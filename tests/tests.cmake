@@ -32,3 +32,15 @@ endfunction()
 
 accrue_pg_test(pg_harness_test SOURCES pg_harness_test.cpp)
 # ---- end foundation ----------------------------------------------------------------
+
+# ---- codec: libFuzzer target for the JSON layer and command decoder -----------------
+# Only with -DACCRUE_FUZZ=ON and clang (scripts/fuzz.sh configures build/fuzz with
+# clang-14 and -fsanitize=fuzzer-no-link,address,undefined for every library).
+if(ACCRUE_FUZZ)
+  add_executable(command_decoder_fuzz fuzz/command_decoder_fuzz.cpp)
+  accrue_strict(command_decoder_fuzz)
+  target_link_libraries(command_decoder_fuzz PRIVATE accrue_codec)
+  target_compile_options(command_decoder_fuzz PRIVATE -fsanitize=fuzzer)
+  target_link_options(command_decoder_fuzz PRIVATE -fsanitize=fuzzer)
+endif()
+# ---- end codec ----------------------------------------------------------------------

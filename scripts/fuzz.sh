@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer target tests/fuzz/command_decoder_fuzz.cpp with clang-14
+# (-fsanitize=fuzzer,address,undefined) in build/fuzz and runs it.
+# Usage: scripts/fuzz.sh [SECONDS]   (default 60)
+# The seed corpus is every command line of docs' scenarios (shared/scenarios or
+# tests/scenarios, whichever exists) plus a few hand-picked edge cases; new inputs
+# the fuzzer finds go to build/fuzz/corpus, crashes to build/fuzz/artifacts.
+set -euo pipefail
+
+seconds="${1:-60}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${root}/build/fuzz"
+corpus="${build}/corpus"
+seeds="${build}/seeds"
+artifacts="${build}/artifacts/"
+# Inputs up to 8 KiB by default (FUZZ_MAX_LEN): lines near the 1 MiB limit only slow
+# the search down; json_test covers the large cases.
+
+command -v clang++-14 >/dev/null || { echo "fuzz.sh: clang++-14 is required (apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 2; }
+
+sanitize="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+cmake -S "${root}" -B "${build}" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DACCRUE_FUZZ=ON \
+  -DCMAKE_CXX_FLAGS="${sanitize}" -DCMAKE_C_FLAGS="${sanitize}" \
+  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
+cmake --build "${build}" --target command_decoder_fuzz -j"${JOBS:-2}"
+
+mkdir -p "${corpus}" "${seeds}" "${artifacts}"
+n=0
+for dir in "${root}/tests/scenarios" "${root}/../shared/scenarios" /work/shared/scenarios; do
+  [[ -d "${dir}" ]] || continue
+  for f in "${dir}"/*.jsonl; do
+    [[ "${f}" == *.results.jsonl ]] && continue
+    # One seed per line; only the first 200 lines of each file keep the corpus small.
+    while IFS= read -r line; do
+      printf '%s' "${line}" >"${seeds}/s$((n += 1))"
+    done < <(head -n 200 "${f}")
+  done
+  break
+done
+printf '%s' '{"a":1e400,"b":-0.0,"c":[{"k":"\u00e9\ud83d\ude00"}],"d":1.50}' >"${seeds}/edge1"
+printf '%s' '{"command":"publish_plan","idempotency_key":"k","plan_id":"p","currency":"USD","interval":"year","interval_count":99999999999999999999999,"amount":"0","meters":[{"unit_price":"0","meter":"m"}]}' >"${seeds}/edge2"
+echo "fuzz.sh: ${n} scenario seeds; running ${seconds}s"
+
+"${build}/tests/command_decoder_fuzz" -max_total_time="${seconds}" -max_len="${FUZZ_MAX_LEN:-8192}" \
+  -timeout=10 -rss_limit_mb=2048 -artifact_prefix="${artifacts}" -print_final_stats=1 \
+  "${corpus}" "${seeds}"
