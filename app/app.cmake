@@ -5,3 +5,12 @@ target_sources(accrue_app PRIVATE
 )
 target_link_libraries(accrue_app PUBLIC accrue_engine)
 # ---- end domain ----
+
+# ---- event log (issue 3): accrue log verify|stat|dump, accrue bench ----
+target_sources(accrue_app PRIVATE
+  cmd_log.cpp
+  log_json.cpp
+  cmd_bench.cpp
+  bench_append.cpp
+)
+# ---- end event log ----

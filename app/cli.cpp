@@ -21,7 +21,7 @@ const std::vector<Subcommand>& Table() {
       {"inspect", "inspect account|plan ID", "print an account's or a plan's state as JSON, folded from the log",
        RunInspect},
       {"log", "log verify|stat|dump", "check the event log's chain, print its statistics, or dump events as JSON lines",
-       [](const GlobalOptions&, const std::vector<std::string>&) { return NotYetAvailable("log", "the event log issue"); }},
+       RunLog},
       {"serve", "serve --listen HOST:PORT --tokens FILE", "run the HTTP API",
        [](const GlobalOptions&, const std::vector<std::string>&) { return NotYetAvailable("serve", "the HTTP API issue"); }},
       {"tokens", "tokens add|list|revoke --tokens FILE ...", "manage API tokens (only their SHA-256 is stored)",
@@ -33,7 +33,7 @@ const std::vector<Subcommand>& Table() {
       {"cutover", "cutover ...", "shadow-traffic cutover from the legacy system",
        [](const GlobalOptions&, const std::vector<std::string>&) { return NotYetAvailable("cutover", "a later issue"); }},
       {"bench", "bench append|post|load|...", "benchmarks (figures with a baseline measured in the same run)",
-       [](const GlobalOptions&, const std::vector<std::string>&) { return NotYetAvailable("bench", "the event log issue"); }},
+       RunBench},
       {"version", "version [--json]", "version, git commit and dependency versions", RunVersion},
   };
   return table;

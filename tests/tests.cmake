@@ -44,3 +44,18 @@ if(ACCRUE_FUZZ)
   target_link_options(command_decoder_fuzz PRIVATE -fsanitize=fuzzer)
 endif()
 # ---- end codec ----------------------------------------------------------------------
+
+# ---- event log (issue 3) ---------------------------------------------------------
+# event_log_crash_test: SIGKILLs event_log_crash_helper mid-append, >= 20 rounds.
+# event_log_corruption_test: flips a payload byte in a copy; `accrue log verify` exits 1.
+add_executable(event_log_crash_helper event_log_crash_helper.cpp)
+target_link_libraries(event_log_crash_helper PRIVATE accrue_events)
+accrue_strict(event_log_crash_helper)
+accrue_test(event_log_crash_test SOURCES event_log_crash_test.cpp LIBS accrue_events LABELS events)
+target_compile_definitions(event_log_crash_test PRIVATE
+  ACCRUE_CRASH_HELPER="$<TARGET_FILE:event_log_crash_helper>")
+add_dependencies(event_log_crash_test event_log_crash_helper)
+accrue_test(event_log_corruption_test SOURCES event_log_corruption_test.cpp LIBS accrue_events LABELS events)
+target_compile_definitions(event_log_corruption_test PRIVATE ACCRUE_BINARY="$<TARGET_FILE:accrue>")
+add_dependencies(event_log_corruption_test accrue)
+# ---- end event log -------------------------------------------------------------

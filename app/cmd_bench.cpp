@@ -1,0 +1,42 @@
+// `accrue bench <name> ...`: dispatches to the benchmarks in BenchTable().
+#include <algorithm>
+#include <cstdio>
+
+#include "app/bench.h"
+
+namespace accrue::app {
+
+const std::vector<BenchCommand>& BenchTable() {
+  static const std::vector<BenchCommand> table = {
+      {"append", "append [--seconds S] [--quick] [--json]",
+       "event log appends vs raw RocksDB WriteBatch (sync = true), batch 1/100/1000, 1/4/16 appenders",
+       RunBenchAppend},
+      // Add `post`, `load`, `http`, `project` here (see app/bench.h).
+  };
+  return table;
+}
+
+uint64_t PercentileUs(std::vector<uint32_t>& latencies_us, unsigned p) {
+  if (latencies_us.empty()) return 0;
+  std::size_t rank = (latencies_us.size() - 1) * p / 100;
+  std::nth_element(latencies_us.begin(), latencies_us.begin() + static_cast<long>(rank),
+                   latencies_us.end());
+  return latencies_us[rank];
+}
+
+int RunBench(const GlobalOptions& g, const std::vector<std::string>& args) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::FILE* out = args.empty() ? stderr : stdout;
+    std::fprintf(out, "Usage: accrue bench NAME [OPTIONS]\n\nBenchmarks:\n");
+    for (const BenchCommand& b : BenchTable()) {
+      std::fprintf(out, "  %-40s %s\n", b.synopsis.c_str(), b.summary.c_str());
+    }
+    return args.empty() ? kExitUsage : kExitOk;
+  }
+  for (const BenchCommand& b : BenchTable()) {
+    if (b.name == args[0]) return b.run(g, std::vector<std::string>(args.begin() + 1, args.end()));
+  }
+  return UsageError("unknown benchmark '" + args[0] + "'");
+}
+
+}  // namespace accrue::app

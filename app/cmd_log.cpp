@@ -1,0 +1,185 @@
+// `accrue log verify|stat|dump` (contract.md; output in docs/cli.md).
+//
+//   log verify [--json]   walks the chain (events/verify_log.h); exit 0 when sound,
+//                         1 naming the first bad position, 2 when it cannot open;
+//                         progress on stderr when stderr is a terminal.
+//   log stat [--json]     event count, last position, head hash, size on disk.
+//   log dump [--from N] [--limit N]   events as JSON lines.
+// The log is opened read-only: as a RocksDB secondary when a writer holds it.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "app/cli.h"
+#include "app/log_json.h"
+#include "events/rocks_event_store.h"
+#include "events/sha256.h"
+#include "events/verify_log.h"
+
+namespace accrue::app {
+namespace {
+
+using events::EventStore;
+
+inline constexpr std::size_t kDumpPageSize = 1024;
+
+std::unique_ptr<EventStore> OpenForReading(const GlobalOptions& g, int* exit_code) {
+  events::RocksStoreOptions options;
+  options.mode = events::OpenMode::kAutoReadOnly;
+  auto store = events::OpenRocksEventStore(g.data_dir, options);
+  if (!store.ok()) {
+    std::fprintf(stderr, "accrue: cannot open the event log in %s: %s\n", g.data_dir.c_str(),
+                 store.status().ToString().c_str());
+    *exit_code = kExitUsage;
+    return nullptr;
+  }
+  return std::move(store.value());
+}
+
+uint64_t SizeOnDisk(const std::string& dir) {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_regular_file(ec)) total += it->file_size(ec);
+  }
+  return total;
+}
+
+int Verify(const GlobalOptions& g, const std::vector<std::string>& args) {
+  bool json = false;
+  FlagParser flags;
+  flags.Bool("--json", &json);
+  std::vector<std::string> positional;
+  std::string error;
+  if (!flags.Parse(args, &positional, &error)) return UsageError(error);
+  if (!positional.empty()) return UsageError("log verify takes no arguments");
+  int code = kExitOk;
+  auto store = OpenForReading(g, &code);
+  if (!store) return code;
+  events::VerifyOptions options;
+  const bool tty = isatty(STDERR_FILENO) == 1;
+  if (tty) {
+    options.progress = [](uint64_t done, uint64_t total) {
+      std::fprintf(stderr, "\rverifying: %llu / %llu events", static_cast<unsigned long long>(done),
+                   static_cast<unsigned long long>(total));
+    };
+  }
+  auto report = events::VerifyLog(*store, options);
+  if (tty) std::fprintf(stderr, "\n");
+  if (!report.ok()) {
+    std::fprintf(stderr, "accrue: log verify could not read the log: %s\n",
+                 report.status().ToString().c_str());
+    return kExitUsage;
+  }
+  const events::VerifyReport& r = report.value();
+  if (json) {
+    std::printf("{\"ok\":%s,\"events\":%llu,\"streams\":%llu,\"last_position\":%llu,"
+                "\"head_hash\":\"%s\",\"first_bad_position\":%llu,\"reason\":%s}\n",
+                r.ok ? "true" : "false", static_cast<unsigned long long>(r.events),
+                static_cast<unsigned long long>(r.streams),
+                static_cast<unsigned long long>(r.last_position), events::ToHex(r.head_hash).c_str(),
+                static_cast<unsigned long long>(r.first_bad_position), JsonString(r.reason).c_str());
+  } else if (r.ok) {
+    std::printf("ok: %llu events in %llu streams, last position %llu, head %s\n",
+                static_cast<unsigned long long>(r.events), static_cast<unsigned long long>(r.streams),
+                static_cast<unsigned long long>(r.last_position), events::ToHex(r.head_hash).c_str());
+  } else {
+    std::printf("broken: first bad position %llu: %s\n",
+                static_cast<unsigned long long>(r.first_bad_position), r.reason.c_str());
+  }
+  return r.ok ? kExitOk : kExitFound;
+}
+
+int Stat(const GlobalOptions& g, const std::vector<std::string>& args) {
+  bool json = false;
+  FlagParser flags;
+  flags.Bool("--json", &json);
+  std::vector<std::string> positional;
+  std::string error;
+  if (!flags.Parse(args, &positional, &error)) return UsageError(error);
+  if (!positional.empty()) return UsageError("log stat takes no arguments");
+  int code = kExitOk;
+  auto store = OpenForReading(g, &code);
+  if (!store) return code;
+  const uint64_t last = store->LastPosition();
+  std::string head_hash;
+  if (last > 0) {
+    auto head = store->ReadAll(last, 1);
+    if (!head.ok() || head.value().empty()) {
+      std::fprintf(stderr, "accrue: cannot read the head event: %s\n",
+                   head.ok() ? "missing" : head.status().ToString().c_str());
+      return kExitUsage;
+    }
+    head_hash = head.value()[0].hash;
+  }
+  const uint64_t bytes = SizeOnDisk(g.data_dir);
+  // Positions are gapless from 1, so the count is the last position (verify proves it).
+  if (json) {
+    std::printf("{\"events\":%llu,\"last_position\":%llu,\"head_hash\":\"%s\",\"size_bytes\":%llu}\n",
+                static_cast<unsigned long long>(last), static_cast<unsigned long long>(last),
+                events::ToHex(head_hash).c_str(), static_cast<unsigned long long>(bytes));
+  } else {
+    std::printf("events:        %llu\nlast position: %llu\nhead hash:     %s\nsize on disk:  %llu bytes\n",
+                static_cast<unsigned long long>(last), static_cast<unsigned long long>(last),
+                head_hash.empty() ? "-" : events::ToHex(head_hash).c_str(),
+                static_cast<unsigned long long>(bytes));
+  }
+  return kExitOk;
+}
+
+int Dump(const GlobalOptions& g, const std::vector<std::string>& args) {
+  std::string from_text = "1";
+  std::string limit_text;
+  bool json = true;  // dump is always JSON lines; --json accepted for symmetry
+  FlagParser flags;
+  flags.Value("--from", &from_text);
+  flags.Value("--limit", &limit_text);
+  flags.Bool("--json", &json);
+  std::vector<std::string> positional;
+  std::string error;
+  if (!flags.Parse(args, &positional, &error)) return UsageError(error);
+  if (!positional.empty()) return UsageError("log dump takes no arguments");
+  unsigned long long from = 1;
+  unsigned long long limit = UINT64_MAX;
+  if (!ParseUint64(from_text, &from)) return UsageError("--from must be a position");
+  if (!limit_text.empty() && !ParseUint64(limit_text, &limit)) {
+    return UsageError("--limit must be a count");
+  }
+  int code = kExitOk;
+  auto store = OpenForReading(g, &code);
+  if (!store) return code;
+  uint64_t next = from == 0 ? 1 : from;
+  uint64_t left = limit;
+  while (left > 0) {
+    auto page = store->ReadAll(next, std::min<uint64_t>(left, kDumpPageSize));
+    if (!page.ok()) {
+      std::fprintf(stderr, "accrue: log dump stopped at position %llu: %s\n",
+                   static_cast<unsigned long long>(next), page.status().ToString().c_str());
+      return kExitFound;
+    }
+    if (page.value().empty()) break;
+    for (const events::RecordedEvent& e : page.value()) {
+      std::string line = EventJson(e);
+      line.push_back('\n');
+      std::fwrite(line.data(), 1, line.size(), stdout);
+      next = e.position + 1;
+      --left;
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int RunLog(const GlobalOptions& g, const std::vector<std::string>& args) {
+  if (args.empty()) return UsageError("log needs a subcommand: verify, stat or dump");
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (args[0] == "verify") return Verify(g, rest);
+  if (args[0] == "stat") return Stat(g, rest);
+  if (args[0] == "dump") return Dump(g, rest);
+  return UsageError("unknown log subcommand '" + args[0] + "' (verify, stat, dump)");
+}
+
+}  // namespace accrue::app

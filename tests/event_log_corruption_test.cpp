@@ -1,0 +1,91 @@
+// Corruption test (issue 3): write a log, copy its data dir, flip one byte of one
+// stored payload in the copy through RocksDB, and prove `accrue log verify`
+// exits 0 on the original and 1 on the copy, naming the first bad position.
+// Also checks `log stat` and `log dump` on the original, and exit 2 for a
+// missing log.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "events/keys.h"
+#include "events/rocks_event_store.h"
+#include "events/rocks_log.h"
+
+namespace accrue::events {
+namespace {
+
+constexpr uint64_t kEvents = 60;
+constexpr uint64_t kBadPosition = 37;
+
+struct Run {
+  int exit_code = -1;
+  std::string out;
+};
+
+Run Accrue(const std::string& args) {
+  Run r;
+  std::string cmd = std::string(ACCRUE_BINARY) + " " + args + " 2>/dev/null";
+  std::FILE* p = popen(cmd.c_str(), "r");
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+TEST(EventLogCorruptionTest, VerifyNamesTheFirstBadPosition) {
+  char tmpl[] = "/tmp/accrue-corrupt-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string good = std::string(tmpl) + "/good";
+  const std::string bad = std::string(tmpl) + "/bad";
+  {
+    auto store = OpenRocksEventStore(good, RocksStoreOptions{});
+    ASSERT_TRUE(store.ok());
+    for (uint64_t i = 1; i <= kEvents; ++i) {
+      AppendRequest r;
+      r.streams.push_back(StreamAppend{"t/account/" + std::to_string(i % 3), kAnyVersion,
+                                       {NewEvent{"E", 1, "payload-number-" + std::to_string(i)}}});
+      ASSERT_EQ(store.value()->Append(std::move(r)).outcome, AppendOutcome::kAppended);
+    }
+  }
+  std::filesystem::copy(good, bad, std::filesystem::copy_options::recursive);
+  {
+    auto log = OpenRocksLog(bad, RocksStoreOptions{});
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    std::string value;
+    const std::string key = keys::PositionKey(kBadPosition);
+    ASSERT_TRUE(log.value()->db->Get(rocksdb::ReadOptions(), log.value()->events, key, &value).ok());
+    const std::size_t at = value.find("payload-number-" + std::to_string(kBadPosition));
+    ASSERT_NE(at, std::string::npos);
+    value[at + 3] ^= 0x01;  // one bit of one payload byte
+    rocksdb::WriteOptions write_options;
+    write_options.sync = true;
+    ASSERT_TRUE(log.value()->db->Put(write_options, log.value()->events, key, value).ok());
+  }
+  Run ok = Accrue("log verify --data " + good);
+  EXPECT_EQ(ok.exit_code, 0) << ok.out;
+  EXPECT_NE(ok.out.find("ok: 60 events"), std::string::npos) << ok.out;
+  Run broken = Accrue("log verify --data " + bad);
+  EXPECT_EQ(broken.exit_code, 1) << broken.out;
+  EXPECT_NE(broken.out.find("first bad position 37"), std::string::npos) << broken.out;
+  Run broken_json = Accrue("log verify --json --data " + bad);
+  EXPECT_EQ(broken_json.exit_code, 1);
+  EXPECT_NE(broken_json.out.find("\"first_bad_position\":37"), std::string::npos) << broken_json.out;
+
+  Run stat = Accrue("log stat --json --data " + good);
+  EXPECT_EQ(stat.exit_code, 0);
+  EXPECT_NE(stat.out.find("\"events\":60,\"last_position\":60"), std::string::npos) << stat.out;
+  Run dump = Accrue("log dump --from 5 --limit 2 --data " + good);
+  EXPECT_EQ(dump.exit_code, 0);
+  EXPECT_EQ(dump.out.rfind("{\"position\":5,", 0), 0u) << dump.out;
+  EXPECT_NE(dump.out.find("\n{\"position\":6,"), std::string::npos) << dump.out;
+  EXPECT_EQ(std::count(dump.out.begin(), dump.out.end(), '\n'), 2);
+  EXPECT_EQ(Accrue("log verify --data " + std::string(tmpl) + "/missing").exit_code, 2);
+  std::filesystem::remove_all(tmpl);
+}
+
+}  // namespace
+}  // namespace accrue::events
