@@ -14,3 +14,10 @@ target_sources(accrue_app PRIVATE
   bench_append.cpp
 )
 # ---- end event log ----
+
+# ---- read models (issue 6): accrue project, accrue bench project ----
+target_sources(accrue_app PRIVATE
+  cmd_project.cpp
+)
+target_link_libraries(accrue_app PUBLIC accrue_projections)
+# ---- end read models ----

@@ -27,7 +27,7 @@ const std::vector<Subcommand>& Table() {
       {"tokens", "tokens add|list|revoke --tokens FILE ...", "manage API tokens (only their SHA-256 is stored)",
        [](const GlobalOptions&, const std::vector<std::string>&) { return NotYetAvailable("tokens", "the HTTP API issue"); }},
       {"project", "project --pg URL (--once|--follow|--rebuild)", "feed the Postgres read models from the log",
-       [](const GlobalOptions&, const std::vector<std::string>&) { return NotYetAvailable("project", "the read models issue"); }},
+       RunProject},
       {"reconcile", "reconcile ...", "nightly reconciliation jobs",
        [](const GlobalOptions&, const std::vector<std::string>&) { return NotYetAvailable("reconcile", "a later issue"); }},
       {"cutover", "cutover ...", "shadow-traffic cutover from the legacy system",

@@ -72,6 +72,7 @@ int RunLog(const GlobalOptions& g, const std::vector<std::string>& args);    // 
 int RunBench(const GlobalOptions& g, const std::vector<std::string>& args);  // cmd_bench.cpp
 int RunPost(const GlobalOptions& g, const std::vector<std::string>& args);     // cmd_post.cpp
 int RunInspect(const GlobalOptions& g, const std::vector<std::string>& args);  // cmd_inspect.cpp
+int RunProject(const GlobalOptions& g, const std::vector<std::string>& args); // cmd_project.cpp
 
 }  // namespace accrue::app
 

@@ -1,0 +1,401 @@
+#include "projections/event_mapper.h"
+
+#include "engine/calendar.h"
+#include "engine/event_codec.h"
+#include "engine/evolve.h"
+#include "engine/money.h"
+#include "engine/state.h"
+#include "engine/ledger.h"
+
+namespace accrue::projections {
+
+using engine::AccountState;
+using engine::FormatAmount;
+using engine::Int128;
+namespace v1 = engine::v1;
+
+struct EventMapper::Cached {
+  std::string tenant;
+  AccountState state;
+  uint64_t version = 0;  // last stream version folded
+};
+
+// What a batch changed in one account stream.
+struct EventMapper::Dirty {
+  Cached* account = nullptr;
+  uint64_t last_position = 0;
+  bool account_row = false;
+  std::set<std::string> subscriptions;
+  std::set<std::string> invoices;
+  std::set<std::string> payments;
+};
+
+namespace {
+
+const char* SubscriptionStatusName(engine::SubscriptionStatus s) {
+  return s == engine::SubscriptionStatus::kActive ? "active" : "canceled";
+}
+
+const char* InvoiceStatusName(engine::InvoiceStatus s) {
+  switch (s) {
+    case engine::InvoiceStatus::kOpen: return "open";
+    case engine::InvoiceStatus::kPaid: return "paid";
+    case engine::InvoiceStatus::kVoid: return "void";
+    case engine::InvoiceStatus::kUncollectible: return "uncollectible";
+  }
+  return "open";
+}
+
+CopyLine& DateField(CopyLine& line, engine::LocalDate d) {
+  return d.IsFarFuture() ? line.Null() : line.Text(engine::FormatDate(d));
+}
+
+Result<v1::BillingEvent> Decode(const events::RecordedEvent& e) {
+  v1::BillingEvent event;
+  if (!event.ParseFromString(e.payload)) {
+    return Status::Corruption("position " + std::to_string(e.position) + " (" + e.type +
+                              "): payload does not decode as a BillingEvent");
+  }
+  if (event.event_case() == v1::BillingEvent::EVENT_NOT_SET) {
+    return Status::FailedPrecondition("position " + std::to_string(e.position) +
+                                      ": event type '" + e.type +
+                                      "' is unknown to this build; upgrade the projector");
+  }
+  return event;
+}
+
+}  // namespace
+
+bool ParseStreamName(const std::string& stream, std::string* tenant, std::string* kind,
+                     std::string* id) {
+  const auto slash = stream.find('/');
+  if (slash == std::string::npos || slash == 0) return false;
+  *tenant = stream.substr(0, slash);
+  const std::string rest = stream.substr(slash + 1);
+  if (rest == "catalog") {
+    *kind = "catalog";
+    id->clear();
+    return true;
+  }
+  static const std::string kAccountPrefix = "account/";
+  if (rest.rfind(kAccountPrefix, 0) == 0 && rest.size() > kAccountPrefix.size()) {
+    *kind = "account";
+    *id = rest.substr(kAccountPrefix.size());
+    return true;
+  }
+  return false;
+}
+
+EventMapper::EventMapper(events::EventStore* store) : store_(store) {}
+EventMapper::~EventMapper() = default;
+
+Result<EventMapper::Cached*> EventMapper::Load(const std::string& stream,
+                                                uint64_t before_version) {
+  auto it = cache_.find(stream);
+  if (it != cache_.end()) {
+    ACCRUE_ASSERT(it->second->version + 1 == before_version,
+                  "cached account state out of step with the log");
+    return it->second.get();
+  }
+  ++stats_.folds;
+  auto cached = std::make_unique<Cached>();
+  uint64_t next = 1;
+  while (next < before_version) {
+    const std::size_t want =
+        static_cast<std::size_t>(std::min<uint64_t>(kFoldPageEvents, before_version - next));
+    auto page = store_->ReadStream(stream, next, want);
+    if (!page.ok()) return page.status();
+    if (page.value().empty()) {
+      return Status::Corruption("stream " + stream + " ends at version " +
+                                std::to_string(next - 1) + ", expected " +
+                                std::to_string(before_version - 1));
+    }
+    for (const auto& e : page.value()) {
+      auto event = Decode(e);
+      if (!event.ok()) return event.status();
+      engine::Evolve(&cached->state, event.value());
+      next = e.version + 1;
+    }
+  }
+  cached->version = before_version - 1;
+  Cached* raw = cached.get();
+  cache_[stream] = std::move(cached);
+  return raw;
+}
+
+Status EventMapper::Map(const std::vector<events::RecordedEvent>& batch, RowBatch* out) {
+  dirty_.clear();
+  currencies_.clear();
+  balances_.clear();
+  for (const auto& e : batch) {
+    Status s = MapOne(e, out);
+    if (!s.ok()) return s;
+  }
+  Flush(out);
+  return Status::Ok();
+}
+
+Status EventMapper::MapOne(const events::RecordedEvent& e, RowBatch* out) {
+  ++stats_.events;
+  std::string tenant, kind, id;
+  if (!ParseStreamName(e.stream, &tenant, &kind, &id)) {
+    ++stats_.skipped;
+    return Status::Ok();
+  }
+  auto decoded = Decode(e);
+  if (!decoded.ok()) return decoded.status();
+  const v1::BillingEvent& event = decoded.value();
+  const std::string position = std::to_string(e.position);
+
+  if (kind == "catalog") {
+    if (!event.has_plan_published()) {
+      return Status::FailedPrecondition("position " + position + ": " + e.type +
+                                        " in a catalog stream");
+    }
+    engine::Plan plan = engine::PlanFromEvent(event.plan_published());
+    const int exp = plan.currency.exponent;
+    if (currencies_.insert(std::string(plan.currency.code)).second) {
+      out->Add(TableId::kCurrencies, CopyLine().Text(plan.currency.code).Int(exp).Take());
+    }
+    out->Add(TableId::kPlans,
+             CopyLine().Text(tenant).Text(plan.plan_id).Text(plan.currency.code)
+                 .Text(event.plan_published().interval()).Text(plan.interval_count)
+                 .Text(FormatAmount(plan.amount, exp)).Text(position).Take());
+    for (const auto& m : plan.meters) {
+      out->Add(TableId::kPlanMeters, CopyLine().Text(tenant).Text(plan.plan_id).Text(m.meter)
+                                         .Text(engine::FormatDecimal(m.unit_price)).Take());
+    }
+    return Status::Ok();
+  }
+
+  auto loaded = Load(e.stream, e.version);
+  if (!loaded.ok()) return loaded.status();
+  Cached* c = loaded.value();
+  c->tenant = tenant;
+  engine::Evolve(&c->state, event);
+  c->version = e.version;
+  const AccountState& s = c->state;
+  const int exp = s.currency.exponent;
+  auto amount = [exp](Int128 v) { return FormatAmount(v, exp); };
+
+  auto& d = dirty_[e.stream];
+  if (!d) d = std::make_unique<Dirty>();
+  d->account = c;
+  d->last_position = e.position;
+
+  using E = v1::BillingEvent;
+  auto add_invoice_lines = [&](const engine::Invoice& inv) {
+    int line_no = 0;
+    for (const auto& l : inv.lines) {
+      CopyLine line;
+      line.Text(tenant).Text(inv.invoice_id).Int(++line_no).Text(engine::LineKindName(l.kind));
+      const bool reversal = l.kind == engine::LineKind::kPaymentReversal;
+      if (reversal) line.Null(); else line.Text(l.subscription_id);
+      if (l.kind == engine::LineKind::kUsage) line.Text(l.meter); else line.Null();
+      if (reversal) line.Text(l.payment_id); else line.Null();
+      if (reversal || l.plan_id.empty()) line.Null(); else line.Text(l.plan_id);
+      if (reversal) {
+        line.Null().Null();
+      } else {
+        DateField(line, l.period.start);
+        DateField(line, l.period.end);
+      }
+      line.Text(l.quantity).Text(amount(l.amount)).Text(s.currency.code);
+      out->Add(TableId::kInvoiceLines, line.Take());
+    }
+  };
+  auto add_applications = [&](const google::protobuf::RepeatedPtrField<v1::Application>& apps) {
+    int n = 0;
+    for (const auto& a : apps) {
+      out->Add(TableId::kCreditApplications,
+               CopyLine().Text(position).Int(++n).Text(tenant).Text(s.account_id)
+                   .Text(a.invoice_id()).Text(amount(engine::ParseMinor(a.amount()))).Take());
+      d->invoices.insert(a.invoice_id());
+    }
+  };
+
+  switch (event.event_case()) {
+    case E::kAccountOpened:
+      if (currencies_.insert(std::string(s.currency.code)).second) {
+        out->Add(TableId::kCurrencies, CopyLine().Text(s.currency.code).Int(exp).Take());
+      }
+      d->account_row = true;
+      break;
+    case E::kAccountClosed: d->account_row = true; break;
+    case E::kSubscriptionCreated:
+      d->subscriptions.insert(event.subscription_created().subscription_id());
+      break;
+    case E::kSubscriptionChanged:
+      d->subscriptions.insert(event.subscription_changed().subscription_id());
+      break;
+    case E::kSubscriptionCanceled:
+      d->subscriptions.insert(event.subscription_canceled().subscription_id());
+      break;
+    case E::kUsageRecorded: {
+      const auto& u = event.usage_recorded();
+      const engine::Subscription* sub = s.FindSubscription(u.subscription_id());
+      ACCRUE_ASSERT(sub != nullptr, "usage of an unknown subscription");
+      engine::Period p = sub->PeriodOf(u.period_index());
+      CopyLine line;
+      line.Text(tenant).Text(u.subscription_id()).Text(u.meter()).Text(engine::FormatDate(p.start));
+      DateField(line, p.end).Text(u.quantity()).Int(1);
+      out->Add(TableId::kUsageTotals, line.Take());
+      break;
+    }
+    case E::kInvoiceIssued: {
+      const auto& ev = event.invoice_issued();
+      d->invoices.insert(ev.invoice_id());
+      add_invoice_lines(*s.FindInvoice(ev.invoice_id()));
+      for (const auto& b : ev.billed()) d->subscriptions.insert(b.subscription_id());
+      d->account_row = true;
+      break;
+    }
+    case E::kBillRunProcessed: break;
+    case E::kCreditApplied:
+      add_applications(event.credit_applied().applications());
+      d->account_row = true;
+      break;
+    case E::kPaymentReceived: {
+      const auto& ev = event.payment_received();
+      d->payments.insert(ev.payment_id());
+      int n = 0;
+      for (const auto& a : ev.applied()) {
+        out->Add(TableId::kPaymentApplications,
+                 CopyLine().Text(tenant).Text(ev.payment_id()).Int(++n).Text(a.invoice_id())
+                     .Text(amount(engine::ParseMinor(a.amount()))).Take());
+        d->invoices.insert(a.invoice_id());
+      }
+      d->account_row = true;
+      break;
+    }
+    case E::kCreditNoteIssued: {
+      const auto& ev = event.credit_note_issued();
+      out->Add(TableId::kCreditNotes,
+               CopyLine().Text(tenant).Text(ev.credit_note_id()).Text(ev.invoice_id())
+                   .Text(s.account_id).Text(amount(engine::ParseMinor(ev.amount())))
+                   .Text(amount(engine::ParseMinor(ev.applied())))
+                   .Text(amount(engine::ParseMinor(ev.to_credit()))).Text(ev.reason())
+                   .Text(position).Take());
+      d->invoices.insert(ev.invoice_id());
+      d->account_row = true;
+      break;
+    }
+    case E::kPaymentRefunded: {
+      const auto& ev = event.payment_refunded();
+      out->Add(TableId::kRefunds, CopyLine().Text(tenant).Text(ev.refund_id()).Text(ev.payment_id())
+                                      .Text(s.account_id).Text(amount(engine::ParseMinor(ev.amount())))
+                                      .Text(position).Take());
+      d->payments.insert(ev.payment_id());
+      d->account_row = true;
+      break;
+    }
+    case E::kPaymentReversed: {
+      const auto& ev = event.payment_reversed();
+      d->payments.insert(ev.payment_id());
+      d->invoices.insert(ev.invoice_id());
+      add_invoice_lines(*s.FindInvoice(ev.invoice_id()));
+      d->account_row = true;
+      break;
+    }
+    case E::kInvoiceVoided:
+      d->invoices.insert(event.invoice_voided().invoice_id());
+      d->account_row = true;
+      break;
+    case E::kInvoiceWrittenOff:
+      d->invoices.insert(event.invoice_written_off().invoice_id());
+      d->account_row = true;
+      break;
+    default:
+      return Status::FailedPrecondition("position " + position + ": " + e.type +
+                                        " in an account stream");
+  }
+
+  // R-L1..R-L5, D-46: the domain's own journal entry of the event, one per event.
+  if (auto entry = engine::LedgerEntry(s.account_id, event)) {
+    out->Add(TableId::kLedgerEntries, CopyLine().Text(position).Int(1).Text(tenant)
+                                          .Text(e.type).Text(s.account_id)
+                                          .Text(s.currency.code).Take());
+    int line_no = 0;
+    for (const auto& p : entry->postings) {
+      out->Add(TableId::kLedgerPostings,
+               CopyLine().Text(position).Int(1).Int(++line_no).Text(tenant)
+                   .Text(p.ledger_account).Text(s.currency.code).Text(amount(p.debit))
+                   .Text(amount(p.credit)).Take());
+      BalanceSum& sum = balances_[{tenant, p.ledger_account, std::string(s.currency.code)}];
+      sum.exponent = exp;
+      sum.debit += p.debit;
+      sum.credit += p.credit;
+    }
+  }
+  return Status::Ok();
+}
+
+void EventMapper::Flush(RowBatch* out) {
+  for (const auto& [key, sum] : balances_) {
+    out->Add(TableId::kLedgerBalances,
+             CopyLine().Text(std::get<0>(key)).Text(std::get<1>(key)).Text(std::get<2>(key))
+                 .Text(FormatAmount(sum.debit, sum.exponent))
+                 .Text(FormatAmount(sum.credit, sum.exponent)).Take());
+  }
+  for (const auto& [stream, d] : dirty_) {
+    const AccountState& s = d->account->state;
+    const std::string& tenant = d->account->tenant;
+    const int exp = s.currency.exponent;
+    auto amount = [exp](Int128 v) { return FormatAmount(v, exp); };
+    if (d->account_row) {
+      out->Add(TableId::kAccounts,
+               CopyLine().Text(tenant).Text(s.account_id).Text(s.currency.code).Text(s.timezone)
+                   .Text(s.status == engine::AccountStatus::kOpen ? "open" : "closed")
+                   .Text(amount(s.amount_due_open)).Text(amount(s.credit))
+                   .Text(std::to_string(d->last_position)).Take());
+    }
+    for (const auto& id : d->subscriptions) {
+      const engine::Subscription* sub = s.FindSubscription(id);
+      ACCRUE_ASSERT(sub != nullptr, "dirty subscription not in state");
+      const auto& latest = sub->Latest();
+      CopyLine line;
+      line.Text(tenant).Text(id).Text(s.account_id).Text(latest.terms.plan_id)
+          .Text(engine::Int128ToString(latest.quantity)).Text(SubscriptionStatusName(sub->status))
+          .Text(engine::FormatInstant(sub->start));
+      if (sub->end) DateField(line, *sub->end); else line.Null();
+      line.Text(std::to_string(sub->invoiced_periods));
+      out->Add(TableId::kSubscriptions, line.Take());
+    }
+    for (const auto& id : d->invoices) {
+      const engine::Invoice* inv = s.FindInvoice(id);
+      ACCRUE_ASSERT(inv != nullptr, "dirty invoice not in state");
+      out->Add(TableId::kInvoices,
+               CopyLine().Text(tenant).Text(id).Text(s.account_id).Text(std::to_string(inv->number))
+                   .Text(engine::FormatInstant(inv->issued_at)).Text(InvoiceStatusName(inv->status))
+                   .Text(amount(inv->total)).Text(amount(inv->amount_due))
+                   .Text(amount(inv->credited)).Text(s.currency.code)
+                   .Text(inv->is_reversal ? "t" : "f").Take());
+    }
+    for (const auto& id : d->payments) {
+      const engine::Payment* p = s.FindPayment(id);
+      ACCRUE_ASSERT(p != nullptr, "dirty payment not in state");
+      out->Add(TableId::kPayments,
+               CopyLine().Text(tenant).Text(id).Text(s.account_id).Text(amount(p->amount))
+                   .Text(amount(p->refunded)).Text(s.currency.code)
+                   .Text(engine::FormatInstant(p->received_at)).Text(p->external_ref)
+                   .Text(p->reversed ? "t" : "f").Take());
+    }
+  }
+}
+
+void EventMapper::Commit() {
+  dirty_.clear();
+  if (cache_.size() > kMaxCachedAccounts) cache_.clear();  // folded again on demand
+}
+
+void EventMapper::Discard() {
+  for (const auto& [stream, d] : dirty_) cache_.erase(stream);
+  dirty_.clear();
+}
+
+void EventMapper::Reset() {
+  cache_.clear();
+  dirty_.clear();
+}
+
+}  // namespace accrue::projections

@@ -1,0 +1,104 @@
+// EventMapper: turns a batch of log events into read-model rows (docs/read-models.md).
+//
+// It folds each account stream with the domain's own evolve() (engine/evolve.h),
+// so the rows say exactly what `accrue inspect account` says, and uses each event
+// to know WHICH entities it changed ("dirty" sets). At the end of a batch it
+// renders the current state of every dirty entity once (accounts, subscriptions,
+// invoices, payments: kUpsert rows), and the append-only facts as they happen
+// (invoice lines, applications, credit notes, refunds, usage, ledger postings).
+//
+// Account states are cached between batches (bounded by kMaxCachedAccounts); a
+// stream not in the cache is folded from the log up to the event before the
+// batch's first event of that stream. Map() updates the cache in place; if the
+// batch then fails to commit, Discard() forgets every state the batch touched (they
+// are folded again from the log when next needed), so the cache never runs ahead
+// of Postgres.
+//
+// Stream names (events/event_store.h): "<tenant>/account/<id>", "<tenant>/catalog".
+// Events of other streams are not billing events and are skipped.
+//
+// Errors: kCorruption when a payload does not decode; kFailedPrecondition when an
+// event type is unknown to this build (a newer writer: upgrade the projector). In
+// both cases nothing of the batch is written and the projector stops at that
+// position. An event that decodes but breaks a state invariant is a programmer
+// error (ACCRUE_ASSERT in evolve), as the log is hash-chained and verified.
+//
+// Thread-safety: none; one mapper per projector.
+#ifndef ACCRUE_PROJECTIONS_EVENT_MAPPER_H_
+#define ACCRUE_PROJECTIONS_EVENT_MAPPER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/int128.h"
+#include "events/event_store.h"
+#include "events/status.h"
+#include "projections/row_batch.h"
+
+namespace accrue::engine {
+struct AccountState;
+}
+
+namespace accrue::projections {
+
+inline constexpr std::size_t kMaxCachedAccounts = 200000;
+inline constexpr std::size_t kFoldPageEvents = 4096;
+
+struct MapStats {
+  uint64_t events = 0;
+  uint64_t skipped = 0;  // events of non-billing streams
+  uint64_t folds = 0;    // cache misses folded from the log
+};
+
+class EventMapper {
+ public:
+  explicit EventMapper(events::EventStore* store);
+  ~EventMapper();
+
+  // Appends the rows of `batch` (consecutive positions) to *out.
+  Status Map(const std::vector<events::RecordedEvent>& batch, RowBatch* out);
+  // The batch committed: keep the states.
+  void Commit();
+  // The batch did not commit: forget every state it touched.
+  void Discard();
+  // Forget everything (the checkpoint moved under us).
+  void Reset();
+
+  const MapStats& stats() const { return stats_; }
+
+ private:
+  struct Cached;
+  struct Dirty;
+
+  Status MapOne(const events::RecordedEvent& e, RowBatch* out);
+  Result<Cached*> Load(const std::string& stream, uint64_t before_version);
+  void Flush(RowBatch* out);
+
+  events::EventStore* store_;
+  std::unordered_map<std::string, std::unique_ptr<Cached>> cache_;
+  std::map<std::string, std::unique_ptr<Dirty>> dirty_;  // by stream, this batch
+  std::set<std::string> currencies_;  // currency rows written this batch
+  struct BalanceSum {
+    int exponent = 0;
+    engine::Int128 debit = 0;
+    engine::Int128 credit = 0;
+  };
+  // Ledger balance deltas of this batch by (tenant, ledger account, currency).
+  std::map<std::tuple<std::string, std::string, std::string>, BalanceSum> balances_;
+  MapStats stats_;
+};
+
+// Splits "<tenant>/account/<id>" or "<tenant>/catalog"; false for other names.
+bool ParseStreamName(const std::string& stream, std::string* tenant, std::string* kind,
+                     std::string* id);
+
+}  // namespace accrue::projections
+
+#endif  // ACCRUE_PROJECTIONS_EVENT_MAPPER_H_

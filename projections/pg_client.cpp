@@ -1,0 +1,166 @@
+#include "projections/pg_client.h"
+
+#include <pqxx/pqxx>
+#include <pqxx/tablewriter>
+
+namespace accrue::projections {
+
+PgRows PgTxn::Query(const std::string& sql) {
+  pqxx::result r = txn_.exec(sql);
+  PgRows rows;
+  rows.reserve(r.size());
+  for (const auto& row : r) {
+    PgRow out;
+    out.reserve(row.size());
+    for (const auto& field : row) {
+      if (field.is_null()) {
+        out.emplace_back(std::nullopt);
+      } else {
+        out.emplace_back(std::string(field.c_str(), field.size()));
+      }
+    }
+    rows.push_back(std::move(out));
+  }
+  return rows;
+}
+
+uint64_t PgTxn::Exec(const std::string& sql) {
+  return static_cast<uint64_t>(txn_.exec(sql).affected_rows());
+}
+
+void PgTxn::Copy(const std::string& table, const std::vector<std::string>& columns,
+                 const std::vector<std::string>& lines) {
+  if (lines.empty()) return;
+  // tablewriter is the 6.4 class that accepts pre-escaped lines (write_raw_line);
+  // the rows are escaped by copy_text.h, which handles UTF-8 safely (only ASCII
+  // control characters and backslash are escaped).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  pqxx::tablewriter writer(txn_, table, columns.begin(), columns.end());
+#pragma GCC diagnostic pop
+  for (const auto& line : lines) writer.write_raw_line(line);
+  writer.complete();
+}
+
+std::string PgTxn::Literal(std::string_view text) {
+  // standard_conforming_strings is on (the default since PostgreSQL 9.1): inside
+  // '...' only the quote itself needs doubling. (libpqxx's quote() trips a GCC 12
+  // -Wrestrict false positive at -O3.)
+  std::string out = "'";
+  for (char c : text) {
+    ACCRUE_ASSERT(c != '\0', "SQL literal with a NUL byte");
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  out += '\'';
+  return out;
+}
+
+std::string QuoteIdentifier(std::string_view name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+Status TranslatePgException(std::exception_ptr e, bool* connection_lost) {
+  *connection_lost = false;
+  try {
+    std::rethrow_exception(e);
+  } catch (const pqxx::in_doubt_error& ex) {
+    *connection_lost = true;
+    return Status::Unavailable(std::string("postgres: commit outcome unknown: ") + ex.what());
+  } catch (const pqxx::broken_connection& ex) {
+    *connection_lost = true;
+    return Status::Unavailable(std::string("postgres unreachable: ") + ex.what());
+  } catch (const pqxx::sql_error& ex) {
+    const std::string state = ex.sqlstate();
+    const std::string what = "postgres [" + state + "]: " + ex.what();
+    auto klass = [&](const char* prefix) { return state.rfind(prefix, 0) == 0; };
+    if (klass("08") || klass("57P") || klass("53") || klass("58")) {
+      *connection_lost = true;
+      return Status::Unavailable(what);
+    }
+    if (state == "40001" || state == "40P01") return Status::Conflict(what);
+    if (klass("23") || klass("22")) return Status::Corruption(what);
+    if (state.empty()) {
+      // libpqxx raises sql_error without a state when the server went away mid-query.
+      *connection_lost = true;
+      return Status::Unavailable(what);
+    }
+    return Status::Internal(what);
+  } catch (const pqxx::failure& ex) {
+    *connection_lost = true;
+    return Status::Unavailable(std::string("postgres: ") + ex.what());
+  } catch (const std::exception& ex) {
+    return Status::Internal(std::string("postgres adapter: ") + ex.what());
+  } catch (...) {
+    return Status::Internal("postgres adapter: unknown exception");
+  }
+}
+
+struct PgClient::Connection {
+  explicit Connection(const std::string& url) : conn(url) {}
+  pqxx::connection conn;
+};
+
+PgClient::PgClient(std::unique_ptr<Connection> conn, std::string schema)
+    : conn_(std::move(conn)), schema_(std::move(schema)) {}
+
+PgClient::~PgClient() = default;
+
+Result<std::unique_ptr<PgClient>> PgClient::Connect(const std::string& url,
+                                                    const std::string& schema) {
+  try {
+    auto conn = std::make_unique<Connection>(url);
+    {
+      pqxx::nontransaction tx(conn->conn);
+      tx.exec("SET search_path TO " + QuoteIdentifier(schema));
+    }
+    return std::unique_ptr<PgClient>(new PgClient(std::move(conn), schema));
+  } catch (...) {
+    bool lost = false;
+    Status s = TranslatePgException(std::current_exception(), &lost);
+    return s;
+  }
+}
+
+Status PgClient::Translate(std::exception_ptr e) {
+  bool lost = false;
+  Status s = TranslatePgException(e, &lost);
+  if (lost) broken_ = true;
+  return s;
+}
+
+Status PgClient::InTransaction(const std::function<Status(PgTxn&)>& body) {
+  if (broken_) return Status::Unavailable("postgres connection was lost");
+  try {
+    pqxx::work tx(conn_->conn);
+    PgTxn txn(tx);
+    Status s = body(txn);
+    if (!s.ok()) {
+      tx.abort();
+      return s;
+    }
+    tx.commit();
+    return Status::Ok();
+  } catch (...) {
+    return Translate(std::current_exception());
+  }
+}
+
+Status PgClient::ExecAutocommit(const std::string& sql) {
+  if (broken_) return Status::Unavailable("postgres connection was lost");
+  try {
+    pqxx::nontransaction tx(conn_->conn);
+    tx.exec(sql);
+    return Status::Ok();
+  } catch (...) {
+    return Translate(std::current_exception());
+  }
+}
+
+}  // namespace accrue::projections

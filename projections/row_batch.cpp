@@ -1,0 +1,96 @@
+#include "projections/row_batch.h"
+
+namespace accrue::projections {
+
+const std::array<TableSpec, kTableCount>& TableSpecs() {
+  static const std::array<TableSpec, kTableCount> specs = {{
+      {"currencies", {"code", "exponent"}, 1, WriteMode::kUpsert},
+      {"plans",
+       {"tenant", "plan_id", "currency", "interval", "interval_count", "amount", "position"},
+       2, WriteMode::kUpsert},
+      {"plan_meters", {"tenant", "plan_id", "meter", "unit_price"}, 3, WriteMode::kUpsert},
+      {"accounts",
+       {"tenant", "account_id", "currency", "timezone", "status", "amount_due", "credit",
+        "updated_position"},
+       2, WriteMode::kUpsert},
+      {"subscriptions",
+       {"tenant", "subscription_id", "account_id", "plan_id", "quantity", "status", "start_at",
+        "end_date", "invoiced_periods"},
+       2, WriteMode::kUpsert},
+      {"invoices",
+       {"tenant", "invoice_id", "account_id", "number", "issued_at", "status", "total",
+        "amount_due", "credited", "currency", "is_reversal"},
+       2, WriteMode::kUpsert},
+      {"invoice_lines",
+       {"tenant", "invoice_id", "line_no", "kind", "subscription_id", "meter", "payment_id",
+        "plan_id", "period_start", "period_end", "quantity", "amount", "currency"},
+       3, WriteMode::kInsert},
+      {"payments",
+       {"tenant", "payment_id", "account_id", "amount", "refunded", "currency", "received_at",
+        "external_ref", "reversed"},
+       2, WriteMode::kUpsert},
+      {"payment_applications",
+       {"tenant", "payment_id", "application_no", "invoice_id", "amount"}, 3,
+       WriteMode::kInsert},
+      {"credit_applications",
+       {"position", "application_no", "tenant", "account_id", "invoice_id", "amount"}, 2,
+       WriteMode::kInsert},
+      {"credit_notes",
+       {"tenant", "credit_note_id", "invoice_id", "account_id", "amount", "applied", "to_credit",
+        "reason", "position"},
+       2, WriteMode::kInsert},
+      {"refunds", {"tenant", "refund_id", "payment_id", "account_id", "amount", "position"}, 2,
+       WriteMode::kInsert},
+      {"usage_totals",
+       {"tenant", "subscription_id", "meter", "period_start", "period_end", "quantity",
+        "records"},
+       4, WriteMode::kAccumulate, 2},
+      {"ledger_entries", {"position", "entry_no", "tenant", "kind", "account_id", "currency"}, 2,
+       WriteMode::kInsert},
+      {"ledger_postings",
+       {"position", "entry_no", "line_no", "tenant", "ledger_account", "currency", "debit",
+        "credit"},
+       3, WriteMode::kInsert},
+      {"ledger_balances", {"tenant", "ledger_account", "currency", "debit", "credit"}, 3,
+       WriteMode::kAccumulate, 2},
+  }};
+  return specs;
+}
+
+void CopyLine::Separator() {
+  if (!first_) line_ += '\t';
+  first_ = false;
+}
+
+CopyLine& CopyLine::Text(std::string_view value) {
+  Separator();
+  for (char c : value) {
+    switch (c) {
+      case '\\': line_ += "\\\\"; break;
+      case '\t': line_ += "\\t"; break;
+      case '\n': line_ += "\\n"; break;
+      case '\r': line_ += "\\r"; break;
+      default: line_ += c;
+    }
+  }
+  return *this;
+}
+
+CopyLine& CopyLine::Null() {
+  Separator();
+  line_ += "\\N";
+  return *this;
+}
+
+CopyLine& CopyLine::Int(long long value) {
+  Separator();
+  line_ += std::to_string(value);
+  return *this;
+}
+
+void RowBatch::Clear() {
+  for (auto& l : lines_) l.clear();
+  rows_ = 0;
+}
+
+}  // namespace accrue::projections
