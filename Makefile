@@ -6,7 +6,7 @@ GENERATOR := $(shell command -v ninja >/dev/null 2>&1 && echo Ninja || echo "Uni
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?= --output-on-failure
 
-.PHONY: all release debug asan test test-asan demo deps format tidy clean fuzz
+.PHONY: all release debug asan test demo deps format tidy clean fuzz
 
 all: release
 
@@ -51,3 +51,8 @@ tidy: build/release/CMakeCache.txt
 
 clean:
 	rm -rf build
+
+# libFuzzer on the command decoder (clang-14), FUZZ_SECONDS long (default 60).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
