@@ -21,3 +21,11 @@ target_sources(accrue_app PRIVATE
 )
 target_link_libraries(accrue_app PUBLIC accrue_projections)
 # ---- end read models ----
+
+# ---- workload benchmarks and demo summary (issue 5): accrue bench gen|post|load|summary ----
+target_sources(accrue_app PRIVATE
+  bench_gen.cpp
+  bench_summary.cpp
+)
+target_link_libraries(accrue_app PUBLIC accrue_workload accrue_invariants)
+# ---- end workload benchmarks ----

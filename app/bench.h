@@ -32,6 +32,9 @@ uint64_t PercentileUs(std::vector<uint32_t>& latencies_us, unsigned p);
 
 // Benchmarks.
 int RunBenchAppend(const GlobalOptions& g, const std::vector<std::string>& args);  // bench_append.cpp
+// Workload benchmarks and tools (issue 5; bench_gen/post/load/summary.cpp).
+int RunBenchGen(const GlobalOptions& g, const std::vector<std::string>& args);
+int RunBenchSummary(const GlobalOptions& g, const std::vector<std::string>& args);
 
 }  // namespace accrue::app
 

@@ -11,6 +11,10 @@ const std::vector<BenchCommand>& BenchTable() {
       {"append", "append [--seconds S] [--quick] [--json]",
        "event log appends vs raw RocksDB WriteBatch (sync = true), batch 1/100/1000, 1/4/16 appenders",
        RunBenchAppend},
+      {"gen", "gen [--profile P] [--accounts N] [--months M] [--seed S]",
+       "print a deterministic workload (usage-heavy|mixed|demo) as command JSON lines", RunBenchGen},
+      {"summary", "summary [--json]",
+       "invoices issued, revenue by line kind, open receivables, invariants over the log", RunBenchSummary},
       // Add `post`, `load`, `http`, `project` here (see app/bench.h).
   };
   return table;

@@ -43,14 +43,17 @@ void CheckOneRecurringPeriod(const Subscription& sub, int64_t k, RecurringSeen& 
   if (k >= sub.invoiced_periods) bad("billed but the subscription counts it as not invoiced");
   Period p = sub.PeriodOf(k);
   if (sub.end && p.start >= *sub.end) bad("billed at or after the cancellation's end " + engine::FormatDate(*sub.end));
-  LocalDate limit = sub.end && *sub.end < p.end ? *sub.end : p.end;
+  // Segments lie inside the period. (An immediate cancel before invoicing cuts the
+  // period at M, one after invoicing leaves the whole-period line and adds a
+  // credit: the state does not say which came first, so the bound is E.)
+  const LocalDate limit = p.end;
   std::sort(seen.segments.begin(), seen.segments.end(),
             [](const Period& x, const Period& y) { return x.start < y.start; });
   LocalDate cursor = p.start;
   for (const Period& s : seen.segments) {
     if (s.start < cursor || s.end <= s.start || s.end > limit) {
       bad("segment [" + engine::FormatDate(s.start) + ", " + engine::FormatDate(s.end) +
-          ") overlaps another or leaves the served part of the period");
+          ") overlaps another or leaves the period");
     }
     cursor = std::max(cursor, s.end);
   }
