@@ -59,3 +59,13 @@ accrue_test(event_log_corruption_test SOURCES event_log_corruption_test.cpp LIBS
 target_compile_definitions(event_log_corruption_test PRIVATE ACCRUE_BINARY="$<TARGET_FILE:accrue>")
 add_dependencies(event_log_corruption_test accrue)
 # ---- end event log -------------------------------------------------------------
+
+# ---- domain (issue 5): scenarios through the real binary ---------------------------
+# scenario_test runs every tests/scenarios/NAME with `accrue post` on a fresh data dir
+# and compares results and `accrue inspect account` states with the expectations.
+accrue_test(scenario_test SOURCES scenario_test.cpp LIBS accrue_codec LABELS domain)
+target_compile_definitions(scenario_test PRIVATE
+  ACCRUE_BINARY="$<TARGET_FILE:accrue>"
+  ACCRUE_SCENARIO_DIR="${CMAKE_CURRENT_SOURCE_DIR}/scenarios")
+add_dependencies(scenario_test accrue)
+# ---- end domain --------------------------------------------------------------------
