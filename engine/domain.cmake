@@ -17,3 +17,4 @@ target_link_libraries(accrue_domain PUBLIC accrue_events_proto)
 accrue_test(scenario_replay_test SOURCES scenario_replay_test.cpp LIBS accrue_domain LABELS domain)
 target_compile_definitions(scenario_replay_test PRIVATE
   ACCRUE_SCENARIO_DIR="${PROJECT_SOURCE_DIR}/tests/scenarios")
+accrue_test(decide_test SOURCES decide_test.cpp LIBS accrue_domain LABELS domain)

@@ -316,9 +316,11 @@ void CommandService::Impl::StartRun(Completion* c, const RunBilling& run) {
   for (const std::string& account_id : accounts.value()) {
     internal::RunPart part;
     part.account_id = account_id;
-    part.scoped_key = c->scoped_key + "#" + account_id;  // per-account record
+    // Per-account record: the unit separator (0x1F) is not printable ASCII, so no
+    // client key (D-4) can collide with it.
+    part.scoped_key = c->scoped_key + "\x1frun/" + account_id;
     auto done = store_->LookupIdempotency(part.scoped_key);
-    if (done.ok() && done.value()) {  // billed by an earlier, interrupted attempt
+    if (done.ok() && done.value() && done.value()->command_hash == c->hash) {  // billed by an earlier, interrupted attempt
       part.previous = done.value()->result;
       part.previous_position = done.value()->last_position;
       c->parts.push_back(std::move(part));

@@ -48,7 +48,7 @@ struct Touched {
 // One account's part of a tenant-wide bill run.
 struct RunPart {
   std::string account_id;
-  std::string scoped_key;  // "<tenant>/<run key>#<account_id>"
+  std::string scoped_key;  // "<tenant>/<run key>\x1frun/<account_id>"
   bool started = false;    // false: done by an earlier attempt (previous set)
   std::string previous;
   uint64_t previous_position = 0;
