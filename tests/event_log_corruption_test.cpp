@@ -19,13 +19,13 @@ namespace {
 constexpr uint64_t kEvents = 60;
 constexpr uint64_t kBadPosition = 37;
 
-struct Run {
+struct CliRun {
   int exit_code = -1;
   std::string out;
 };
 
-Run Accrue(const std::string& args) {
-  Run r;
+CliRun Accrue(const std::string& args) {
+  CliRun r;
   std::string cmd = std::string(ACCRUE_BINARY) + " " + args + " 2>/dev/null";
   std::FILE* p = popen(cmd.c_str(), "r");
   char buf[4096];
@@ -65,20 +65,20 @@ TEST(EventLogCorruptionTest, VerifyNamesTheFirstBadPosition) {
     write_options.sync = true;
     ASSERT_TRUE(log.value()->db->Put(write_options, log.value()->events, key, value).ok());
   }
-  Run ok = Accrue("log verify --data " + good);
+  CliRun ok = Accrue("log verify --data " + good);
   EXPECT_EQ(ok.exit_code, 0) << ok.out;
   EXPECT_NE(ok.out.find("ok: 60 events"), std::string::npos) << ok.out;
-  Run broken = Accrue("log verify --data " + bad);
+  CliRun broken = Accrue("log verify --data " + bad);
   EXPECT_EQ(broken.exit_code, 1) << broken.out;
   EXPECT_NE(broken.out.find("first bad position 37"), std::string::npos) << broken.out;
-  Run broken_json = Accrue("log verify --json --data " + bad);
+  CliRun broken_json = Accrue("log verify --json --data " + bad);
   EXPECT_EQ(broken_json.exit_code, 1);
   EXPECT_NE(broken_json.out.find("\"first_bad_position\":37"), std::string::npos) << broken_json.out;
 
-  Run stat = Accrue("log stat --json --data " + good);
+  CliRun stat = Accrue("log stat --json --data " + good);
   EXPECT_EQ(stat.exit_code, 0);
   EXPECT_NE(stat.out.find("\"events\":60,\"last_position\":60"), std::string::npos) << stat.out;
-  Run dump = Accrue("log dump --from 5 --limit 2 --data " + good);
+  CliRun dump = Accrue("log dump --from 5 --limit 2 --data " + good);
   EXPECT_EQ(dump.exit_code, 0);
   EXPECT_EQ(dump.out.rfind("{\"position\":5,", 0), 0u) << dump.out;
   EXPECT_NE(dump.out.find("\n{\"position\":6,"), std::string::npos) << dump.out;
