@@ -79,7 +79,7 @@ void PrintText(const Summary& s, const invariants::LogChecker& checker, uint64_t
     for (const auto& [kind, amount] : c.revenue) {
       std::printf(" %s %s,", kind.c_str(), engine::FormatAmount(amount, c.exponent).c_str());
     }
-    std::printf(" credit_notes -%s\n", engine::FormatAmount(c.credit_notes, c.exponent).c_str());
+    std::printf(" credit_notes %s\n", engine::FormatAmount(-c.credit_notes, c.exponent).c_str());
   }
   std::printf("open receivables:\n");
   for (const auto& [code, c] : s.by_currency) {
@@ -118,8 +118,8 @@ void PrintJson(const Summary& s, const invariants::LogChecker& checker, uint64_t
       w.String(engine::FormatAmount(amount, c.exponent));
     }
     w.EndObject();
-    w.Key("credit_notes");
-    w.String(engine::FormatAmount(c.credit_notes, c.exponent));
+    w.Key("credit_notes");  // contra revenue, negative
+    w.String(engine::FormatAmount(-c.credit_notes, c.exponent));
     w.Key("open_receivable");
     w.String(engine::FormatAmount(c.open_receivable, c.exponent));
     w.Key("open_invoices");

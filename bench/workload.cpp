@@ -114,7 +114,9 @@ void Generator::Emit(std::string_view name, const std::string& fields) {
 AccountGen Generator::MakeAccount(int index) {
   AccountGen a;
   a.index = index;
-  a.rng = Rng(o_.seed * 0x100000001B3ull + static_cast<uint64_t>(index) * 0x9E3779B97F4A7C15ull);
+  // Each account's stream starts at a hashed state: nearby seeds or indexes must not
+  // give shifted copies of one SplitMix sequence.
+  a.rng = Rng(Rng(o_.seed ^ (static_cast<uint64_t>(index) * 0xD1B54A32D192ED03ull)).Next());
   char id[32];
   std::snprintf(id, sizeof id, "acct-%06d", index);
   a.id = id;
