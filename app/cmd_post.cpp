@@ -10,6 +10,7 @@
 // same file again carries on exactly once (the idempotency keys replay).
 // Exit: 0 all accepted, 1 any rejected, 2 failure or usage.
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <future>
 #include <memory>
@@ -105,7 +106,13 @@ int RunPost(const GlobalOptions& g, const std::vector<std::string>& args) {
   }
   int exit_code = kExitOk;
   {
-    engine::CommandService service(store.value().get(), engine::ServiceOptions{});
+    engine::ServiceOptions service_options;
+    // Fault injection for tests/run_crash_test.cpp only.
+    if (const char* crash = std::getenv("ACCRUE_TEST_CRASH_AFTER_RUN_PARTS")) {
+      unsigned long long n = 0;
+      if (ParseUint64(crash, &n)) service_options.crash_after_run_parts = n;
+    }
+    engine::CommandService service(store.value().get(), service_options);
     std::deque<std::future<engine::CommandOutcome>> in_flight;
     bool stopped = false;
     auto print_front = [&]() {

@@ -17,6 +17,7 @@
 #include "engine/service.h"
 
 #include <condition_variable>
+#include <cstdlib>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -133,7 +134,7 @@ struct Completion {
 class CommandService::Impl {
  public:
   Impl(events::EventStore* store, ServiceOptions options)
-      : store_(store), cache_(store, options) {
+      : store_(store), cache_(store, options), crash_after_run_parts_(options.crash_after_run_parts) {
     completer_ = std::thread([this] { CompletionLoop(); });
   }
 
@@ -178,6 +179,8 @@ class CommandService::Impl {
   std::condition_variable queue_cv_;
   std::deque<std::unique_ptr<Completion>> queue_;
   bool stopping_ = false;
+  uint64_t crash_after_run_parts_ = 0;
+  uint64_t run_parts_done_ = 0;
   std::thread completer_;
 };
 
@@ -441,6 +444,9 @@ void CommandService::Impl::CompleteRun(Completion* c) {
     events::AppendResult r = part.append.get();
     std::lock_guard<std::mutex> lock(mu_);
     if (r.outcome == events::AppendOutcome::kAppended) {
+      if (crash_after_run_parts_ != 0 && ++run_parts_done_ >= crash_after_run_parts_) {
+        std::_Exit(137);  // ServiceOptions::crash_after_run_parts (crash tests)
+      }
       cache_.Settle(part.touched, true);
       for (auto& e : part.events) result.events.push_back(e);
       for (auto& i : part.invoices) result.invoices.push_back(i);

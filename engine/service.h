@@ -36,6 +36,10 @@ struct CommandOutcome {
 struct ServiceOptions {
   std::size_t account_cache_capacity = 100000;  // aggregates kept in memory
   uint64_t snapshot_every_events = 10000;       // budgets.md: snapshots every <= 10,000 events
+  // Fault injection for crash tests only (0 = off): the process exits abruptly
+  // (std::_Exit) once this many per-account appends of tenant-wide bill runs
+  // completed, as a SIGKILL mid-run would.
+  uint64_t crash_after_run_parts = 0;
 };
 
 class CommandService {

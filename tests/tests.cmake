@@ -68,4 +68,8 @@ target_compile_definitions(scenario_test PRIVATE
   ACCRUE_BINARY="$<TARGET_FILE:accrue>"
   ACCRUE_SCENARIO_DIR="${CMAKE_CURRENT_SOURCE_DIR}/scenarios")
 add_dependencies(scenario_test accrue)
+# run_crash_test: a tenant-wide run killed mid-run, retried, bills each account once.
+accrue_test(run_crash_test SOURCES run_crash_test.cpp LIBS accrue_codec LABELS domain)
+target_compile_definitions(run_crash_test PRIVATE ACCRUE_BINARY="$<TARGET_FILE:accrue>")
+add_dependencies(run_crash_test accrue)
 # ---- end domain --------------------------------------------------------------------
