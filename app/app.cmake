@@ -29,3 +29,20 @@ target_sources(accrue_app PRIVATE
 )
 target_link_libraries(accrue_app PUBLIC accrue_workload accrue_invariants)
 # ---- end workload benchmarks ----
+
+# ---- HTTP API (issue 7): server, handler, admission, tokens, metrics, logging ----
+target_sources(accrue_app PRIVATE
+  logging.cpp
+  metrics.cpp
+  tokens.cpp
+  cmd_tokens.cpp
+  http_admission.cpp
+  http_errors.cpp
+  http_handler.cpp
+  http_json_peek.cpp
+  http_router.cpp
+  http_server.cpp
+  http_service_backend.cpp
+)
+target_link_libraries(accrue_app PUBLIC accrue_engine OpenSSL::Crypto Threads::Threads PRIVATE accrue_rapidjson)
+# ---- end HTTP API ----

@@ -25,7 +25,7 @@ const std::vector<Subcommand>& Table() {
       {"serve", "serve --listen HOST:PORT --tokens FILE", "run the HTTP API",
        [](const GlobalOptions&, const std::vector<std::string>&) { return NotYetAvailable("serve", "the HTTP API issue"); }},
       {"tokens", "tokens add|list|revoke --tokens FILE ...", "manage API tokens (only their SHA-256 is stored)",
-       [](const GlobalOptions&, const std::vector<std::string>&) { return NotYetAvailable("tokens", "the HTTP API issue"); }},
+       RunTokens},
       {"project", "project --pg URL (--once|--follow|--rebuild)", "feed the Postgres read models from the log",
        RunProject},
       {"reconcile", "reconcile ...", "nightly reconciliation jobs",

@@ -68,6 +68,8 @@ int Main(int argc, char** argv);
 
 // Subcommands, defined in cmd_*.cpp files.
 int RunVersion(const GlobalOptions& g, const std::vector<std::string>& args);
+int RunTokens(const GlobalOptions& g, const std::vector<std::string>& args);  // cmd_tokens.cpp
+int RunServe(const GlobalOptions& g, const std::vector<std::string>& args);   // cmd_serve.cpp
 int RunLog(const GlobalOptions& g, const std::vector<std::string>& args);    // cmd_log.cpp
 int RunBench(const GlobalOptions& g, const std::vector<std::string>& args);  // cmd_bench.cpp
 int RunPost(const GlobalOptions& g, const std::vector<std::string>& args);     // cmd_post.cpp

@@ -33,6 +33,20 @@ endfunction()
 accrue_pg_test(pg_harness_test SOURCES pg_harness_test.cpp)
 # ---- end foundation ----------------------------------------------------------------
 
+# ---- HTTP API (issue 7) ----------------------------------------------------------
+# http_unit_test: tokens, metrics, router, status mapping, JSON peek.
+# http_server_test: the real HttpServer + HttpHandler on loopback with a fake backend.
+add_library(accrue_http_test_client STATIC http_test_client.cpp)
+target_include_directories(accrue_http_test_client PUBLIC ${PROJECT_SOURCE_DIR})
+target_link_libraries(accrue_http_test_client PUBLIC Boost::headers Threads::Threads)
+accrue_strict(accrue_http_test_client)
+foreach(t http_unit_test http_server_test)
+  if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${t}.cpp)
+    accrue_test(${t} SOURCES ${t}.cpp LIBS accrue_app accrue_http_test_client LABELS http)
+  endif()
+endforeach()
+# ---- end HTTP API ------------------------------------------------------------------
+
 # ---- codec: libFuzzer target for the JSON layer and command decoder -----------------
 # Only with -DACCRUE_FUZZ=ON and clang (scripts/fuzz.sh configures build/fuzz with
 # clang-14 and -fsanitize=fuzzer-no-link,address,undefined for every library).

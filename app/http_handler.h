@@ -1,0 +1,99 @@
+// HttpHandler: the HTTP API's request logic, independent of the socket layer
+// (app/http_server.h feeds it parsed requests; tests can call it directly).
+//
+// For each request: route (404/405), the public endpoints (/healthz, /readyz,
+// /metrics), readiness (503 while starting or draining), authentication (401),
+// scope (403), then the endpoint: a command is admitted (in-flight key 409,
+// tenant limit 429, server limit 503; app/http_admission.h) and handed to the
+// backend, whose outcome becomes the response (status per contract.md, body the
+// result object). A token's tenant is the only tenant a request can touch: every
+// backend call carries it, so ids of another tenant are simply not found (404).
+//
+// Thread-safety: Handle may be called from any thread concurrently; `respond` is
+// called exactly once per request, possibly on a backend thread.
+#ifndef ACCRUE_APP_HTTP_HANDLER_H_
+#define ACCRUE_APP_HTTP_HANDLER_H_
+
+#include <atomic>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "app/http_admission.h"
+#include "app/http_backend.h"
+#include "app/http_limits.h"
+#include "app/http_router.h"
+#include "app/metrics.h"
+#include "app/tokens.h"
+
+namespace accrue::app {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // path and query
+  std::string authorization;                   // the Authorization header, or empty
+  std::optional<std::string> idempotency_key;  // the Idempotency-Key header
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  bool retry_after = false;       // send Retry-After
+  bool www_authenticate = false;  // send WWW-Authenticate: Bearer (401)
+  std::string allow;              // send Allow (405)
+  // For the request log and metrics; never the token itself.
+  std::string route = "unmatched";
+  std::string tenant;
+  std::string token_id;
+};
+
+enum class ServeState { kStarting, kReady, kDraining };
+
+class HttpHandler {
+ public:
+  using Respond = std::function<void(HttpResponse)>;
+
+  HttpHandler(const HttpLimits& limits, TokenAuthenticator* tokens, MetricsRegistry* metrics);
+
+  // The backend must be set before the state becomes kReady and outlive the handler's use.
+  void SetBackend(HttpBackend* backend) { backend_.store(backend); }
+  void SetState(ServeState state);
+  ServeState state() const { return state_.load(); }
+
+  void Handle(HttpRequest request, Respond respond);
+
+  // Commands handed to the backend and not yet answered by it.
+  std::size_t inflight_commands() const { return admission_.inflight(); }
+
+ private:
+  struct Auth {
+    Identity identity;
+    std::optional<HttpResponse> refusal;
+  };
+  Auth Authorize(const HttpRequest& request, uint8_t scope, bool command_route);
+  void HandleCommand(HttpRequest request, const Identity& who, HttpResponse base, Respond respond);
+  void HandleBatch(HttpRequest request, const Identity& who, HttpResponse base, Respond respond);
+  void HandleRead(ReadKind kind, const std::string& id, const Identity& who, HttpResponse base, Respond respond);
+  HttpResponse Public(RouteId id, HttpResponse base);
+  void CountCommand(std::string_view command, const engine::CommandOutcome& outcome);
+
+  const HttpLimits limits_;
+  TokenAuthenticator* const tokens_;
+  MetricsRegistry* const metrics_;
+  Admission admission_;
+  std::atomic<HttpBackend*> backend_{nullptr};
+  std::atomic<ServeState> state_{ServeState::kStarting};
+  Gauge& inflight_gauge_;
+  Gauge& ready_gauge_;
+  Counter& replays_;
+};
+
+// The response for a backend outcome: 200 when accepted (replays included), else
+// the error code's status (contract.md), Retry-After when retrying helps.
+HttpResponse ResponseForOutcome(const engine::CommandOutcome& outcome, HttpResponse base);
+
+}  // namespace accrue::app
+
+#endif  // ACCRUE_APP_HTTP_HANDLER_H_

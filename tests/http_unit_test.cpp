@@ -1,0 +1,175 @@
+// Unit tests of the HTTP API's pure parts: the contract's status table, tokens file
+// format and authentication, the Prometheus registry, routes, admission and the
+// JSON peek. Each test says what it proves.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <string>
+
+#include "app/http_admission.h"
+#include "app/http_errors.h"
+#include "app/http_json_peek.h"
+#include "app/http_router.h"
+#include "app/metrics.h"
+#include "app/tokens.h"
+
+namespace accrue::app {
+namespace {
+
+using engine::ErrorCode;
+
+// contract.md "HTTP API": every error code maps to exactly the listed status.
+TEST(HttpErrors, StatusTableIsTheContracts) {
+  const std::vector<std::pair<ErrorCode, int>> table = {
+      {ErrorCode::kInvalidJson, 400},          {ErrorCode::kUnknownCommand, 400},
+      {ErrorCode::kMissingField, 400},         {ErrorCode::kInvalidField, 400},
+      {ErrorCode::kUnknownCurrency, 400},      {ErrorCode::kAmountPrecision, 400},
+      {ErrorCode::kUnauthorized, 401},         {ErrorCode::kForbidden, 403},
+      {ErrorCode::kNotFound, 404},             {ErrorCode::kInvalidState, 409},
+      {ErrorCode::kAlreadyExists, 409},        {ErrorCode::kIdempotencyInProgress, 409},
+      {ErrorCode::kPayloadTooLarge, 413},      {ErrorCode::kIdempotencyKeyReused, 422},
+      {ErrorCode::kAmountOverflow, 422},       {ErrorCode::kCurrencyMismatch, 422},
+      {ErrorCode::kIntervalMismatch, 422},     {ErrorCode::kInsufficientCredit, 422},
+      {ErrorCode::kExceedsRefundable, 422},    {ErrorCode::kExceedsCreditable, 422},
+      {ErrorCode::kRateLimited, 429},          {ErrorCode::kUnavailable, 503},
+  };
+  for (const auto& [code, status] : table) {
+    EXPECT_EQ(HttpStatusFor(code), status) << engine::ErrorCodeName(code);
+  }
+  EXPECT_TRUE(RetryHelps(ErrorCode::kUnavailable));
+  EXPECT_TRUE(RetryHelps(ErrorCode::kRateLimited));
+  EXPECT_TRUE(RetryHelps(ErrorCode::kIdempotencyInProgress));
+  EXPECT_FALSE(RetryHelps(ErrorCode::kInvalidState));
+}
+
+// The error body is the result object; a missing key is null.
+TEST(HttpErrors, BodiesAreResultObjects) {
+  EXPECT_EQ(CommandErrorBody(std::nullopt, ErrorCode::kMissingField, "m", "idempotency_key"),
+            R"({"idempotency_key":null,"status":"rejected","error":{"code":"missing_field","message":"m","field":"idempotency_key"}})");
+  EXPECT_EQ(CommandErrorBody(std::string("k\"1"), ErrorCode::kRateLimited, "slow"),
+            R"({"idempotency_key":"k\"1","status":"failed","error":{"code":"rate_limited","message":"slow"}})");
+  EXPECT_EQ(PlainErrorBody(ErrorCode::kNotFound, "x"), R"({"error":{"code":"not_found","message":"x"}})");
+}
+
+// Tokens file: format round trip, strict parsing, scope syntax.
+TEST(Tokens, FileRoundTripAndStrictParse) {
+  std::vector<TokenEntry> entries = {{"tok_0123456789abcdef", "acme", kScopeRead | kScopeWrite, Sha256("a")},
+                                     {"tok_00000000aaaaaaaa", "beta.co", kScopeRead, Sha256("b")}};
+  auto parsed = ParseTokensFile(FormatTokensFile(entries));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  ASSERT_EQ(parsed.value().size(), 2u);
+  EXPECT_EQ(parsed.value()[1].tenant, "beta.co");
+  EXPECT_EQ(parsed.value()[1].scopes, kScopeRead);
+  EXPECT_EQ(parsed.value()[0].sha256, Sha256("a"));
+  EXPECT_FALSE(ParseTokensFile("tok_0123456789abcdef acme read\n").ok());            // no hash
+  EXPECT_FALSE(ParseTokensFile("tok_0123456789abcdef ac/me read " + std::string(64, 'a')).ok());
+  EXPECT_FALSE(ParseTokensFile("tok_0123456789abcdef acme admin " + std::string(64, 'a')).ok());
+  EXPECT_FALSE(ParseTokensFile("tok_0123456789abcdef acme read " + std::string(64, 'A')).ok());
+  uint8_t s = 0;
+  EXPECT_TRUE(ParseScopes("write,read", &s));
+  EXPECT_EQ(s, kScopeRead | kScopeWrite);
+  EXPECT_FALSE(ParseScopes("write,", &s));
+  EXPECT_FALSE(ParseScopes("", &s));
+}
+
+std::string TempPath(const char* name) {
+  return ::testing::TempDir() + "/" + name + "_" + std::to_string(::getpid());
+}
+
+// The file is created 0600; a group- or world-readable file is refused.
+TEST(Tokens, ModeIsCheckedAndRevocationIsReloaded) {
+  const std::string path = TempPath("tokens_mode");
+  auto token = NewToken();
+  auto id = NewTokenId();
+  ASSERT_TRUE(token.ok() && id.ok());
+  EXPECT_EQ(token.value().size(), 4u + 64u);
+  ASSERT_TRUE(WriteTokensFile(path, {{id.value(), "acme", kScopeWrite, Sha256(token.value())}}).ok());
+  struct stat st;
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto auth = TokenAuthenticator::Open(path, std::chrono::milliseconds(0));
+  ASSERT_TRUE(auth.ok());
+  auto who = auth.value()->Authenticate(token.value());
+  ASSERT_TRUE(who.has_value());
+  EXPECT_EQ(who->tenant, "acme");
+  EXPECT_FALSE(auth.value()->Authenticate(token.value() + "x").has_value());
+  EXPECT_FALSE(auth.value()->Authenticate("").has_value());
+  // Revoke: rewrite without the entry; the next call (interval 0) sees it.
+  ASSERT_TRUE(WriteTokensFile(path, {}).ok());
+  EXPECT_FALSE(auth.value()->Authenticate(token.value()).has_value());
+  ASSERT_EQ(::chmod(path.c_str(), 0644), 0);
+  EXPECT_FALSE(ReadTokensFile(path).ok());
+  EXPECT_FALSE(TokenAuthenticator::Open(path, std::chrono::milliseconds(0)).ok());
+  ::unlink(path.c_str());
+  EXPECT_FALSE(TokenAuthenticator::Open(path, std::chrono::milliseconds(0)).ok());
+}
+
+// Prometheus text: HELP/TYPE lines, escaped labels, cumulative histogram buckets.
+TEST(Metrics, RendersPrometheusText) {
+  MetricsRegistry r;
+  r.CounterFor("x_total", "X things", {{"route", "a\"b"}}).Inc(3);
+  r.GaugeFor("y", "Y").Set(-2);
+  auto& h = r.HistogramFor("z_seconds", "Z", {}, {1000, 2000}, 1000000);
+  h.Observe(500);
+  h.Observe(1500);
+  h.Observe(99999);
+  const std::string text = r.Render();
+  EXPECT_NE(text.find("# TYPE x_total counter\nx_total{route=\"a\\\"b\"} 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("y -2\n"), std::string::npos);
+  EXPECT_NE(text.find("z_seconds_bucket{le=\"0.001000\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("z_seconds_bucket{le=\"0.002000\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("z_seconds_bucket{le=\"+Inf\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("z_seconds_count 3\n"), std::string::npos);
+}
+
+// Routes and id syntax (D-9): odd paths never reach the engine.
+TEST(Router, MatchesTheContractsEndpoints) {
+  EXPECT_EQ(MatchRoute("POST", "/v1/commands").id, RouteId::kCommand);
+  EXPECT_EQ(MatchRoute("POST", "/v1/commands:batch").id, RouteId::kBatch);
+  auto r = MatchRoute("GET", "/v1/accounts/acme/invoices?x=1");
+  EXPECT_EQ(r.id, RouteId::kAccountInvoices);
+  EXPECT_EQ(r.param, "acme");
+  EXPECT_EQ(MatchRoute("GET", "/v1/accounts/invoices").param, "invoices");
+  EXPECT_EQ(MatchRoute("GET", "/v1/invoices/acme-12").id, RouteId::kInvoice);
+  EXPECT_EQ(MatchRoute("GET", "/v1/accounts/..%2f").id, RouteId::kNotFound);
+  EXPECT_EQ(MatchRoute("GET", "/v1/accounts/" + std::string(65, 'a')).id, RouteId::kNotFound);
+  EXPECT_FALSE(MatchRoute("GET", "/v1/commands").method_allowed);
+  EXPECT_EQ(MatchRoute("GET", "/nope").id, RouteId::kNotFound);
+}
+
+// Admission: in-flight keys per tenant, tenant and server limits, all or nothing.
+TEST(Admission, KeysAndLimits) {
+  Admission a(/*max_tenant_inflight=*/3, /*max_inflight=*/4);
+  EXPECT_EQ(a.TryAcquire("t1", {"k1"}), Admit::kOk);
+  EXPECT_EQ(a.TryAcquire("t1", {"k1"}), Admit::kKeyInProgress);
+  EXPECT_EQ(a.TryAcquire("t2", {"k1"}), Admit::kOk);  // keys are per tenant
+  std::vector<std::size_t> busy;
+  EXPECT_EQ(a.TryAcquire("t1", {"a", "k1", "a"}, &busy), Admit::kKeyInProgress);
+  EXPECT_EQ(busy, (std::vector<std::size_t>{1, 2}));
+  EXPECT_EQ(a.TryAcquire("t1", {"a", "b", "c"}), Admit::kTenantLimit);
+  EXPECT_EQ(a.TryAcquire("t3", {"x", "y", "z"}), Admit::kServerLimit);
+  EXPECT_EQ(a.inflight(), 2u);
+  a.Release("t1", {"k1"});
+  a.Release("t2", {"k1"});
+  EXPECT_EQ(a.inflight(), 0u);
+  EXPECT_EQ(a.TryAcquire("t1", {"k1", "", ""}), Admit::kOk);  // lines without a key still count
+  EXPECT_EQ(a.inflight(), 3u);
+}
+
+// The peek reads top-level strings only and survives hostile input.
+TEST(JsonPeek, ReadsTopLevelFieldsAndSurvivesDeepInput) {
+  auto p = PeekCommand(R"({"meters":[{"command":"x"}],"command":"open_account","idempotency_key":"k1"})");
+  EXPECT_EQ(p.command, "open_account");
+  EXPECT_EQ(p.idempotency_key, "k1");
+  EXPECT_EQ(CommandLabel(p.command), "open_account");
+  EXPECT_EQ(CommandLabel(std::string("drop_tables")), "unknown");
+  EXPECT_FALSE(PeekCommand(R"({"idempotency_key":7})").idempotency_key.has_value());
+  EXPECT_FALSE(PeekCommand(std::string(500000, '[')).command.has_value());
+  EXPECT_FALSE(PeekCommand("{\"command\":\"\xff\xfe\"}").command.has_value());
+}
+
+}  // namespace
+}  // namespace accrue::app
