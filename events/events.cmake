@@ -25,3 +25,13 @@ accrue_test(events_rocks_store_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/rocks_event_store_test.cpp
   LIBS accrue_events
   LABELS events)
+
+accrue_test(events_property_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/event_store_property_test.cpp
+  LIBS accrue_events rapidcheck rapidcheck_gtest
+  LABELS events)
+
+accrue_test(events_verify_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/verify_log_test.cpp
+  LIBS accrue_events
+  LABELS events)
