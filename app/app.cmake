@@ -36,6 +36,7 @@ target_sources(accrue_app PRIVATE
   metrics.cpp
   tokens.cpp
   cmd_tokens.cpp
+  cmd_serve.cpp
   http_admission.cpp
   http_errors.cpp
   http_handler.cpp

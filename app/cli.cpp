@@ -23,7 +23,7 @@ const std::vector<Subcommand>& Table() {
       {"log", "log verify|stat|dump", "check the event log's chain, print its statistics, or dump events as JSON lines",
        RunLog},
       {"serve", "serve --listen HOST:PORT --tokens FILE", "run the HTTP API",
-       [](const GlobalOptions&, const std::vector<std::string>&) { return NotYetAvailable("serve", "the HTTP API issue"); }},
+       RunServe},
       {"tokens", "tokens add|list|revoke --tokens FILE ...", "manage API tokens (only their SHA-256 is stored)",
        RunTokens},
       {"project", "project --pg URL (--once|--follow|--rebuild)", "feed the Postgres read models from the log",
