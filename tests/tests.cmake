@@ -87,3 +87,10 @@ accrue_test(run_crash_test SOURCES run_crash_test.cpp LIBS accrue_codec LABELS d
 target_compile_definitions(run_crash_test PRIVATE ACCRUE_BINARY="$<TARGET_FILE:accrue>")
 add_dependencies(run_crash_test accrue)
 # ---- end domain --------------------------------------------------------------------
+
+# ---- read models (issue 6): projections against the throwaway PostgreSQL ----------
+accrue_pg_test(projections_scenario_test SOURCES projections_scenario_test.cpp
+  LIBS accrue_projections accrue_engine accrue_rapidjson)
+target_compile_definitions(projections_scenario_test PRIVATE
+  ACCRUE_SCENARIO_DIR="${CMAKE_CURRENT_SOURCE_DIR}/scenarios")
+# ---- end read models ----
