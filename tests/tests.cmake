@@ -45,6 +45,10 @@ foreach(t http_unit_test http_server_test)
     accrue_test(${t} SOURCES ${t}.cpp LIBS accrue_app accrue_http_test_client LABELS http)
   endif()
 endforeach()
+# http_e2e_test: a real `accrue serve` process over loopback (contract.md HTTP API).
+accrue_test(http_e2e_test SOURCES http_e2e_test.cpp LIBS accrue_http_test_client LABELS http)
+target_compile_definitions(http_e2e_test PRIVATE ACCRUE_BINARY="$<TARGET_FILE:accrue>")
+add_dependencies(http_e2e_test accrue)
 # ---- end HTTP API ------------------------------------------------------------------
 
 # ---- codec: libFuzzer target for the JSON layer and command decoder -----------------
