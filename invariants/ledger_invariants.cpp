@@ -70,7 +70,7 @@ Violations LedgerTally::CheckAgainst(const engine::AccountState& state) const {
 }
 
 Violations CheckAccountEvents(const std::vector<engine::v1::BillingEvent>& events,
-                              const engine::CatalogState* catalog) {
+                              const engine::CatalogState* catalog, engine::AccountState* folded) {
   Violations out;
   engine::AccountState state;
   LedgerTally tally("");
@@ -81,6 +81,7 @@ Violations CheckAccountEvents(const std::vector<engine::v1::BillingEvent>& event
   }
   Append(&out, tally.CheckAgainst(state));
   Append(&out, CheckAccount(state, catalog));
+  if (folded != nullptr) *folded = std::move(state);
   return out;
 }
 

@@ -51,8 +51,9 @@ class LedgerTally {
 // Folds `events` (one account stream, in order) with evolve(), tallying the
 // ledger and checking every entry; then runs every account checker on the final
 // state (account_invariants.h CheckAccount) and the ledger-vs-state checks.
+// The final state is stored in *folded when not null.
 Violations CheckAccountEvents(const std::vector<engine::v1::BillingEvent>& events,
-                              const engine::CatalogState* catalog);
+                              const engine::CatalogState* catalog, engine::AccountState* folded = nullptr);
 
 }  // namespace accrue::invariants
 

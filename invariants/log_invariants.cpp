@@ -4,6 +4,7 @@
 #include "engine/event_codec.h"
 #include "engine/evolve.h"
 #include "invariants/account_invariants.h"
+#include "invariants/replay_invariants.h"
 
 namespace accrue::invariants {
 namespace {
@@ -101,6 +102,26 @@ Result<Violations> CheckLog(events::EventStore* store) {
     if (page.value().size() < kLogPageEvents) break;
   }
   return checker.Finish();
+}
+
+Result<Violations> CheckAccountFromLog(events::EventStore* store, const std::string& tenant,
+                                       const std::string& account_id, const engine::CatalogState* catalog,
+                                       engine::AccountState* folded) {
+  const std::string stream = AccountStream(tenant, account_id);
+  std::vector<engine::v1::BillingEvent> events;
+  uint64_t next = 1;
+  for (;;) {
+    auto page = store->ReadStream(stream, next, kReplayPageEvents);
+    if (!page.ok()) return page.status();
+    for (const auto& recorded : page.value()) {
+      if (!events.emplace_back().ParseFromString(recorded.payload)) {
+        return Status::Corruption("position " + std::to_string(recorded.position) + ": payload does not decode");
+      }
+      next = recorded.version + 1;
+    }
+    if (page.value().size() < kReplayPageEvents) break;
+  }
+  return CheckAccountEvents(events, catalog, folded);
 }
 
 }  // namespace accrue::invariants

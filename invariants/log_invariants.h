@@ -65,6 +65,14 @@ class LogChecker {
 // Reads the whole log page by page into a LogChecker and returns Finish().
 Result<Violations> CheckLog(events::EventStore* store);
 
+// One account, from its stream alone: folds it with evolve(), checks every journal
+// entry and the ledger tallies against the state (ledger_invariants.h), and runs
+// every account checker (INV-ONE-CURRENCY against `catalog` when not null). The
+// folded state is stored in *folded when not null (for INV-REPLAY-EQUAL).
+Result<Violations> CheckAccountFromLog(events::EventStore* store, const std::string& tenant,
+                                       const std::string& account_id, const engine::CatalogState* catalog,
+                                       engine::AccountState* folded);
+
 }  // namespace accrue::invariants
 
 #endif  // ACCRUE_INVARIANTS_LOG_INVARIANTS_H_

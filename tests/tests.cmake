@@ -98,3 +98,10 @@ accrue_pg_test(projections_scenario_test SOURCES projections_scenario_test.cpp
 target_compile_definitions(projections_scenario_test PRIVATE
   ACCRUE_SCENARIO_DIR="${CMAKE_CURRENT_SOURCE_DIR}/scenarios")
 # ---- end read models ----
+
+# ---- domain invariants (issue 5): property tests, bill-run crash test ----
+accrue_test(property_domain_test
+  SOURCES property_domain_test.cpp property_domain_model.cpp
+  LIBS accrue_invariants accrue_engine accrue_events rapidcheck rapidcheck_gtest
+  LABELS property)
+# ---- end domain invariants ----
