@@ -29,12 +29,16 @@ struct RecurringSeen {
   std::vector<Period> segments;
 };
 
+// Proration credits of a subscription, pending or invoiced, by [start, end).
+using CreditSpans = std::set<std::pair<int32_t, int32_t>>;
+
 std::string PeriodText(const Subscription& sub, int64_t k) {
   Period p = sub.PeriodOf(k);
   return "period " + std::to_string(k) + " [" + engine::FormatDate(p.start) + ", " + engine::FormatDate(p.end) + ")";
 }
 
-void CheckOneRecurringPeriod(const Subscription& sub, int64_t k, RecurringSeen& seen, Violations* out) {
+void CheckOneRecurringPeriod(const Subscription& sub, int64_t k, RecurringSeen& seen, const CreditSpans& credits,
+                             Violations* out) {
   const std::string subject = "subscription " + sub.subscription_id;
   auto bad = [&](std::string detail) {
     out->push_back({std::string(kRecurringOnce), subject, PeriodText(sub, k) + ": " + std::move(detail)});
@@ -42,7 +46,14 @@ void CheckOneRecurringPeriod(const Subscription& sub, int64_t k, RecurringSeen& 
   if (seen.invoice_numbers.size() > 1) bad("recurring lines on " + std::to_string(seen.invoice_numbers.size()) + " invoices");
   if (k >= sub.invoiced_periods) bad("billed but the subscription counts it as not invoiced");
   Period p = sub.PeriodOf(k);
-  if (sub.end && p.start >= *sub.end) bad("billed at or after the cancellation's end " + engine::FormatDate(*sub.end));
+  // A period starting at or after the end is never charged, except the one an
+  // immediate cancel at its very start (M = S) ended after it was invoiced: R-S6's
+  // credit for [M, E) then takes the whole charge back.
+  if (sub.end && p.start >= *sub.end &&
+      !(p.start == *sub.end && credits.contains({p.start.days, p.end.days}))) {
+    bad("charged at or after the cancellation's end " + engine::FormatDate(*sub.end) +
+        " without R-S6's credit for it");
+  }
   // Segments lie inside the period. (An immediate cancel before invoicing cuts the
   // period at M, one after invoicing leaves the whole-period line and adds a
   // credit: the state does not say which came first, so the bound is E.)
@@ -72,6 +83,19 @@ Violations CheckRecurringBilledOnce(const AccountState& a) {
       s.segments.push_back(line.period);
     }
   }
+  std::map<std::string, CreditSpans> credits;
+  for (const auto& item : a.pending) {
+    if (item.kind == LineKind::kProrationCredit) {
+      credits[item.subscription_id].insert({item.period.start.days, item.period.end.days});
+    }
+  }
+  for (const Invoice& inv : a.invoices) {
+    for (const InvoiceLine& line : inv.lines) {
+      if (line.kind == LineKind::kProrationCredit) {
+        credits[line.subscription_id].insert({line.period.start.days, line.period.end.days});
+      }
+    }
+  }
   for (auto& [key, s] : seen) {
     const Subscription* sub = a.FindSubscription(key.first);
     if (sub == nullptr || key.second < 0) {
@@ -79,7 +103,7 @@ Violations CheckRecurringBilledOnce(const AccountState& a) {
                      "recurring line for an unknown subscription or a negative period index"});
       continue;
     }
-    CheckOneRecurringPeriod(*sub, key.second, s, &out);
+    CheckOneRecurringPeriod(*sub, key.second, s, credits[key.first], &out);
   }
   // Every invoiced period that was served has its charge (exactly once, above).
   for (const Subscription& sub : a.subscriptions) {

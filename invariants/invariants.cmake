@@ -11,3 +11,6 @@ target_sources(accrue_invariants PRIVATE
 target_include_directories(accrue_invariants PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(accrue_invariants PUBLIC accrue_engine accrue_events)
 accrue_strict(accrue_invariants)
+
+accrue_test(invariants_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/invariants_test.cpp
+  LIBS accrue_invariants accrue_engine accrue_events LABELS unit)
