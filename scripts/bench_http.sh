@@ -25,7 +25,7 @@ command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"
 export ACCRUE_TOKEN=$(awk '{w=$NF} END {print w}' "$WORK/token.out")
 
 start_serve() {  # $1 = data dir; sets SERVE_PID and PORT
-  rm -rf "$1"
+  rm -rf "$1" "$WORK/serve.out"
   "$ACCRUE" serve --data "$1" --tokens "$WORK/tokens" --listen 127.0.0.1:0 --log-format json \
     > "$WORK/serve.out" 2> "$WORK/serve.log" &
   SERVE_PID=$!
