@@ -76,6 +76,10 @@ add_dependencies(event_log_crash_test event_log_crash_helper)
 accrue_test(event_log_corruption_test SOURCES event_log_corruption_test.cpp LIBS accrue_events LABELS events)
 target_compile_definitions(event_log_corruption_test PRIVATE ACCRUE_BINARY="$<TARGET_FILE:accrue>")
 add_dependencies(event_log_corruption_test accrue)
+# event_log_fault_test: disk full / fsync errors through a fault-injecting rocksdb::Env.
+accrue_test(event_log_fault_test
+  SOURCES event_log_fault_test.cpp ${PROJECT_SOURCE_DIR}/events/fault_injection_fs.cpp
+  LIBS accrue_events LABELS events)
 # ---- end event log -------------------------------------------------------------
 
 # ---- domain (issue 5): scenarios through the real binary ---------------------------
@@ -104,4 +108,8 @@ accrue_test(property_domain_test
   SOURCES property_domain_test.cpp property_domain_model.cpp
   LIBS accrue_invariants accrue_engine accrue_events rapidcheck rapidcheck_gtest
   LABELS property)
+# billrun_crash_test: `accrue post` SIGKILLed during tenant-wide bill runs, then retried.
+accrue_test(billrun_crash_test SOURCES billrun_crash_test.cpp LIBS accrue_invariants accrue_engine accrue_events LABELS crash)
+target_compile_definitions(billrun_crash_test PRIVATE ACCRUE_BINARY="$<TARGET_FILE:accrue>")
+add_dependencies(billrun_crash_test accrue)
 # ---- end domain invariants ----
