@@ -181,7 +181,12 @@ Status EventMapper::MapOne(const events::RecordedEvent& e, RowBatch* out) {
   auto& d = dirty_[e.stream];
   if (!d) d = std::make_unique<Dirty>();
   d->account = c;
-  d->last_position = e.position;
+  // accounts.updated_position: the last event that changed the account row, so
+  // the value does not depend on where batches happen to end.
+  auto touch_account = [&] {
+    d->account_row = true;
+    d->last_position = e.position;
+  };
 
   using E = v1::BillingEvent;
   auto add_invoice_lines = [&](const engine::Invoice& inv) {
@@ -219,9 +224,9 @@ Status EventMapper::MapOne(const events::RecordedEvent& e, RowBatch* out) {
       if (currencies_.insert(std::string(s.currency.code)).second) {
         out->Add(TableId::kCurrencies, CopyLine().Text(s.currency.code).Int(exp).Take());
       }
-      d->account_row = true;
+      touch_account();
       break;
-    case E::kAccountClosed: d->account_row = true; break;
+    case E::kAccountClosed: touch_account(); break;
     case E::kSubscriptionCreated:
       d->subscriptions.insert(event.subscription_created().subscription_id());
       break;
@@ -247,13 +252,13 @@ Status EventMapper::MapOne(const events::RecordedEvent& e, RowBatch* out) {
       d->invoices.insert(ev.invoice_id());
       add_invoice_lines(*s.FindInvoice(ev.invoice_id()));
       for (const auto& b : ev.billed()) d->subscriptions.insert(b.subscription_id());
-      d->account_row = true;
+      touch_account();
       break;
     }
     case E::kBillRunProcessed: break;
     case E::kCreditApplied:
       add_applications(event.credit_applied().applications());
-      d->account_row = true;
+      touch_account();
       break;
     case E::kPaymentReceived: {
       const auto& ev = event.payment_received();
@@ -265,7 +270,7 @@ Status EventMapper::MapOne(const events::RecordedEvent& e, RowBatch* out) {
                      .Text(amount(engine::ParseMinor(a.amount()))).Take());
         d->invoices.insert(a.invoice_id());
       }
-      d->account_row = true;
+      touch_account();
       break;
     }
     case E::kCreditNoteIssued: {
@@ -277,7 +282,7 @@ Status EventMapper::MapOne(const events::RecordedEvent& e, RowBatch* out) {
                    .Text(amount(engine::ParseMinor(ev.to_credit()))).Text(ev.reason())
                    .Text(position).Take());
       d->invoices.insert(ev.invoice_id());
-      d->account_row = true;
+      touch_account();
       break;
     }
     case E::kPaymentRefunded: {
@@ -286,7 +291,7 @@ Status EventMapper::MapOne(const events::RecordedEvent& e, RowBatch* out) {
                                       .Text(s.account_id).Text(amount(engine::ParseMinor(ev.amount())))
                                       .Text(position).Take());
       d->payments.insert(ev.payment_id());
-      d->account_row = true;
+      touch_account();
       break;
     }
     case E::kPaymentReversed: {
@@ -294,16 +299,16 @@ Status EventMapper::MapOne(const events::RecordedEvent& e, RowBatch* out) {
       d->payments.insert(ev.payment_id());
       d->invoices.insert(ev.invoice_id());
       add_invoice_lines(*s.FindInvoice(ev.invoice_id()));
-      d->account_row = true;
+      touch_account();
       break;
     }
     case E::kInvoiceVoided:
       d->invoices.insert(event.invoice_voided().invoice_id());
-      d->account_row = true;
+      touch_account();
       break;
     case E::kInvoiceWrittenOff:
       d->invoices.insert(event.invoice_written_off().invoice_id());
-      d->account_row = true;
+      touch_account();
       break;
     default:
       return Status::FailedPrecondition("position " + position + ": " + e.type +

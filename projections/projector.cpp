@@ -1,6 +1,8 @@
 #include "projections/projector.h"
 
+#include <future>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "projections/backoff.h"
@@ -46,10 +48,18 @@ Status Projector::Run(ProjectMode mode) {
   bool have_checkpoint = false;
   uint64_t checkpoint = 0;
   int64_t unavailable_since_us = -1;
+  // Pipelining: batch N commits on a helper thread while batch N+1 is read and
+  // mapped here. At most one batch is in flight; PgClient is only used by it then.
+  struct InFlight {
+    std::future<Status> done;
+    BatchMeta meta;
+    std::size_t rows = 0;
+  };
+  std::optional<InFlight> inflight;
 
   // A passing failure: drop the connection, forget cached states, sleep, retry.
   auto retry_later = [&](const Status& s) -> Status {
-    mapper.Discard();
+    mapper.Reset();
     client.reset();
     have_checkpoint = false;
     progress_.last_error = s.ToString();
@@ -68,7 +78,53 @@ Status Projector::Run(ProjectMode mode) {
     return Status::Ok();
   };
 
-  while (!(options_.should_stop && options_.should_stop())) {
+  // Waits for the batch in flight. Ok: it committed (progress updated). Otherwise
+  // `*stop` says whether Run must return the status, or the loop may go on.
+  auto finish_inflight = [&](bool* stop) -> Status {
+    *stop = false;
+    Status applied = inflight->done.get();
+    const BatchMeta meta = inflight->meta;
+    const std::size_t rows = inflight->rows;
+    inflight.reset();
+    if (!applied.ok()) {
+      mapper.Reset();  // states of this batch and of any batch mapped after it
+      if (applied.code() == StatusCode::kConflict) {  // the checkpoint moved: start there
+        have_checkpoint = false;
+        return applied;
+      }
+      if (applied.code() != StatusCode::kUnavailable) {
+        *stop = true;
+        return applied;
+      }
+      Status give_up = retry_later(applied);
+      *stop = !give_up.ok();
+      return give_up.ok() ? applied : give_up;
+    }
+    mapper.Commit();
+    backoff.Reset();
+    unavailable_since_us = -1;
+    checkpoint = meta.to_position;
+    progress_.position = checkpoint;
+    progress_.head_position = std::max(meta.head_position, store_->LastPosition());
+    progress_.lag_events = progress_.head_position - checkpoint;
+    progress_.lag_us =
+        progress_.lag_events == 0 ? 0 : options_.now_us() - meta.last_event_at_us;
+    progress_.events_applied += meta.events;
+    progress_.rows_written += rows;
+    ++progress_.batches;
+    if (options_.on_progress) options_.on_progress(progress_);
+    return Status::Ok();
+  };
+
+  while (true) {
+    const bool stopping = options_.should_stop && options_.should_stop();
+    if (stopping && !inflight) break;
+    if (inflight && stopping) {
+      bool stop = false;
+      Status s = finish_inflight(&stop);
+      if (stop) return s;
+      continue;
+    }
     if (!client) {
       auto connected = ConnectReady(options_);
       if (!connected.ok()) {
@@ -80,9 +136,10 @@ Status Projector::Run(ProjectMode mode) {
       client = std::move(connected).value();
       ++progress_.reconnects;
     }
-    BatchWriter writer(client.get());
     if (!have_checkpoint) {
-      auto cp = writer.ReadCheckpoint();
+      ACCRUE_ASSERT(!inflight, "checkpoint re-read with a batch in flight");
+      BatchWriter reader(client.get());
+      auto cp = reader.ReadCheckpoint();
       if (!cp.ok()) {
         if (cp.status().code() != StatusCode::kUnavailable) return cp.status();
         Status give_up = retry_later(cp.status());
@@ -95,12 +152,19 @@ Status Projector::Run(ProjectMode mode) {
     }
 
     const uint64_t head = store_->LastPosition();
-    if (checkpoint > head) {
+    const uint64_t from = inflight ? inflight->meta.to_position : checkpoint;
+    if (from > head) {
       return Status::FailedPrecondition(
-          "the read models are at position " + std::to_string(checkpoint) +
-          " but the log ends at " + std::to_string(head) + ": a different or truncated log?");
+          "the read models are at position " + std::to_string(from) + " but the log ends at " +
+          std::to_string(head) + ": a different or truncated log?");
     }
-    if (checkpoint == head) {
+    if (from == head) {
+      if (inflight) {
+        bool stop = false;
+        Status s = finish_inflight(&stop);
+        if (stop) return s;
+        continue;
+      }
       progress_.position = checkpoint;
       progress_.head_position = head;
       progress_.lag_events = 0;
@@ -110,56 +174,52 @@ Status Projector::Run(ProjectMode mode) {
       continue;
     }
 
-    auto events = store_->ReadAll(checkpoint + 1, options_.batch_events);
-    if (!events.ok()) return events.status();
-    if (events.value().empty()) {
+    auto events = store_->ReadAll(from + 1, options_.batch_events);
+    if (!events.ok() || events.value().empty()) {
+      if (inflight) {
+        bool stop = false;
+        Status s = finish_inflight(&stop);
+        if (stop) return s;
+      }
+      if (!events.ok()) return events.status();
       std::this_thread::sleep_for(options_.follow_poll);  // a secondary not caught up yet
       continue;
     }
     const auto& batch = events.value();
-    ACCRUE_ASSERT(batch.front().position == checkpoint + 1, "ReadAll returned a gap");
-    ACCRUE_ASSERT(batch.back().position == checkpoint + batch.size(), "ReadAll returned a gap");
+    ACCRUE_ASSERT(batch.front().position == from + 1, "ReadAll returned a gap");
+    ACCRUE_ASSERT(batch.back().position == from + batch.size(), "ReadAll returned a gap");
 
-    RowBatch rows;
-    Status mapped = mapper.Map(batch, &rows);
+    auto rows = std::make_shared<RowBatch>();
+    Status mapped = mapper.Map(batch, rows.get());
     if (!mapped.ok()) {
-      mapper.Discard();
+      if (inflight) {
+        bool stop = false;
+        (void)finish_inflight(&stop);  // commit what came before the bad event
+      }
+      mapper.Reset();
       return mapped;
     }
     BatchMeta meta;
-    meta.from_position = checkpoint;
+    meta.from_position = from;
     meta.to_position = batch.back().position;
     meta.last_event_at_us = batch.back().recorded_at_us;
     meta.head_position = std::max(head, meta.to_position);
     meta.events = batch.size();
-    Status applied = writer.Apply(rows, meta);
-    if (!applied.ok()) {
-      if (applied.code() == StatusCode::kConflict) {  // the checkpoint moved: start again there
-        mapper.Discard();
-        have_checkpoint = false;
-        continue;
-      }
-      if (applied.code() != StatusCode::kUnavailable) {
-        mapper.Discard();
-        return applied;
-      }
-      Status give_up = retry_later(applied);
-      if (!give_up.ok()) return give_up;
-      continue;
+    if (inflight) {
+      bool stop = false;
+      Status s = finish_inflight(&stop);
+      if (stop) return s;
+      if (!s.ok()) continue;  // this batch's rows were mapped on a discarded base
     }
-    mapper.Commit();
-    backoff.Reset();
-    unavailable_since_us = -1;
-    checkpoint = meta.to_position;
-    progress_.position = checkpoint;
-    progress_.head_position = meta.head_position;
-    progress_.lag_events = meta.head_position - checkpoint;
-    progress_.lag_us =
-        progress_.lag_events == 0 ? 0 : options_.now_us() - meta.last_event_at_us;
-    progress_.events_applied += meta.events;
-    progress_.rows_written += rows.rows();
-    ++progress_.batches;
-    if (options_.on_progress) options_.on_progress(progress_);
+    PgClient* raw = client.get();
+    InFlight next;
+    next.meta = meta;
+    next.rows = rows->rows();
+    next.done = std::async(std::launch::async, [raw, rows, meta] {
+      BatchWriter writer(raw);
+      return writer.Apply(*rows, meta);
+    });
+    inflight = std::move(next);
   }
   return Status::Ok();
 }

@@ -5,6 +5,8 @@
 #                                          127.0.0.1 port, write STATE_DIR/{url,port,datadir}
 #   pgtmp.sh stop STATE_DIR                stop the cluster and remove its temp dir
 #   pgtmp.sh url STATE_DIR                 print the connection URL
+#   pgtmp.sh down STATE_DIR                stop the server but keep the cluster (fault tests)
+#   pgtmp.sh up STATE_DIR                  start a downed cluster again on the same port
 #
 # `start` also launches a reaper (its own session, so it outlives a killed parent)
 # that watches WATCH_PID (default: the caller, e.g. ctest) and, when that process is
@@ -110,10 +112,27 @@ cmd_start() {  # STATE_DIR [WATCH_PID]
   die "could not start PostgreSQL after $START_ATTEMPTS attempts"
 }
 
+cmd_down() {  # STATE_DIR: the server goes away as in an outage; data and port stay
+  local datadir
+  datadir=$(cat "$1/datadir") || die "no cluster for state dir '$1'"
+  as_owner "$(pg_bindir)/pg_ctl" -D "$datadir/data" -m fast -w -t 30 stop >/dev/null
+}
+
+cmd_up() {  # STATE_DIR
+  local datadir port
+  datadir=$(cat "$1/datadir") || die "no cluster for state dir '$1'"
+  port=$(cat "$1/port")
+  as_owner "$(pg_bindir)/pg_ctl" -D "$datadir/data" -l "$datadir/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$datadir -c max_connections=200" \
+    start >/dev/null
+}
+
 case "${1:-}" in
   start) [ $# -ge 2 ] || die "usage: pgtmp.sh start STATE_DIR [WATCH_PID]"; cmd_start "$2" "${3:-$PPID}" ;;
   stop) [ $# -eq 2 ] || die "usage: pgtmp.sh stop STATE_DIR"; cmd_stop "$2" ;;
   url) [ -f "${2:-}/url" ] || die "no cluster running for state dir '${2:-}'"; cat "$2/url" ;;
   reap) cmd_reap "$2" "$3" "$4" ;;
+  down) [ $# -eq 2 ] || die "usage: pgtmp.sh down STATE_DIR"; cmd_down "$2" ;;
+  up) [ $# -eq 2 ] || die "usage: pgtmp.sh up STATE_DIR"; cmd_up "$2" ;;
   *) die "usage: pgtmp.sh start|stop|url STATE_DIR" ;;
 esac

@@ -199,6 +199,18 @@ void ExpectLedgerConsistent(pqxx::work& tx) {
       "FROM accrue.ledger_postings GROUP BY 1,2,3) p FULL JOIN accrue.ledger_balances b "
       "USING (tenant, ledger_account, currency) WHERE p.d IS DISTINCT FROM b.debit OR p.c IS DISTINCT FROM b.credit");
   EXPECT_EQ(diff.size(), 0u) << "ledger_balances differ from the postings";
+  // The high-volume child tables carry no foreign key (migrations_sql.cpp): no orphans.
+  auto orphans = tx.exec(
+      "SELECT (SELECT count(*) FROM accrue.invoice_lines l WHERE NOT EXISTS (SELECT 1 FROM accrue.invoices i"
+      "   WHERE i.tenant = l.tenant AND i.invoice_id = l.invoice_id))"
+      " + (SELECT count(*) FROM accrue.payment_applications a WHERE NOT EXISTS (SELECT 1 FROM accrue.payments p"
+      "   WHERE p.tenant = a.tenant AND p.payment_id = a.payment_id) OR NOT EXISTS (SELECT 1 FROM accrue.invoices i"
+      "   WHERE i.tenant = a.tenant AND i.invoice_id = a.invoice_id))"
+      " + (SELECT count(*) FROM accrue.credit_applications a WHERE NOT EXISTS (SELECT 1 FROM accrue.invoices i"
+      "   WHERE i.tenant = a.tenant AND i.invoice_id = a.invoice_id))"
+      " + (SELECT count(*) FROM accrue.usage_totals u WHERE NOT EXISTS (SELECT 1 FROM accrue.subscriptions s"
+      "   WHERE s.tenant = u.tenant AND s.subscription_id = u.subscription_id))");
+  EXPECT_EQ(orphans[0][0].as<int64_t>(), 0) << "child rows without their parent";
 }
 
 TEST(ProjectionsScenario, EveryAccountEqualsInspectAndTrialBalanceIsZero) {

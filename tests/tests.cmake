@@ -101,6 +101,12 @@ accrue_pg_test(projections_scenario_test SOURCES projections_scenario_test.cpp
   LIBS accrue_projections accrue_engine accrue_rapidjson)
 target_compile_definitions(projections_scenario_test PRIVATE
   ACCRUE_SCENARIO_DIR="${CMAKE_CURRENT_SOURCE_DIR}/scenarios")
+# Fault tests through the real binary, each with its own throwaway cluster (minutes).
+foreach(mode crash pgdown)
+  add_test(NAME projector_${mode}_test
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/projector_fault_test.sh ${mode} $<TARGET_FILE:accrue>)
+  set_tests_properties(projector_${mode}_test PROPERTIES TIMEOUT 1200 LABELS "postgres;slow")
+endforeach()
 # ---- end read models ----
 
 # ---- domain invariants (issue 5): property tests, bill-run crash test ----

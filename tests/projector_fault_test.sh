@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Fault tests of the projector (issue 6 acceptance; docs/read-models.md "Failure modes").
+#
+#   projector_fault_test.sh crash ACCRUE_BINARY   kill -9 `accrue project --once` at random
+#                                                 moments (ROUNDS, default 24) while it projects
+#                                                 a ~156,000-event demo log; restart it each time;
+#                                                 then the read models must equal a fresh
+#                                                 --rebuild row for row.
+#   projector_fault_test.sh pgdown ACCRUE_BINARY  stop the PostgreSQL cluster mid-projection
+#                                                 (pg_ctl stop), start it again a few seconds
+#                                                 later; the SAME projector process must resume
+#                                                 by itself, exit 0, and equal a rebuild.
+#
+# Each run uses its own throwaway cluster (scripts/pgtmp.sh; the reaper removes it
+# even if this script is killed) and its own temp dir. "Equal" is checked per table
+# with EXCEPT ALL both ways between schema accrue (the rebuild, switched in) and
+# accrue_old (what the faulted projector wrote), on every column except the
+# checkpoint's timestamps: so nothing was applied twice, skipped, or left half-done.
+set -euo pipefail
+
+readonly MODE=${1:?usage: projector_fault_test.sh crash|pgdown ACCRUE_BINARY}
+readonly ACCRUE=${2:?usage: projector_fault_test.sh crash|pgdown ACCRUE_BINARY}
+readonly ROUNDS=${ROUNDS:-24}
+readonly ACCOUNTS=${ACCOUNTS:-2000}   # ~156,000 events with 12 months of the demo profile
+readonly BATCH=${BATCH:-500}
+readonly ROOT=$(cd "$(dirname "$0")/.." && pwd)
+
+WORK=$(mktemp -d /tmp/accrue-projfault.XXXXXX)
+STATE="$WORK/pg"
+cleanup() {
+  bash "$ROOT/scripts/pgtmp.sh" stop "$STATE" >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+bash "$ROOT/scripts/pgtmp.sh" start "$STATE" $$ >/dev/null
+URL=$(cat "$STATE/url")
+PSQL=(psql -X -q -v ON_ERROR_STOP=1 "$URL")
+
+"$ACCRUE" bench gen --profile demo --accounts "$ACCOUNTS" --months 12 --seed 11 > "$WORK/w.jsonl" 2>/dev/null
+"$ACCRUE" --data "$WORK/data" post "$WORK/w.jsonl" > "$WORK/post.out"
+EVENTS=$("$ACCRUE" --data "$WORK/data" log stat | awk '/^events:/ {print $2}')
+echo "log: $EVENTS events"
+[ "$EVENTS" -ge 100000 ] || fail "log has only $EVENTS events"
+
+checkpoint() {
+  "${PSQL[@]}" -At -c "SELECT coalesce((SELECT position FROM accrue.projector_checkpoint), 0)" 2>/dev/null || echo 0
+}
+
+project_once() { "$ACCRUE" --data "$WORK/data" project --pg "$URL" --once --batch "$BATCH" 2>>"$WORK/project.log"; }
+
+if [ "$MODE" = crash ]; then
+  kills=0
+  for round in $(seq 1 "$ROUNDS"); do
+    before=$(checkpoint)
+    "$ACCRUE" --data "$WORK/data" project --pg "$URL" --once --batch "$BATCH" 2>>"$WORK/project.log" &
+    pid=$!
+    if [ $((round % 4)) -eq 1 ]; then
+      # Now and then a kill during start-up (opening the log, connecting, migrating).
+      sleep "0.$(printf '%03d' $((RANDOM % 900 + 50)))"
+    else
+      # Otherwise mid-projection: once a batch has committed, a random 0..400 ms more
+      # (mapping, COPY, upsert, COMMIT in flight).
+      while kill -0 "$pid" 2>/dev/null && [ "$(checkpoint)" -eq "$before" ]; do sleep 0.02; done
+      sleep "0.$(printf '%03d' $((RANDOM % 400)))"
+    fi
+    if kill -9 "$pid" 2>/dev/null; then kills=$((kills + 1)); fi
+    wait "$pid" 2>/dev/null || true
+    echo "round $round: killed, checkpoint $(checkpoint)"
+    [ "$(checkpoint)" -lt "$EVENTS" ] || break
+  done
+  [ "$kills" -ge 20 ] || fail "only $kills kills landed before the projection finished (raise ACCOUNTS)"
+  project_once || fail "final --once exited $?"
+  echo "$kills kill -9 rounds, then finished at checkpoint $(checkpoint)"
+elif [ "$MODE" = pgdown ]; then
+  "$ACCRUE" --data "$WORK/data" project --pg "$URL" --once --batch "$BATCH" 2>>"$WORK/project.log" &
+  pid=$!
+  for _ in $(seq 1 200); do [ "$(checkpoint)" -gt 0 ] && break; sleep 0.05; done
+  at=$(checkpoint)
+  bash "$ROOT/scripts/pgtmp.sh" down "$STATE"
+  echo "postgres stopped at checkpoint $at"
+  sleep 4
+  kill -0 "$pid" 2>/dev/null || fail "the projector exited while postgres was down"
+  bash "$ROOT/scripts/pgtmp.sh" up "$STATE"
+  echo "postgres started again"
+  wait "$pid" || fail "the projector exited $? after postgres came back"
+  grep -q project_postgres_unavailable_retrying "$WORK/project.log" ||
+    fail "the projector never noticed postgres was gone"
+  [ "$(checkpoint)" -eq "$EVENTS" ] || fail "checkpoint $(checkpoint) != $EVENTS"
+  [ "$at" -lt "$EVENTS" ] || fail "the projection had finished before postgres went down"
+  echo "resumed by itself: $(grep -c project_postgres_unavailable_retrying "$WORK/project.log") retries"
+else
+  fail "unknown mode $MODE"
+fi
+
+"$ACCRUE" --data "$WORK/data" project --pg "$URL" --rebuild 2>>"$WORK/project.log" || fail "--rebuild exited $?"
+
+# Row-for-row comparison of every read-model table: rebuild (accrue) vs faulted (accrue_old).
+tables="currencies plans plan_meters accounts subscriptions invoices invoice_lines payments
+payment_applications credit_applications credit_notes refunds usage_totals ledger_entries
+ledger_postings ledger_balances"
+for t in $tables; do
+  diff=$("${PSQL[@]}" -At -c "SELECT count(*) FROM ((TABLE accrue.$t EXCEPT ALL TABLE accrue_old.$t)
+    UNION ALL (TABLE accrue_old.$t EXCEPT ALL TABLE accrue.$t)) d")
+  rows=$("${PSQL[@]}" -At -c "SELECT count(*) FROM accrue.$t")
+  [ "$diff" -eq 0 ] || fail "table $t: $diff rows differ between the faulted run and the rebuild"
+  echo "  $t: $rows rows, identical"
+done
+cp_diff=$("${PSQL[@]}" -At -c "SELECT count(*) FROM accrue.projector_checkpoint n JOIN accrue_old.projector_checkpoint o
+  USING (projector) WHERE n.position <> o.position OR n.events_applied <> o.events_applied")
+[ "$cp_diff" -eq 0 ] || fail "checkpoints differ (position or events_applied: something applied twice)"
+zero=$("${PSQL[@]}" -At -c "SELECT count(*) FROM (SELECT 1 FROM accrue.trial_balance GROUP BY tenant, currency HAVING sum(balance) <> 0) x")
+[ "$zero" -eq 0 ] || fail "trial balance not zero"
+echo "PASS: $MODE"
