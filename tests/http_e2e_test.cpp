@@ -323,10 +323,19 @@ TEST_F(HttpE2eTest, LimitsAnswer429And503) {
   EXPECT_EQ(limited.status, 429);
   EXPECT_EQ(limited.Header("retry-after"), "1");
   EXPECT_NE(limited.body.find("rate_limited"), std::string::npos);
-  HttpClient a(serve.port()), b(serve.port()), c(serve.port());
-  ASSERT_EQ(a.Send("GET", "/healthz").status, 200);
-  ASSERT_EQ(b.Send("GET", "/healthz").status, 200);
-  ASSERT_EQ(c.Send("GET", "/healthz").status, 200);
+  // Hold 3 connections open. Connections of earlier requests count until the server
+  // has seen them close, so retry (bounded) until all three are admitted.
+  std::vector<std::unique_ptr<HttpClient>> held;
+  for (int attempt = 0; attempt < 50 && held.size() < 3; ++attempt) {
+    held.clear();
+    for (int i = 0; i < 3; ++i) {
+      auto client = std::make_unique<HttpClient>(serve.port());
+      if (client->Send("GET", "/healthz").status != 200) break;
+      held.push_back(std::move(client));
+    }
+    if (held.size() < 3) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(held.size(), 3u);
   Reply refused = Request(serve.port(), "GET", "/healthz");
   EXPECT_EQ(refused.status, 503);
   EXPECT_EQ(refused.Header("retry-after"), "1");

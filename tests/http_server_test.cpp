@@ -336,7 +336,7 @@ TEST_F(HttpServerTest, SlowClientsAreCutOff) {
 TEST_F(HttpServerTest, ConnectionLimitAnswers503) {
   limits_.max_connections = 2;
   Start();
-  HttpClient a(port_), b(port_);
+  HttpClient a(port_), b(port_);  // the first connections of this server
   ASSERT_EQ(a.Send("GET", "/healthz").status, 200);
   ASSERT_EQ(b.Send("GET", "/healthz").status, 200);
   Reply third = Request(port_, "GET", "/healthz");
