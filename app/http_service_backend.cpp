@@ -13,10 +13,13 @@ namespace {
 using engine::CommandOutcome;
 
 // The one place where exceptions of the service's futures are translated.
-CommandOutcome Await(std::future<CommandOutcome>& future, const std::optional<std::string>& key) {
+// `key_of` is called only on failure (peeking a batch line's key costs a parse).
+template <typename KeyOf>
+CommandOutcome Await(std::future<CommandOutcome>& future, KeyOf key_of) {
   try {
     return future.get();
   } catch (const std::exception& e) {
+    const std::optional<std::string> key = key_of();
     CommandOutcome failed;
     failed.status = engine::OutcomeStatus::kFailed;
     failed.error = engine::ErrorCode::kUnavailable;
@@ -88,7 +91,7 @@ void ServiceBackend::SubmitCommand(const std::string& tenant, std::string body, 
   const auto start = std::chrono::steady_clock::now();
   auto future = std::make_shared<std::future<CommandOutcome>>(service_->Submit(tenant, body, key));
   waiters_.Post([this, future, key = std::move(key), done = std::move(done), start] {
-    CommandOutcome outcome = Await(*future, key);
+    CommandOutcome outcome = Await(*future, [&] { return std::optional<std::string>(key); });
     wait_latency_.Observe(static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count()));
     done(std::move(outcome));
@@ -105,7 +108,7 @@ void ServiceBackend::SubmitBatch(const std::string& tenant, std::vector<std::str
     std::vector<CommandOutcome> outcomes;
     outcomes.reserve(futures->size());
     for (std::size_t i = 0; i < futures->size(); ++i) {
-      outcomes.push_back(Await((*futures)[i], PeekCommand(lines[i]).idempotency_key));
+      outcomes.push_back(Await((*futures)[i], [&] { return PeekCommand(lines[i]).idempotency_key; }));
     }
     done(std::move(outcomes));
   });
