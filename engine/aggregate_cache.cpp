@@ -19,27 +19,14 @@ std::string ClaimKey(const std::string& tenant, std::string_view kind, const std
 
 }  // namespace
 
-AggregateCache::AggregateCache(events::EventStore* store, ServiceOptions options)
-    : store_(store), options_(options) {}
+AggregateCache::AggregateCache(LoadContext load, ServiceOptions options, SnapshotWriter* writer)
+    : load_(std::move(load)), store_(load_.store), options_(std::move(options)), writer_(writer) {}
 
-Status AggregateCache::Load(const std::string& stream,
-                            const std::function<void(const v1::BillingEvent&)>& fold,
-                            uint64_t* version) {
-  uint64_t next = 1;
-  for (;;) {
-    auto page = store_->ReadStream(stream, next, kReadPageSize);
-    if (!page.ok()) return page.status();
-    for (const events::RecordedEvent& r : page.value()) {
-      ACCRUE_ASSERT(r.version == next, "stream versions are gapless");
-      v1::BillingEvent e;
-      ACCRUE_ASSERT(e.ParseFromString(r.payload), "a stored event does not decode");
-      fold(e);
-      ++next;
-    }
-    if (page.value().size() < kReadPageSize) break;
-  }
-  *version = next - 1;
-  return Status::Ok();
+void AggregateCache::MaybeRequestSnapshot(StreamKind kind, const std::string& stream, uint64_t before,
+                                          uint64_t after) {
+  const uint64_t every = options_.snapshot_every_events;
+  if (writer_ == nullptr || every == 0 || after / every == before / every) return;
+  writer_->Request(kind, stream);
 }
 
 Result<std::shared_ptr<AccountEntry>> AggregateCache::Account(const std::string& tenant,
@@ -47,8 +34,16 @@ Result<std::shared_ptr<AccountEntry>> AggregateCache::Account(const std::string&
   const std::string stream = AccountStream(tenant, account_id);
   if (auto it = accounts_.find(stream); it != accounts_.end()) return it->second;
   auto entry = std::make_shared<AccountEntry>();
-  Status s = Load(stream, [&](const v1::BillingEvent& e) { Evolve(&entry->state, e); }, &entry->version);
+  entry->stream = stream;
+  Loaded loaded;
+  Status s = LoadAccount(load_, stream, &entry->state, &loaded);
   if (!s.ok()) return s;
+  entry->version = loaded.version;
+  // A long tail (no snapshot yet, or one written before the interval shrank):
+  // take one now so the next load is short.
+  if (options_.snapshot_every_events != 0 && loaded.tail_events >= options_.snapshot_every_events) {
+    MaybeRequestSnapshot(StreamKind::kAccount, stream, 0, loaded.version);
+  }
   EvictIfFull();
   accounts_[stream] = entry;
   return entry;
@@ -57,9 +52,14 @@ Result<std::shared_ptr<AccountEntry>> AggregateCache::Account(const std::string&
 Result<std::shared_ptr<CatalogEntry>> AggregateCache::Catalog(const std::string& tenant) {
   if (auto it = catalogs_.find(tenant); it != catalogs_.end()) return it->second;
   auto entry = std::make_shared<CatalogEntry>();
-  Status s = Load(CatalogStream(tenant), [&](const v1::BillingEvent& e) { EvolveCatalog(&entry->state, e); },
-                  &entry->version);
+  const std::string stream = CatalogStream(tenant);
+  Loaded loaded;
+  Status s = LoadCatalog(load_, stream, &entry->state, &loaded);
   if (!s.ok()) return s;
+  entry->version = loaded.version;
+  if (options_.snapshot_every_events != 0 && loaded.tail_events >= options_.snapshot_every_events) {
+    MaybeRequestSnapshot(StreamKind::kCatalog, stream, 0, loaded.version);
+  }
   catalogs_[tenant] = entry;
   return entry;
 }
@@ -76,13 +76,23 @@ Result<bool> AggregateCache::ClaimTaken(const std::string& tenant, std::string_v
   return true;
 }
 
+Result<std::optional<std::string>> AggregateCache::DurableOwner(const std::string& tenant,
+                                                                std::string_view kind,
+                                                                const std::string& id) {
+  const std::string key = ClaimKey(tenant, kind, id);
+  if (auto known = known_claims_.find(key); known != known_claims_.end()) {
+    return std::optional<std::string>(known->second);
+  }
+  return store_->ClaimOwner(key);
+}
+
 Result<std::shared_ptr<AccountEntry>> AggregateCache::Owner(const std::string& tenant,
                                                             std::string_view kind,
                                                             const std::string& id) {
   const std::string key = ClaimKey(tenant, kind, id);
   std::string stream;
   if (auto it = pending_claims_.find(key); it != pending_claims_.end()) {
-    stream = it->second;
+    stream = it->second.stream;
   } else if (auto known = known_claims_.find(key); known != known_claims_.end()) {
     stream = known->second;
   } else {
@@ -104,7 +114,7 @@ Result<std::vector<std::string>> AggregateCache::TenantAccounts(const std::strin
   if (!claims.ok()) return claims.status();
   std::set<std::string> ids;
   for (const events::Claim& c : claims.value()) ids.insert(c.key.substr(prefix.size()));
-  for (const auto& [key, stream] : pending_claims_) {
+  for (const auto& [key, claim] : pending_claims_) {
     if (key.compare(0, prefix.size(), prefix) == 0) ids.insert(key.substr(prefix.size()));
   }
   return std::vector<std::string>(ids.begin(), ids.end());
@@ -146,7 +156,12 @@ Result<Prepared> AggregateCache::Prepare(const std::string& tenant, const Comman
   p.context.account = p.account ? &p.account->state : nullptr;
   p.context.usage_owner = p.usage_owner ? &p.usage_owner->state : nullptr;
   prepare_error_ = Status::Ok();
-  p.context.claim_taken = [this, tenant](std::string_view kind, const std::string& id) {
+  p.context.claim_taken = [this, tenant, seen = p.pending_claims_seen](std::string_view kind,
+                                                                      const std::string& id) {
+    if (auto it = pending_claims_.find(ClaimKey(tenant, kind, id)); it != pending_claims_.end()) {
+      seen->push_back(it->second);  // taken only if that append lands (AddDependencyChecks)
+      return true;
+    }
     auto taken = ClaimTaken(tenant, kind, id);
     if (!taken.ok()) {
       prepare_error_ = taken.status();
@@ -155,6 +170,26 @@ Result<Prepared> AggregateCache::Prepare(const std::string& tenant, const Comman
     return taken.value();
   };
   return p;
+}
+
+void AggregateCache::AddDependencyChecks(const std::string& tenant, const Prepared& p,
+                                         events::AppendRequest* request) const {
+  auto check = [request](const std::string& stream, uint64_t version) {
+    for (const events::StreamAppend& part : request->streams) {
+      if (part.stream == stream) return;  // its own expected version covers it
+    }
+    events::StreamAppend part;
+    part.stream = stream;
+    part.expected_version = version;  // no events: a pure version check
+    request->streams.push_back(std::move(part));
+  };
+  auto check_account = [&](const std::shared_ptr<AccountEntry>& entry) {
+    if (entry != nullptr && entry->inflight > 0) check(entry->stream, entry->version);
+  };
+  if (p.catalog != nullptr && p.catalog->inflight > 0) check(CatalogStream(tenant), p.catalog->version);
+  check_account(p.account);
+  check_account(p.usage_owner);
+  for (const PendingClaim& claim : *p.pending_claims_seen) check(claim.stream, claim.entry->version);
 }
 
 void AggregateCache::ApplySpeculatively(const std::string& tenant, const Decision& d,
@@ -172,6 +207,8 @@ void AggregateCache::ApplySpeculatively(const std::string& tenant, const Decisio
     entry->inflight++;
     touched->catalog = entry;
     touched->catalog_tenant = tenant;
+    touched->catalog_before = append.expected_version;
+    touched->catalog_after = entry->version;
   } else {
     auto account = Account(tenant, d.account_id);
     ACCRUE_ASSERT(account.ok(), "the account was loaded by Prepare");
@@ -181,7 +218,7 @@ void AggregateCache::ApplySpeculatively(const std::string& tenant, const Decisio
     for (const auto& e : d.events) Evolve(&entry->state, e);
     entry->version += d.events.size();
     entry->inflight++;
-    touched->accounts.emplace_back(append.stream, entry);
+    touched->accounts.push_back(TouchedAccount{append.stream, entry, append.expected_version, entry->version});
   }
   for (const auto& e : d.events) {
     events::NewEvent ne;
@@ -189,34 +226,43 @@ void AggregateCache::ApplySpeculatively(const std::string& tenant, const Decisio
     ne.payload = e.SerializeAsString();
     append.events.push_back(std::move(ne));
   }
+  ACCRUE_ASSERT(d.claims.empty() || d.target == Decision::Target::kAccount, "only accounts claim ids");
   for (const auto& [kind, id] : d.claims) {
     std::string key = ClaimKey(tenant, kind, id);
     request->claims.push_back(events::Claim{key, append.stream});
-    pending_claims_[key] = append.stream;
+    pending_claims_[key] = PendingClaim{append.stream, touched->accounts.back().entry};
     touched->claim_keys.push_back(std::move(key));
   }
   request->streams.push_back(std::move(append));
 }
 
 void AggregateCache::Settle(const Touched& touched, bool written) {
-  for (const auto& [stream, entry] : touched.accounts) {
-    entry->inflight--;
-    if (!written) {
-      auto it = accounts_.find(stream);
-      if (it != accounts_.end() && it->second == entry) accounts_.erase(it);
+  if (!written) failures_++;
+  for (const TouchedAccount& t : touched.accounts) {
+    t.entry->inflight--;
+    if (written) {
+      MaybeRequestSnapshot(StreamKind::kAccount, t.stream, t.version_before, t.version_after);
+    } else {
+      auto it = accounts_.find(t.stream);
+      if (it != accounts_.end() && it->second == t.entry) accounts_.erase(it);
     }
   }
   if (touched.catalog) {
     touched.catalog->inflight--;
     auto it = catalogs_.find(touched.catalog_tenant);
-    if (!written && it != catalogs_.end() && it->second == touched.catalog) catalogs_.erase(it);
+    if (written) {
+      MaybeRequestSnapshot(StreamKind::kCatalog, CatalogStream(touched.catalog_tenant), touched.catalog_before,
+                           touched.catalog_after);
+    } else if (it != catalogs_.end() && it->second == touched.catalog) {
+      catalogs_.erase(it);
+    }
   }
   for (const std::string& key : touched.claim_keys) {
     auto it = pending_claims_.find(key);
     if (it == pending_claims_.end()) continue;
     if (written) {
       if (known_claims_.size() >= kMaxKnownClaims) known_claims_.clear();
-      known_claims_[key] = it->second;
+      known_claims_[key] = it->second.stream;
     }
     pending_claims_.erase(it);
   }

@@ -10,6 +10,10 @@ target_sources(accrue_domain PRIVATE
   ledger.cpp
   result_json.cpp
   aggregate_cache.cpp
+  aggregate_loader.cpp
+  snapshot_codec.cpp
+  snapshot_decode.cpp
+  snapshot_writer.cpp
   service.cpp
 )
 target_link_libraries(accrue_domain PUBLIC accrue_events_proto)
@@ -18,3 +22,6 @@ accrue_test(scenario_replay_test SOURCES scenario_replay_test.cpp LIBS accrue_do
 target_compile_definitions(scenario_replay_test PRIVATE
   ACCRUE_SCENARIO_DIR="${PROJECT_SOURCE_DIR}/tests/scenarios")
 accrue_test(decide_test SOURCES decide_test.cpp LIBS accrue_domain LABELS domain)
+accrue_test(snapshot_test SOURCES snapshot_test.cpp LIBS accrue_domain LABELS domain)
+target_compile_definitions(snapshot_test PRIVATE
+  ACCRUE_SCENARIO_DIR="${PROJECT_SOURCE_DIR}/tests/scenarios")

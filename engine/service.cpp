@@ -17,6 +17,7 @@
 #include "engine/service.h"
 
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <mutex>
@@ -98,6 +99,10 @@ std::string CommandHash(const JsonValue& object) {
   return events::Sha256(CanonicalJson(copy));
 }
 
+void DefaultWarn(std::string_view line) {
+  std::fprintf(stderr, "accrue: warning: %.*s\n", static_cast<int>(line.size()), line.data());
+}
+
 std::vector<std::string> EventNames(const std::vector<v1::BillingEvent>& events) {
   std::vector<std::string> names;
   for (const auto& e : events) {
@@ -134,7 +139,11 @@ struct Completion {
 class CommandService::Impl {
  public:
   Impl(events::EventStore* store, ServiceOptions options)
-      : store_(store), cache_(store, options), crash_after_run_parts_(options.crash_after_run_parts) {
+      : store_(store),
+        load_{store, &counters_, options.warn ? options.warn : DefaultWarn},
+        writer_(load_),
+        cache_(load_, options, &writer_),
+        crash_after_run_parts_(options.crash_after_run_parts) {
     completer_ = std::thread([this] { CompletionLoop(); });
   }
 
@@ -151,6 +160,9 @@ class CommandService::Impl {
                                      const std::optional<std::string>& key_override);
   AggregateCache& cache() { return cache_; }
   std::mutex& mu() { return mu_; }
+  const internal::LoadContext& load() const { return load_; }
+  internal::Counters& counters() { return counters_; }
+  internal::SnapshotWriter& writer() { return writer_; }
 
  private:
   void Enqueue(std::unique_ptr<Completion> c) {
@@ -171,6 +183,9 @@ class CommandService::Impl {
   CommandOutcome DecideSynchronously(Completion* c);
 
   events::EventStore* store_;
+  internal::Counters counters_;
+  internal::LoadContext load_;
+  internal::SnapshotWriter writer_;  // outlives cache_ and the completion thread
   std::mutex mu_;  // the cache, in-flight keys; never held across an fsync wait
   AggregateCache cache_;
   std::unordered_map<std::string, std::string> in_flight_;  // scoped key -> hash
@@ -303,6 +318,7 @@ void CommandService::Impl::DecideAndAppend(Completion* c) {
     c->replayed = d.replayed;
     cache_.ApplySpeculatively(c->tenant, d, &request, &c->touched);
   }
+  cache_.AddDependencyChecks(c->tenant, p, &request);
   request.idempotency = events::IdempotencyRecord{c->scoped_key, c->hash, c->stored};
   c->append = store_->AppendAsync(std::move(request));
 }
@@ -526,5 +542,9 @@ std::optional<std::string> CommandService::AccountInvoicesJson(const std::string
   if (!entry.ok() || entry.value() == nullptr || !entry.value()->state.exists) return std::nullopt;
   return AccountInvoicesStateJson(entry.value()->state);
 }
+
+ServiceStats CommandService::Stats() const { return impl_->counters().Read(); }
+
+void CommandService::FlushSnapshots() { impl_->writer().Flush(); }
 
 }  // namespace accrue::engine

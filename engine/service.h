@@ -13,6 +13,7 @@
 #define ACCRUE_ENGINE_SERVICE_H_
 
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <memory>
 #include <optional>
@@ -35,11 +36,35 @@ struct CommandOutcome {
 
 struct ServiceOptions {
   std::size_t account_cache_capacity = 100000;  // aggregates kept in memory
-  uint64_t snapshot_every_events = 10000;       // budgets.md: snapshots every <= 10,000 events
+  // budgets.md: snapshots every <= 10,000 events. After an append makes a stream
+  // (account or catalog) pass a multiple of this, a background writer saves a
+  // snapshot of the stream's durable state; loads use the latest snapshot + the
+  // tail. 0 = write no snapshots (existing ones are still used when loading).
+  uint64_t snapshot_every_events = 10000;
+  // Where warnings go (an ignored snapshot, a failed snapshot save); one line
+  // each. Unset: written to stderr prefixed "accrue: warning: ".
+  std::function<void(std::string_view)> warn;
   // Fault injection for crash tests only (0 = off): the process exits abruptly
   // (std::_Exit) once this many per-account appends of tenant-wide bill runs
   // completed, as a SIGKILL mid-run would.
   uint64_t crash_after_run_parts = 0;
+};
+
+// Counters since the service was created (monotonic). A load is the fold of an
+// aggregate from the log: into the cache, or for a read that must not show
+// appends still in flight.
+struct ServiceStats {
+  // Loads that started from a snapshot and folded only the tail after it. A test
+  // checks the snapshot path was taken with `snapshot_loads > 0` (and, for a
+  // stream of N events with snapshots every S, events_folded < S).
+  uint64_t snapshot_loads = 0;
+  uint64_t snapshots_rejected = 0;  // snapshots ignored (unknown schema, corrupt): full fold instead
+  uint64_t full_folds = 0;          // loads of an existing stream folded from version 1
+  uint64_t events_folded = 0;       // events folded by loads (tails and full folds)
+  uint64_t snapshots_written = 0;   // saved by the background writer
+  uint64_t snapshot_write_failures = 0;
+  uint64_t snapshots_dropped = 0;     // requests dropped because the writer's queue was full
+  uint64_t durable_refolds = 0;       // reads folded from the log because appends were in flight
 };
 
 class CommandService {
@@ -59,6 +84,12 @@ class CommandService {
   std::optional<std::string> InvoiceJson(const std::string& tenant, const std::string& invoice_id);
   std::optional<std::string> AccountInvoicesJson(const std::string& tenant,
                                                  const std::string& account_id);
+
+  // The counters above; cheap, any thread.
+  ServiceStats Stats() const;
+  // Returns once every snapshot requested so far has been written (or failed);
+  // for tests and tools. The destructor also finishes them.
+  void FlushSnapshots();
 
  private:
   class Impl;

@@ -3,9 +3,11 @@
 // Holds folded aggregates per stream: accounts "<tenant>/account/<id>" and
 // catalogs "<tenant>/catalog", at their SPECULATIVE version (durable events plus
 // the events of appends still in flight), and the claims of in-flight appends.
+// An entry with inflight == 0 holds exactly its durable state.
 // Bounded: at most ServiceOptions::account_cache_capacity accounts; entries with
-// appends in flight are never evicted. Loading folds the stream from the log in
-// pages of kReadPageSize events.
+// appends in flight are never evicted. Loading is snapshot + tail
+// (engine/aggregate_loader.h); a settled append that makes a stream pass a
+// multiple of snapshot_every_events asks the SnapshotWriter for a snapshot.
 // Thread-safety: none; the service calls it under its mutex.
 #ifndef ACCRUE_ENGINE_SERVICE_INTERNAL_H_
 #define ACCRUE_ENGINE_SERVICE_INTERNAL_H_
@@ -16,16 +18,18 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/aggregate_loader.h"
 #include "engine/decide.h"
 #include "engine/service.h"
+#include "engine/snapshot_writer.h"
 #include "events/event_store.h"
 
 namespace accrue::engine::internal {
 
-inline constexpr std::size_t kReadPageSize = 4096;           // events per ReadStream call
 inline constexpr std::size_t kMaxKnownClaims = 1'000'000;    // claim-owner cache entries
 
 struct AccountEntry {
+  std::string stream;  // "<tenant>/account/<id>"
   AccountState state;
   uint64_t version = 0;  // speculative stream version
   int inflight = 0;      // appends not yet settled
@@ -38,11 +42,25 @@ struct CatalogEntry {
 };
 
 // What one append changed speculatively, to settle when it completes.
+struct TouchedAccount {
+  std::string stream;
+  std::shared_ptr<AccountEntry> entry;
+  uint64_t version_before = 0;  // the append's expected version
+  uint64_t version_after = 0;   // after its events
+};
 struct Touched {
-  std::vector<std::pair<std::string, std::shared_ptr<AccountEntry>>> accounts;  // (stream, entry)
+  std::vector<TouchedAccount> accounts;
   std::string catalog_tenant;
   std::shared_ptr<CatalogEntry> catalog;
+  uint64_t catalog_before = 0;
+  uint64_t catalog_after = 0;
   std::vector<std::string> claim_keys;
+};
+
+// A claim of an append in flight: the stream and the entry it was decided on.
+struct PendingClaim {
+  std::string stream;
+  std::shared_ptr<AccountEntry> entry;
 };
 
 // One account's part of a tenant-wide bill run.
@@ -63,11 +81,15 @@ struct Prepared {
   std::shared_ptr<CatalogEntry> catalog;
   std::shared_ptr<AccountEntry> account;
   std::shared_ptr<AccountEntry> usage_owner;
+  // Claims found taken only because an append in flight claims them; filled
+  // while decide() runs (its claim_taken callback).
+  std::shared_ptr<std::vector<PendingClaim>> pending_claims_seen = std::make_shared<std::vector<PendingClaim>>();
 };
 
 class AggregateCache {
  public:
-  AggregateCache(events::EventStore* store, ServiceOptions options);
+  // `writer` may be null (no snapshots are requested then).
+  AggregateCache(LoadContext load, ServiceOptions options, SnapshotWriter* writer);
 
   // The account's entry (state.exists false when the stream does not exist).
   Result<std::shared_ptr<AccountEntry>> Account(const std::string& tenant, const std::string& account_id);
@@ -77,6 +99,11 @@ class AggregateCache {
   Result<std::shared_ptr<CatalogEntry>> Catalog(const std::string& tenant);
   // Whether "<tenant>/<kind>/<id>" is claimed (durably or in flight).
   Result<bool> ClaimTaken(const std::string& tenant, std::string_view kind, const std::string& id);
+  // The stream owning claim <kind>/<id> DURABLY (claims of appends in flight are
+  // not seen); nullopt when unclaimed. For reads.
+  Result<std::optional<std::string>> DurableOwner(const std::string& tenant, std::string_view kind,
+                                                  const std::string& id);
+  const LoadContext& load_context() const { return load_; }
   // The tenant's account ids in id order (durable and in flight).
   Result<std::vector<std::string>> TenantAccounts(const std::string& tenant);
 
@@ -87,8 +114,18 @@ class AggregateCache {
   // (events with the expected version, claims).
   void ApplySpeculatively(const std::string& tenant, const Decision& d, events::AppendRequest* request,
                           Touched* touched);
+  // Makes the append conditional on every append in flight the decision read:
+  // each stream whose speculative state (or in-flight claim) `p` saw, and that the
+  // request does not already append to, gets an event-less part expecting that
+  // speculative version. If one of those appends fails, this one then fails with
+  // kConflict and is decided again, so nothing decided on a failed append (a
+  // rejection, a D-47 replay) is ever remembered.
+  void AddDependencyChecks(const std::string& tenant, const Prepared& p, events::AppendRequest* request) const;
   // An append completed: written, or not (then its aggregates are dropped).
   void Settle(const Touched& touched, bool written);
+  // How many appends have failed so far (Settle(..., false)); a decision made
+  // before a failure may rest on it.
+  uint64_t failures() const { return failures_; }
   // A store error met by the claim lookups of the last Prepare()d decision (they
   // answered "taken" to be safe); ok when none. Clears it.
   Status TakePrepareError() {
@@ -98,17 +135,20 @@ class AggregateCache {
   }
 
  private:
-  Status Load(const std::string& stream, const std::function<void(const v1::BillingEvent&)>& fold,
-              uint64_t* version);
   void EvictIfFull();
+  // Asks for a snapshot when [before, after] passes a multiple of the interval.
+  void MaybeRequestSnapshot(StreamKind kind, const std::string& stream, uint64_t before, uint64_t after);
 
+  LoadContext load_;
   events::EventStore* store_;
   ServiceOptions options_;
+  SnapshotWriter* writer_;
   std::unordered_map<std::string, std::shared_ptr<AccountEntry>> accounts_;   // by stream
   std::unordered_map<std::string, std::shared_ptr<CatalogEntry>> catalogs_;   // by tenant
-  std::unordered_map<std::string, std::string> pending_claims_;  // in flight: key -> stream
+  std::unordered_map<std::string, PendingClaim> pending_claims_;  // in flight: key -> owner
   std::unordered_map<std::string, std::string> known_claims_;    // durable: key -> stream
   Status prepare_error_;
+  uint64_t failures_ = 0;
 };
 
 }  // namespace accrue::engine::internal

@@ -1,0 +1,298 @@
+// Snapshot codec (engine/snapshot_codec.h): decoding. Stored snapshot bytes are
+// not trusted: every check that evolve() would assert is a Corruption status here,
+// so a bad snapshot falls back to a full fold instead of stopping the process.
+#include <unordered_set>
+#include <variant>
+#include <vector>
+
+#include "accrue/events/v1/snapshot.pb.h"
+#include "engine/event_codec.h"
+#include "engine/money.h"
+#include "engine/snapshot_codec.h"
+
+namespace accrue::engine {
+namespace {
+
+// Sets *ok = false on the first failed check and keeps the first message.
+class Checker {
+ public:
+  bool Check(bool condition, const char* what) {
+    if (!condition && ok_) {
+      ok_ = false;
+      what_ = what;
+    }
+    return condition;
+  }
+  Int128 Minor(const std::string& text, const char* what) {
+    auto r = ParseAmount(text, 0);
+    if (const Int128* v = std::get_if<Int128>(&r)) return *v;
+    Check(false, what);
+    return 0;
+  }
+  Decimal Exact(const v1::ExactDecimal& d, const char* what) {
+    Decimal out;
+    out.mantissa = Minor(d.mantissa(), what);
+    out.scale = d.scale();
+    Check(d.scale() >= 0 && d.scale() <= kMaxDecimalScale, what);
+    return out;
+  }
+  Decimal ExactText(const std::string& text, const char* what) {
+    auto d = ParseDecimal(text);
+    Check(d.has_value(), what);
+    return d.value_or(Decimal{});
+  }
+  LineKind Kind(int kind, const char* what) {
+    Check(v1::LineKind_IsValid(kind), what);
+    return LineKindFromProto(static_cast<v1::LineKind>(kind));
+  }
+  Status status(const std::string& stream) const {
+    if (ok_) return Status::Ok();
+    return Status::Corruption("snapshot of '" + stream + "': " + what_);
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  bool ok_ = true;
+  std::string what_;
+};
+
+PlanTerms Terms(const v1::PlanTerms& p, Checker* c) {
+  PlanTerms t;
+  t.plan_id = p.plan_id();
+  t.amount = c->Minor(p.amount(), "plan terms amount");
+  for (const auto& m : p.meters()) t.meters.push_back(PlanMeter{m.meter(), c->ExactText(m.unit_price(), "unit price")});
+  return t;
+}
+
+void TakeSubscriptions(const v1::AccountSnapshot& a, AccountState* s, Checker* c, uint64_t* max_seq) {
+  for (const auto& p : a.subscriptions()) {
+    Subscription sub;
+    sub.subscription_id = p.subscription_id();
+    sub.start = Instant{p.start_us()};
+    sub.anchor = LocalDate{p.anchor()};
+    sub.months_per_period = p.months_per_period();
+    c->Check(sub.months_per_period >= 1 && !p.timeline().empty(), "subscription terms");
+    for (const auto& t : p.timeline()) {
+      sub.timeline.push_back(TermsChange{LocalDate{t.from()}, Terms(t.terms(), c), c->Minor(t.quantity(), "quantity")});
+    }
+    sub.status = p.canceled() ? SubscriptionStatus::kCanceled : SubscriptionStatus::kActive;
+    if (p.has_end()) sub.end = LocalDate{p.end()};
+    sub.invoiced_periods = p.invoiced_periods();
+    c->Check(sub.invoiced_periods >= 0, "invoiced periods");
+    for (const auto& b : p.unbilled_usage()) {
+      UsageBucketKey key{b.period_index(), b.meter(), b.plan_id()};
+      UsageBucket bucket{c->Exact(b.quantity(), "usage bucket"), c->Exact(b.unit_price(), "unit price"),
+                         b.first_seq()};
+      *max_seq = std::max(*max_seq, bucket.first_seq);
+      c->Check(sub.unbilled_usage.emplace(std::move(key), bucket).second, "duplicate usage bucket");
+    }
+    c->Check(s->subscription_index.emplace(sub.subscription_id, s->subscriptions.size()).second,
+             "duplicate subscription");
+    s->subscriptions.push_back(std::move(sub));
+  }
+}
+
+void TakeInvoices(const v1::AccountSnapshot& a, AccountState* s, Checker* c) {
+  Int128 open_due = 0;
+  for (const auto& p : a.invoices()) {
+    Invoice inv;
+    inv.invoice_id = p.invoice_id();
+    inv.number = p.number();
+    c->Check(inv.number == static_cast<int64_t>(s->invoices.size()) + 1 &&
+                 inv.invoice_id == s->account_id + "-" + std::to_string(inv.number),
+             "invoice numbering (R-I2)");
+    inv.issued_at = Instant{p.issued_at_us()};
+    c->Check(p.status() >= 0 && p.status() <= static_cast<int>(InvoiceStatus::kUncollectible), "invoice status");
+    inv.status = static_cast<InvoiceStatus>(p.status());
+    inv.total = c->Minor(p.total(), "invoice total");
+    inv.amount_due = c->Minor(p.amount_due(), "amount_due");
+    inv.credited = c->Minor(p.credited(), "credited");
+    inv.applied = c->Minor(p.applied(), "applied");
+    inv.is_reversal = p.is_reversal();
+    Int128 sum = 0;
+    for (const auto& l : p.lines()) {
+      c->Kind(l.kind(), "line kind");
+      c->Minor(l.amount(), "line amount");
+      if (!c->ok()) return;  // LineFromProto asserts on a bad amount
+      InvoiceLine line = LineFromProto(l);
+      auto next = CheckedAdd(sum, line.amount);
+      if (!c->Check(next.has_value(), "line sum overflow")) return;
+      sum = *next;
+      inv.lines.push_back(std::move(line));
+    }
+    c->Check(sum == inv.total, "invoice total = sum of lines (R-I3)");
+    c->Check(inv.amount_due >= 0 && inv.amount_due <= std::max<Int128>(inv.total, 0), "amount_due range");
+    c->Check(inv.credited >= 0 && (inv.credited == 0 || inv.credited <= inv.total),
+             "credit notes exceed the total (R-P2)");
+    if (inv.status == InvoiceStatus::kOpen) {
+      s->open_invoices.insert(inv.number);
+      auto next = CheckedAdd(open_due, inv.amount_due);
+      if (!c->Check(next.has_value(), "amount_due overflow")) return;
+      open_due = *next;
+    }
+    s->invoices.push_back(std::move(inv));
+  }
+  c->Check(open_due == s->amount_due_open, "amount_due_open = sum of open amount_due (D-35)");
+}
+
+void TakePayments(const v1::AccountSnapshot& a, AccountState* s, Checker* c) {
+  for (const auto& p : a.payments()) {
+    Payment pay;
+    pay.payment_id = p.payment_id();
+    pay.amount = c->Minor(p.amount(), "payment amount");
+    pay.refunded = c->Minor(p.refunded(), "refunded");
+    c->Check(pay.refunded >= 0 && pay.refunded <= pay.amount, "refunds <= payment (R-P3)");
+    pay.external_ref = p.external_ref();
+    pay.received_at = Instant{p.received_at_us()};
+    pay.reversed = p.reversed();
+    for (const auto& app : p.applied()) {
+      pay.applied.push_back(PaymentApplication{app.invoice_id(), c->Minor(app.amount(), "application")});
+    }
+    c->Check(s->payment_index.emplace(pay.payment_id, s->payments.size()).second, "duplicate payment");
+    s->payments.push_back(std::move(pay));
+  }
+  for (const auto& p : a.credit_notes()) {
+    s->credit_notes.push_back(CreditNote{p.credit_note_id(), p.invoice_id(), c->Minor(p.amount(), "credit note"),
+                                         p.reason()});
+  }
+  for (const auto& p : a.refunds()) {
+    s->refunds.push_back(Refund{p.refund_id(), p.payment_id(), c->Minor(p.amount(), "refund")});
+  }
+}
+
+void TakePending(const v1::AccountSnapshot& a, AccountState* s, Checker* c, uint64_t* max_seq) {
+  for (const auto& p : a.pending()) {
+    const v1::PendingItem& i = p.item();
+    PendingItem item;
+    item.subscription_id = i.subscription_id();
+    item.kind = c->Kind(i.kind(), "pending kind");
+    item.period = Period{LocalDate{i.period_start()}, LocalDate{i.period_end()}};
+    item.quantity = c->Minor(i.quantity(), "pending quantity");
+    item.plan_id = i.plan_id();
+    item.amount = c->Minor(i.amount(), "pending amount");
+    item.seq = p.seq();
+    *max_seq = std::max(*max_seq, item.seq);
+    s->pending.push_back(std::move(item));
+  }
+}
+
+// UsageColumns back into the D-47 map; ids must be strictly ascending.
+void TakeUsage(const v1::UsageColumns& u, AccountState* s, Checker* c) {
+  const std::size_t n = static_cast<std::size_t>(u.id_sizes_size());
+  if (!c->Check(static_cast<std::size_t>(u.subscription_size()) == n &&
+                    static_cast<std::size_t>(u.meter_size()) == n &&
+                    static_cast<std::size_t>(u.quantity_low_size()) == n &&
+                    static_cast<std::size_t>(u.quantity_high_size()) == n && u.quantity_scale().size() == n &&
+                    static_cast<std::size_t>(u.at_us_size()) == n,
+                "usage column sizes")) {
+    return;
+  }
+  const std::size_t words = static_cast<std::size_t>(u.dictionary_size());
+  std::vector<char> is_subscription(words, 0);
+  for (std::size_t w = 0; w < words; ++w) is_subscription[w] = s->FindSubscription(u.dictionary(static_cast<int>(w))) != nullptr;
+  const std::string& ids = u.ids();
+  s->usage.reserve(n);
+  std::size_t offset = 0;
+  std::string_view previous;
+  for (std::size_t i = 0; i < n; ++i) {
+    const int k = static_cast<int>(i);
+    const std::size_t size = u.id_sizes(k);
+    const uint32_t sub = u.subscription(k);
+    const uint32_t meter = u.meter(k);
+    const int scale = static_cast<unsigned char>(u.quantity_scale()[i]);
+    if (!c->Check(size <= ids.size() - offset && sub < words && meter < words && is_subscription[sub] &&
+                      scale <= kMaxDecimalScale,
+                  "usage entry")) {
+      return;
+    }
+    std::string_view id(ids.data() + offset, size);
+    offset += size;
+    if (!c->Check(i == 0 || previous < id, "usage ids not strictly ascending")) return;
+    previous = id;
+    const auto bits = (static_cast<UInt128>(static_cast<uint64_t>(u.quantity_high(k))) << 64) |
+                      u.quantity_low(k);
+    UsageFingerprint f{u.dictionary(static_cast<int>(sub)), u.dictionary(static_cast<int>(meter)),
+                       Decimal{static_cast<Int128>(bits), scale}, Instant{u.at_us(k)}};
+    s->usage.emplace(std::string(id), std::move(f));
+  }
+  c->Check(offset == ids.size(), "usage id bytes");
+}
+
+Status Open(std::string_view bytes, const std::string& stream, uint64_t version,
+            v1::SnapshotEnvelope* envelope) {
+  if (!envelope->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return Status::Corruption("snapshot of '" + stream + "' does not decode");
+  }
+  if (envelope->schema_version() != kSnapshotSchemaVersion) {
+    return Status::FailedPrecondition("snapshot of '" + stream + "' has unknown schema version " +
+                                      std::to_string(envelope->schema_version()));
+  }
+  if (envelope->stream() != stream || envelope->version() != version) {
+    return Status::Corruption("snapshot stored under '" + stream + "' names another stream or version");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status DecodeAccountSnapshot(std::string_view bytes, const std::string& stream, uint64_t version,
+                             AccountState* out) {
+  v1::SnapshotEnvelope envelope;
+  if (Status s = Open(bytes, stream, version, &envelope); !s.ok()) return s;
+  if (!envelope.has_account()) return Status::Corruption("snapshot of '" + stream + "' is not an account");
+  const v1::AccountSnapshot& a = envelope.account();
+  Checker c;
+  AccountState s;
+  auto currency = FindCurrency(a.currency());
+  c.Check(currency.has_value() && TimeZone::Find(a.timezone()) != nullptr && !a.account_id().empty(),
+          "account currency, time zone or id");
+  s.exists = true;  // a snapshot is taken of a stream, which opens with AccountOpened
+  s.account_id = a.account_id();
+  if (currency) s.currency = *currency;
+  s.timezone = a.timezone();
+  s.status = a.closed() ? AccountStatus::kClosed : AccountStatus::kOpen;
+  s.credit = c.Minor(a.credit(), "credit");
+  s.amount_due_open = c.Minor(a.amount_due_open(), "amount_due_open");
+  c.Check(s.credit >= 0 && s.amount_due_open >= 0, "credit >= 0, amount_due >= 0");
+  if (a.has_last_run_as_of()) s.last_run_as_of = Instant{a.last_run_as_of_us()};
+  uint64_t max_seq = 0;
+  TakeSubscriptions(a, &s, &c, &max_seq);
+  if (c.ok()) TakeInvoices(a, &s, &c);
+  if (c.ok()) TakePayments(a, &s, &c);
+  if (c.ok()) TakePending(a, &s, &c, &max_seq);
+  if (c.ok()) TakeUsage(a.usage(), &s, &c);
+  s.next_seq = a.next_seq();
+  c.Check(s.next_seq > max_seq, "next_seq after every item");
+  if (!c.ok()) return c.status(stream);
+  *out = std::move(s);
+  return Status::Ok();
+}
+
+Status DecodeCatalogSnapshot(std::string_view bytes, const std::string& stream, uint64_t version,
+                             CatalogState* out) {
+  v1::SnapshotEnvelope envelope;
+  if (Status s = Open(bytes, stream, version, &envelope); !s.ok()) return s;
+  if (!envelope.has_catalog()) return Status::Corruption("snapshot of '" + stream + "' is not a catalog");
+  Checker c;
+  CatalogState catalog;
+  for (const v1::PlanPublished& p : envelope.catalog().plans()) {
+    Plan plan;
+    plan.plan_id = p.plan_id();
+    auto currency = FindCurrency(p.currency());
+    c.Check(currency.has_value() && (p.interval() == "month" || p.interval() == "year") &&
+                p.months_per_period() >= 1,
+            "plan currency or interval");
+    if (currency) plan.currency = *currency;
+    plan.interval = p.interval() == "year" ? Interval::kYear : Interval::kMonth;
+    plan.interval_count = p.interval_count();
+    plan.months_per_period = p.months_per_period();
+    plan.amount = c.Minor(p.amount(), "plan amount");
+    for (const auto& m : p.meters()) plan.meters.push_back(PlanMeter{m.meter(), c.ExactText(m.unit_price(), "unit price")});
+    c.Check(catalog.plans.emplace(plan.plan_id, std::move(plan)).second, "duplicate plan");
+  }
+  if (!c.ok()) return c.status(stream);
+  *out = std::move(catalog);
+  return Status::Ok();
+}
+
+}  // namespace accrue::engine
