@@ -26,6 +26,8 @@ target_link_libraries(accrue_app PUBLIC accrue_projections)
 target_sources(accrue_app PRIVATE
   bench_gen.cpp
   bench_summary.cpp
+  bench_post.cpp
+  bench_load.cpp
 )
 target_link_libraries(accrue_app PUBLIC accrue_workload accrue_invariants)
 # ---- end workload benchmarks ----

@@ -35,6 +35,8 @@ int RunBenchAppend(const GlobalOptions& g, const std::vector<std::string>& args)
 // Workload benchmarks and tools (issue 5; bench_gen/post/load/summary.cpp).
 int RunBenchGen(const GlobalOptions& g, const std::vector<std::string>& args);
 int RunBenchSummary(const GlobalOptions& g, const std::vector<std::string>& args);
+int RunBenchPost(const GlobalOptions& g, const std::vector<std::string>& args);
+int RunBenchLoad(const GlobalOptions& g, const std::vector<std::string>& args);
 
 }  // namespace accrue::app
 

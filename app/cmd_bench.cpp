@@ -13,6 +13,12 @@ const std::vector<BenchCommand>& BenchTable() {
        RunBenchAppend},
       {"gen", "gen [--profile P] [--accounts N] [--months M] [--seed S]",
        "print a deterministic workload (usage-heavy|mixed|demo) as command JSON lines", RunBenchGen},
+      {"post", "post [--accounts N] [--runs R] [--quick] [--json]",
+       "commands/s end to end (decode, decide, append, durable), usage-heavy and mixed, vs raw RocksDB batch-1000",
+       RunBenchPost},
+      {"load", "load [--events N] [--runs R] [--json]",
+       "inspect and the first command after a restart for an account with 1,000,000 events (snapshots)",
+       RunBenchLoad},
       {"summary", "summary [--json]",
        "invoices issued, revenue by line kind, open receivables, invariants over the log", RunBenchSummary},
       // Add `post`, `load`, `http`, `project` here (see app/bench.h).

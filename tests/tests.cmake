@@ -118,4 +118,6 @@ accrue_test(property_domain_test
 accrue_test(billrun_crash_test SOURCES billrun_crash_test.cpp LIBS accrue_invariants accrue_engine accrue_events LABELS crash)
 target_compile_definitions(billrun_crash_test PRIVATE ACCRUE_BINARY="$<TARGET_FILE:accrue>")
 add_dependencies(billrun_crash_test accrue)
+# snapshot_load_test: the CI side of `accrue bench load` (100,000 events; the snapshot path, not timing).
+accrue_test(snapshot_load_test SOURCES snapshot_load_test.cpp LIBS accrue_invariants accrue_engine accrue_events LABELS domain)
 # ---- end domain invariants ----
