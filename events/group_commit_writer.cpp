@@ -212,6 +212,14 @@ Status GroupCommitWriter::Recover() {
     flush_options.wait = true;
     s = log_->db->Flush(flush_options, log_->handles);
   }
+  if (!s.ok() && !s.IsNoSpace() && !s.IsBusy() && !s.IsTryAgain()) {
+    // RocksDB 7.8 treats a failed WAL write or fsync (EIO) as a fatal error that
+    // Resume() cannot clear: the process must reopen the log, which replays the
+    // WAL (the failed group is then either whole or absent, never partial).
+    return FromRocks(s, "event log stopped after a failed write or fsync; nothing was "
+                        "acknowledged; restart accrue (reopening the log recovers from the "
+                        "WAL), then retry with the same idempotency key");
+  }
   if (!s.ok()) return FromRocks(s, "recovering the event log after a failed write");
   auto reloaded = LoadHead(*log_);
   if (!reloaded.ok()) return reloaded.status();

@@ -13,7 +13,10 @@
 // kFailed with the mapped status; nothing of the group is visible. Before the
 // next group the writer calls DB::Resume(), flushes every column family (so the
 // WAL that may hold the failed bytes is retired) and reloads its head; until
-// that succeeds each group fails with the same retryable status.
+// that succeeds each group fails with the same retryable status. Disk full
+// (NoSpace) recovers in-process once space returns. A failed WAL write or fsync
+// (EIO) is fatal to RocksDB 7.8 (Resume() refuses): every later group fails with
+// kIoError "restart accrue" until the log is reopened, which replays the WAL.
 //
 // Thread-safety: Submit may be called from any thread. Stop() drains the queue
 // (later Submits fail with kUnavailable "shutting down") and joins the thread.

@@ -18,9 +18,11 @@
 // Errors: OpenRocksEventStore returns kNotFound (no log there and not creating),
 // kFailedPrecondition (newer format, held by another writer), kCorruption,
 // kIoError. Appends that hit the disk fail with kFailed: status kUnavailable for
-// disk full (retryable once space returns), kIoError otherwise; in both cases the
-// outcome of that group commit is unknown only in the sense that retrying with
-// the same idempotency key is always safe.
+// disk full (retryable in this process once space returns), kIoError for a
+// failed write or fsync (the store then refuses appends until it is reopened:
+// restart the process). Nothing of a failed append is visible; after a reopen
+// the failed group is whole or absent, never partial, so retrying with the same
+// idempotency key is always safe (tests/event_log_fault_test.cpp).
 //
 // Thread-safety: every method may be called from any thread concurrently.
 #ifndef ACCRUE_EVENTS_ROCKS_EVENT_STORE_H_

@@ -1,0 +1,218 @@
+// Disk-full and fsync-error tests of the event log (budgets.md, reliability:
+// "disk full: appends fail with a clear, retryable error; nothing half-written;
+// recovers when space returns"; docs/event-log-format.md, "Failure modes").
+//
+// How: the log is opened with a fault-injecting rocksdb::Env
+// (events/fault_injection_fs.h) through RocksStoreOptions::env. While a fault is
+// on, one append carrying three events, a claim and an idempotency key must fail
+// with kFailed and the documented status, and none of it may be visible: not the
+// events, not the stream head, not the claim, not the key (so a retry with the
+// same key appends exactly once). Then either the fault clears and the same
+// process carries on, or the process "crashes" (the store is dropped with the
+// torn/failed WAL bytes still on disk) and a clean reopen must show the failed
+// batch whole or not at all. Every scenario ends with VerifyLog passing and the
+// next append chained to the right head.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "events/event_store_test_util.h"
+#include "events/fault_injection_fs.h"
+#include "events/rocks_event_store.h"
+#include "events/verify_log.h"
+
+namespace accrue::events::testing {
+namespace {
+
+constexpr uint64_t kBaseEvents = 5;
+// A client retrying a retryable failure gives up after this long. RocksDB's own
+// no-space recovery polls free space every 5 s, so a few rounds of that.
+constexpr std::chrono::seconds kRetryDeadline{30};
+const char kKey[] = "t/retry-me";
+const char kClaim[] = "t/payment/p-1";
+
+// The append that fails under the fault: three events on an existing stream,
+// one claim, one idempotency record.
+AppendRequest FaultedRequest() {
+  AppendRequest r = Simple("t/account/a", kBaseEvents, 3);
+  for (NewEvent& e : r.streams[0].events) e.payload = "faulted-" + e.payload;
+  r.claims.push_back(Claim{kClaim, "t/account/a"});
+  r.idempotency = Record(kKey, "command-bytes", "result-bytes");
+  return r;
+}
+
+class EventLogFaultTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/accrue-fault-test-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    root_ = tmpl;
+    dir_ = root_ + "/log";
+    faults_ = NewFaultInjectionEnv();
+    Open(faults_.env.get());
+    ASSERT_EQ(store_->Append(Simple("t/account/a", kNoStream, kBaseEvents)).outcome,
+              AppendOutcome::kAppended);
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(root_);
+  }
+
+  void Open(rocksdb::Env* env) {
+    store_.reset();
+    RocksStoreOptions options;
+    options.clock = StepClock();
+    options.env = env;
+    auto store = OpenRocksEventStore(dir_, options);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store.value());
+  }
+
+  // Nothing of FaultedRequest() is visible in the store.
+  void ExpectNothingOfTheFailedAppend() {
+    EXPECT_EQ(store_->LastPosition(), kBaseEvents);
+    auto tail = store_->ReadAll(kBaseEvents + 1, 100);
+    ASSERT_TRUE(tail.ok()) << tail.status().ToString();
+    EXPECT_TRUE(tail.value().empty());
+    EXPECT_EQ(store_->StreamVersion("t/account/a").value(), kBaseEvents);
+    EXPECT_FALSE(store_->ClaimOwner(kClaim).value().has_value());
+    EXPECT_FALSE(store_->LookupIdempotency(kKey).value().has_value());
+  }
+
+  // Retries FaultedRequest() like a client would after a retryable failure.
+  AppendResult RetryUntilDone() {
+    const auto deadline = std::chrono::steady_clock::now() + kRetryDeadline;
+    AppendResult r = store_->Append(FaultedRequest());
+    while (r.outcome == AppendOutcome::kFailed && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      r = store_->Append(FaultedRequest());
+    }
+    return r;
+  }
+
+  // The log holds the base events and FaultedRequest() exactly once, verifies,
+  // and the next append chains onto the head.
+  void ExpectAppendedOnceVerifiedAndContinuing() {
+    ASSERT_EQ(store_->LastPosition(), kBaseEvents + 3);
+    auto all = store_->ReadAll(1, 100).value();
+    ASSERT_EQ(all.size(), kBaseEvents + 3);
+    int faulted_copies = 0;
+    for (const RecordedEvent& e : all) faulted_copies += e.payload.rfind("faulted-", 0) == 0;
+    EXPECT_EQ(faulted_copies, 3);
+    EXPECT_EQ(*store_->ClaimOwner(kClaim).value(), "t/account/a");
+    AppendResult replay = store_->Append(FaultedRequest());
+    EXPECT_EQ(replay.outcome, AppendOutcome::kReplayed);
+    EXPECT_EQ(replay.stored_result, "result-bytes");
+    auto report = VerifyLog(*store_, VerifyOptions{});
+    ASSERT_TRUE(report.ok()) << report.status().ToString();
+    EXPECT_TRUE(report.value().ok) << report.value().reason;
+    EXPECT_EQ(report.value().events, kBaseEvents + 3);
+    AppendResult next = store_->Append(Simple("t/account/b", kNoStream));
+    ASSERT_EQ(next.outcome, AppendOutcome::kAppended) << next.status.ToString();
+    EXPECT_EQ(next.last_position, kBaseEvents + 4);
+    EXPECT_EQ(store_->ReadAll(kBaseEvents + 4, 1).value()[0].prev_hash, all.back().hash);
+  }
+
+  std::string root_;
+  std::string dir_;
+  FaultInjectionEnv faults_;
+  std::unique_ptr<EventStore> store_;
+};
+
+TEST_F(EventLogFaultTest, DiskFullFailsRetryablyWritesNothingAndRecoversWhenSpaceReturns) {
+  faults_.fs->FillDisk();
+  AppendResult failed = store_->Append(FaultedRequest());
+  ASSERT_EQ(failed.outcome, AppendOutcome::kFailed);
+  EXPECT_EQ(failed.status.code(), StatusCode::kUnavailable) << failed.status.ToString();
+  EXPECT_NE(failed.status.message().find("disk full"), std::string::npos) << failed.status.ToString();
+  EXPECT_GT(faults_.fs->injected(), 0u);
+  ExpectNothingOfTheFailedAppend();
+  // Later appends keep failing the same retryable way while the disk is full.
+  AppendResult again = store_->Append(Simple("t/account/c", kNoStream));
+  EXPECT_EQ(again.outcome, AppendOutcome::kFailed);
+  EXPECT_EQ(again.status.code(), StatusCode::kUnavailable) << again.status.ToString();
+  ExpectNothingOfTheFailedAppend();
+
+  faults_.fs->Clear();  // space returns
+  AppendResult retried = RetryUntilDone();
+  ASSERT_EQ(retried.outcome, AppendOutcome::kAppended) << retried.status.ToString();
+  EXPECT_EQ(retried.last_position, kBaseEvents + 3);
+  ExpectAppendedOnceVerifiedAndContinuing();
+  Open(nullptr);  // and after a restart on a healthy disk
+  EXPECT_EQ(store_->LastPosition(), kBaseEvents + 4);
+  auto report = VerifyLog(*store_, VerifyOptions{});
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report.value().ok) << report.value().reason;
+}
+
+TEST_F(EventLogFaultTest, DiskFullThenCrashLeavesNoTornBatchAfterReopen) {
+  faults_.fs->FillDisk();
+  AppendResult failed = store_->Append(FaultedRequest());
+  ASSERT_EQ(failed.outcome, AppendOutcome::kFailed);
+  EXPECT_EQ(failed.status.code(), StatusCode::kUnavailable) << failed.status.ToString();
+  Open(nullptr);  // the process dies with the torn WAL record on disk; restart
+  ExpectNothingOfTheFailedAppend();
+  AppendResult retried = store_->Append(FaultedRequest());
+  ASSERT_EQ(retried.outcome, AppendOutcome::kAppended) << retried.status.ToString();
+  ExpectAppendedOnceVerifiedAndContinuing();
+}
+
+// An fsync error (EIO) is not a full disk: RocksDB 7.8 marks the DB fatally
+// failed and its Resume() refuses, so the store answers kIoError ("restart
+// accrue") to every append until the log is reopened. The reopen replays the
+// WAL: the bytes of the failed group reached the file before the fsync failed,
+// so the group may come back, but only whole (events, claim and key together),
+// in which case the retry is a replay; or not at all, and the retry appends.
+void ExpectWholeOrNothingAfterReopen(EventStore& store) {
+  const bool present = store.LastPosition() == kBaseEvents + 3;
+  EXPECT_EQ(store.ClaimOwner(kClaim).value().has_value(), present);
+  EXPECT_EQ(store.LookupIdempotency(kKey).value().has_value(), present);
+  EXPECT_EQ(store.StreamVersion("t/account/a").value(), kBaseEvents + (present ? 3 : 0));
+  if (!present) {
+    EXPECT_EQ(store.LastPosition(), kBaseEvents);
+  }
+  AppendResult retried = store.Append(FaultedRequest());
+  EXPECT_EQ(retried.outcome, present ? AppendOutcome::kReplayed : AppendOutcome::kAppended)
+      << retried.status.ToString();
+  EXPECT_EQ(retried.last_position, kBaseEvents + 3);
+}
+
+TEST_F(EventLogFaultTest, FsyncErrorFailsWithIoErrorUntilReopenThenWholeOrNothing) {
+  faults_.fs->FailWalSyncs(FaultKind::kIoError);
+  AppendResult failed = store_->Append(FaultedRequest());
+  ASSERT_EQ(failed.outcome, AppendOutcome::kFailed);
+  EXPECT_EQ(failed.status.code(), StatusCode::kIoError) << failed.status.ToString();
+  EXPECT_GT(faults_.fs->injected(), 0u);
+  ExpectNothingOfTheFailedAppend();
+  faults_.fs->Clear();
+  // The disk is healthy again, but this process's RocksDB is stopped for good.
+  AppendResult after = store_->Append(Simple("t/account/c", kNoStream));
+  EXPECT_EQ(after.outcome, AppendOutcome::kFailed);
+  EXPECT_EQ(after.status.code(), StatusCode::kIoError);
+  EXPECT_NE(after.status.message().find("restart accrue"), std::string::npos)
+      << after.status.ToString();
+  ExpectNothingOfTheFailedAppend();
+  Open(faults_.env.get());  // restart
+  ExpectWholeOrNothingAfterReopen(*store_);
+  ExpectAppendedOnceVerifiedAndContinuing();
+}
+
+TEST_F(EventLogFaultTest, WalWriteErrorLeavesATornRecordThatReopenDrops) {
+  faults_.fs->FailWalAppends(FaultKind::kIoError, /*torn=*/true);
+  AppendResult failed = store_->Append(FaultedRequest());
+  ASSERT_EQ(failed.outcome, AppendOutcome::kFailed);
+  EXPECT_EQ(failed.status.code(), StatusCode::kIoError) << failed.status.ToString();
+  EXPECT_GT(faults_.fs->injected(), 0u);
+  ExpectNothingOfTheFailedAppend();
+  faults_.fs->Clear();
+  Open(faults_.env.get());  // restart: half a record in the WAL is not a batch
+  ExpectNothingOfTheFailedAppend();
+  AppendResult retried = store_->Append(FaultedRequest());
+  ASSERT_EQ(retried.outcome, AppendOutcome::kAppended) << retried.status.ToString();
+  ExpectAppendedOnceVerifiedAndContinuing();
+}
+
+}  // namespace
+}  // namespace accrue::events::testing
