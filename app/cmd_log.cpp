@@ -1,6 +1,8 @@
 // `accrue log verify|stat|dump` (contract.md; output in docs/cli.md).
 //
-//   log verify [--json]   walks the chain (events/verify_log.h); exit 0 when sound,
+//   log verify [--json]   walks the chain (events/verify_log.h) and decodes every
+//                         payload as the billing event its type names
+//                         (app/log_payload_check.h); exit 0 when sound,
 //                         1 naming the first bad position, 2 when it cannot open;
 //                         progress on stderr when stderr is a terminal.
 //   log stat [--json]     event count, last position, head hash, size on disk.
@@ -13,6 +15,7 @@
 
 #include "app/cli.h"
 #include "app/log_json.h"
+#include "app/log_payload_check.h"
 #include "events/rocks_event_store.h"
 #include "events/sha256.h"
 #include "events/verify_log.h"
@@ -59,6 +62,7 @@ int Verify(const GlobalOptions& g, const std::vector<std::string>& args) {
   auto store = OpenForReading(g, &code);
   if (!store) return code;
   events::VerifyOptions options;
+  options.check_payload = CheckBillingPayload;  // each payload decodes as its event type
   const bool tty = isatty(STDERR_FILENO) == 1;
   if (tty) {
     options.progress = [](uint64_t done, uint64_t total) {

@@ -2,13 +2,18 @@
 // stored payload in the copy through RocksDB, and prove `accrue log verify`
 // exits 0 on the original and 1 on the copy, naming the first bad position.
 // Also checks `log stat` and `log dump` on the original, and exit 2 for a
-// missing log.
+// missing log. The events are real billing events (AccountOpened), because
+// verify decodes every payload as the message its event type names; further
+// logs with a sound envelope and hash chain but a payload that does not decode,
+// an unknown event type, or a payload of another type, make verify exit 1
+// naming exactly that position.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
 
+#include "accrue/events/v1/billing.pb.h"
 #include "events/keys.h"
 #include "events/rocks_event_store.h"
 #include "events/rocks_log.h"
@@ -23,6 +28,30 @@ struct CliRun {
   int exit_code = -1;
   std::string out;
 };
+
+// A serialized BillingEvent holding AccountOpened{account_id}.
+std::string AccountOpenedPayload(const std::string& account_id) {
+  accrue::events::v1::BillingEvent e;
+  e.mutable_account_opened()->set_account_id(account_id);
+  e.mutable_account_opened()->set_currency("EUR");
+  e.mutable_account_opened()->set_timezone("UTC");
+  return e.SerializeAsString();
+}
+
+// Writes kEvents AccountOpened events into a new log at `dir`; position
+// `odd_position` gets `odd` instead (appended through the store, so its envelope
+// and hash chain are sound).
+void WriteLog(const std::string& dir, uint64_t odd_position, const NewEvent& odd) {
+  auto store = OpenRocksEventStore(dir, RocksStoreOptions{});
+  ASSERT_TRUE(store.ok());
+  for (uint64_t i = 1; i <= kEvents; ++i) {
+    AppendRequest r;
+    NewEvent e{"AccountOpened", 1, AccountOpenedPayload("payload-number-" + std::to_string(i))};
+    r.streams.push_back(StreamAppend{"t/account/" + std::to_string(i % 3), kAnyVersion,
+                                     {i == odd_position ? odd : e}});
+    ASSERT_EQ(store.value()->Append(std::move(r)).outcome, AppendOutcome::kAppended);
+  }
+}
 
 CliRun Accrue(const std::string& args) {
   CliRun r;
@@ -41,16 +70,7 @@ TEST(EventLogCorruptionTest, VerifyNamesTheFirstBadPosition) {
   ASSERT_NE(mkdtemp(tmpl), nullptr);
   const std::string good = std::string(tmpl) + "/good";
   const std::string bad = std::string(tmpl) + "/bad";
-  {
-    auto store = OpenRocksEventStore(good, RocksStoreOptions{});
-    ASSERT_TRUE(store.ok());
-    for (uint64_t i = 1; i <= kEvents; ++i) {
-      AppendRequest r;
-      r.streams.push_back(StreamAppend{"t/account/" + std::to_string(i % 3), kAnyVersion,
-                                       {NewEvent{"E", 1, "payload-number-" + std::to_string(i)}}});
-      ASSERT_EQ(store.value()->Append(std::move(r)).outcome, AppendOutcome::kAppended);
-    }
-  }
+  WriteLog(good, 0, NewEvent{});
   std::filesystem::copy(good, bad, std::filesystem::copy_options::recursive);
   {
     auto log = OpenRocksLog(bad, RocksStoreOptions{});
@@ -85,6 +105,45 @@ TEST(EventLogCorruptionTest, VerifyNamesTheFirstBadPosition) {
   EXPECT_EQ(std::count(dump.out.begin(), dump.out.end(), '\n'), 2);
   EXPECT_EQ(Accrue("log verify --data " + std::string(tmpl) + "/missing").exit_code, 2);
   std::filesystem::remove_all(tmpl);
+}
+
+constexpr uint64_t kOddPosition = 23;
+
+// Verify of a log whose position kOddPosition holds `odd`: exit 1 naming it.
+void ExpectVerifyNames(const NewEvent& odd, const std::string& reason) {
+  char tmpl[] = "/tmp/accrue-payload-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = std::string(tmpl) + "/log";
+  WriteLog(dir, kOddPosition, odd);
+  CliRun r = Accrue("log verify --data " + dir);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("first bad position 23:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(reason), std::string::npos) << r.out;
+  CliRun json = Accrue("log verify --json --data " + dir);
+  EXPECT_EQ(json.exit_code, 1);
+  EXPECT_NE(json.out.find("\"first_bad_position\":23,"), std::string::npos) << json.out;
+  std::filesystem::remove_all(tmpl);
+}
+
+TEST(EventLogCorruptionTest, APayloadThatDoesNotDecodeIsNamed) {
+  // Field 1 (plan_published), length 5, but only two bytes follow: truncated.
+  ExpectVerifyNames(NewEvent{"PlanPublished", 1, std::string("\x0a\x05" "ab", 4)},
+                    "payload is not a protobuf accrue.events.v1.BillingEvent");
+}
+
+TEST(EventLogCorruptionTest, AnUnknownEventTypeIsNamed) {
+  ExpectVerifyNames(NewEvent{"AccountMerged", 1, AccountOpenedPayload("x")},
+                    "unknown event type 'AccountMerged'");
+}
+
+TEST(EventLogCorruptionTest, APayloadOfAnotherTypeIsNamed) {
+  ExpectVerifyNames(NewEvent{"InvoiceVoided", 1, AccountOpenedPayload("x")},
+                    "payload holds AccountOpened, not InvoiceVoided");
+}
+
+TEST(EventLogCorruptionTest, AnUnknownSchemaVersionIsNamed) {
+  ExpectVerifyNames(NewEvent{"AccountOpened", 2, AccountOpenedPayload("x")},
+                    "schema_version 2 of AccountOpened is not one this build reads");
 }
 
 }  // namespace
