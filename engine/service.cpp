@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -158,9 +159,11 @@ class CommandService::Impl {
 
   std::future<CommandOutcome> Submit(const std::string& tenant, std::string_view json,
                                      const std::optional<std::string>& key_override);
-  AggregateCache& cache() { return cache_; }
-  std::mutex& mu() { return mu_; }
-  const internal::LoadContext& load() const { return load_; }
+  // Reads of durable state (see "reads" below).
+  std::optional<std::string> ReadAccount(const std::string& tenant, const std::string& account_id,
+                                         const std::function<std::optional<std::string>(const AccountState&)>& render);
+  std::optional<std::string> ReadPlan(const std::string& tenant, const std::string& plan_id);
+  std::optional<std::string> ReadInvoice(const std::string& tenant, const std::string& invoice_id);
   internal::Counters& counters() { return counters_; }
   internal::SnapshotWriter& writer() { return writer_; }
 
@@ -508,39 +511,91 @@ std::future<CommandOutcome> CommandService::Submit(const std::string& tenant, st
   return impl_->Submit(tenant, json, key_override);
 }
 
+// ---- reads: durable state only ---------------------------------------------------
+// A cached entry with no append in flight holds exactly its durable state, so it is
+// rendered as it is. An entry with appends in flight holds speculative events that
+// may yet fail; the read then folds the stream from the log (snapshot + tail)
+// instead, outside mu_, and never shows a command before it is durable.
+
+std::optional<std::string> CommandService::Impl::ReadAccount(
+    const std::string& tenant, const std::string& account_id,
+    const std::function<std::optional<std::string>(const AccountState&)>& render) {
+  std::string stream;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto entry = cache_.Account(tenant, account_id);
+    if (!entry.ok() || entry.value() == nullptr) return std::nullopt;
+    if (entry.value()->inflight == 0) {
+      if (!entry.value()->state.exists) return std::nullopt;
+      return render(entry.value()->state);
+    }
+    stream = entry.value()->stream;
+  }
+  counters_.durable_refolds++;
+  AccountState state;
+  internal::Loaded loaded;
+  if (!internal::LoadAccount(load_, stream, &state, &loaded).ok() || !state.exists) return std::nullopt;
+  return render(state);
+}
+
+std::optional<std::string> CommandService::Impl::ReadPlan(const std::string& tenant, const std::string& plan_id) {
+  auto render = [&](const CatalogState& catalog) -> std::optional<std::string> {
+    auto it = catalog.plans.find(plan_id);
+    if (it == catalog.plans.end()) return std::nullopt;
+    return PlanStateJson(it->second);
+  };
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto catalog = cache_.Catalog(tenant);
+    if (!catalog.ok()) return std::nullopt;
+    if (catalog.value()->inflight == 0) return render(catalog.value()->state);
+  }
+  counters_.durable_refolds++;
+  CatalogState catalog;
+  internal::Loaded loaded;
+  if (!internal::LoadCatalog(load_, tenant + "/catalog", &catalog, &loaded).ok()) return std::nullopt;
+  return render(catalog);
+}
+
+std::optional<std::string> CommandService::Impl::ReadInvoice(const std::string& tenant,
+                                                             const std::string& invoice_id) {
+  std::optional<std::string> stream;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto owner = cache_.DurableOwner(tenant, kClaimInvoice, invoice_id);  // never an in-flight claim
+    if (!owner.ok() || !owner.value()) return std::nullopt;
+    stream = *owner.value();
+  }
+  const std::string prefix = tenant + "/account/";
+  if (stream->compare(0, prefix.size(), prefix) != 0) return std::nullopt;
+  return ReadAccount(tenant, stream->substr(prefix.size()),
+                     [&](const AccountState& account) -> std::optional<std::string> {
+                       const Invoice* inv = account.FindInvoice(invoice_id);
+                       if (inv == nullptr) return std::nullopt;
+                       return InvoiceStateJson(account, *inv);
+                     });
+}
+
 std::optional<std::string> CommandService::AccountJson(const std::string& tenant,
                                                        const std::string& account_id) {
-  std::lock_guard<std::mutex> lock(impl_->mu());
-  auto entry = impl_->cache().Account(tenant, account_id);
-  if (!entry.ok() || entry.value() == nullptr || !entry.value()->state.exists) return std::nullopt;
-  return AccountStateJson(entry.value()->state);
+  return impl_->ReadAccount(tenant, account_id,
+                            [](const AccountState& a) -> std::optional<std::string> { return AccountStateJson(a); });
 }
 
 std::optional<std::string> CommandService::PlanJson(const std::string& tenant, const std::string& plan_id) {
-  std::lock_guard<std::mutex> lock(impl_->mu());
-  auto catalog = impl_->cache().Catalog(tenant);
-  if (!catalog.ok()) return std::nullopt;
-  auto it = catalog.value()->state.plans.find(plan_id);
-  if (it == catalog.value()->state.plans.end()) return std::nullopt;
-  return PlanStateJson(it->second);
+  return impl_->ReadPlan(tenant, plan_id);
 }
 
 std::optional<std::string> CommandService::InvoiceJson(const std::string& tenant,
                                                        const std::string& invoice_id) {
-  std::lock_guard<std::mutex> lock(impl_->mu());
-  auto entry = impl_->cache().Owner(tenant, kClaimInvoice, invoice_id);
-  if (!entry.ok() || entry.value() == nullptr) return std::nullopt;
-  const Invoice* inv = entry.value()->state.FindInvoice(invoice_id);
-  if (inv == nullptr) return std::nullopt;
-  return InvoiceStateJson(entry.value()->state, *inv);
+  return impl_->ReadInvoice(tenant, invoice_id);
 }
 
 std::optional<std::string> CommandService::AccountInvoicesJson(const std::string& tenant,
                                                                const std::string& account_id) {
-  std::lock_guard<std::mutex> lock(impl_->mu());
-  auto entry = impl_->cache().Account(tenant, account_id);
-  if (!entry.ok() || entry.value() == nullptr || !entry.value()->state.exists) return std::nullopt;
-  return AccountInvoicesStateJson(entry.value()->state);
+  return impl_->ReadAccount(tenant, account_id, [](const AccountState& a) -> std::optional<std::string> {
+    return AccountInvoicesStateJson(a);
+  });
 }
 
 ServiceStats CommandService::Stats() const { return impl_->counters().Read(); }

@@ -79,6 +79,10 @@ class CommandService {
                                      const std::optional<std::string>& key_override);
 
   // Reads, folded from the log (contract.md "Account state"); nullopt = not found.
+  // They show DURABLE state only: a command whose append is still in flight (or
+  // fails) is not visible; once its Submit future is ready, it is. An account
+  // with appends in flight is folded from the log (snapshot + tail) for the read,
+  // counted in ServiceStats::durable_refolds.
   std::optional<std::string> AccountJson(const std::string& tenant, const std::string& account_id);
   std::optional<std::string> PlanJson(const std::string& tenant, const std::string& plan_id);
   std::optional<std::string> InvoiceJson(const std::string& tenant, const std::string& invoice_id);
