@@ -18,6 +18,7 @@ target_sources(accrue_app PRIVATE
 # ---- read models (issue 6): accrue project, accrue bench project ----
 target_sources(accrue_app PRIVATE
   cmd_project.cpp
+  bench_project.cpp
 )
 target_link_libraries(accrue_app PUBLIC accrue_projections)
 # ---- end read models ----

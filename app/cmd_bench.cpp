@@ -21,6 +21,9 @@ const std::vector<BenchCommand>& BenchTable() {
        RunBenchLoad},
       {"summary", "summary [--json]",
        "invoices issued, revenue by line kind, open receivables, invariants over the log", RunBenchSummary},
+      {"project", "project --pg URL [--events N] [--log DIR] [--batch B] [--json]",
+       "projector into Postgres (events/s, rows/s) vs raw COPY of the same rows in the same run",
+       RunBenchProject},
       // Add `post`, `load`, `http`, `project` here (see app/bench.h).
   };
   return table;

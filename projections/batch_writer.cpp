@@ -100,6 +100,7 @@ Status BatchWriter::Apply(const RowBatch& rows, const BatchMeta& meta) {
     for (std::size_t t = 0; t < kTableCount; ++t) {
       const TableSpec& spec = TableSpecs()[t];
       const auto& lines = rows.Lines(static_cast<TableId>(t));
+      txn.Copy(spec.table, spec.columns, rows.NewLines(static_cast<TableId>(t)));
       if (lines.empty()) continue;
       if (spec.mode == WriteMode::kInsert) {
         txn.Copy(spec.table, spec.columns, lines);

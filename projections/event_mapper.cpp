@@ -25,6 +25,8 @@ struct EventMapper::Dirty {
   Cached* account = nullptr;
   uint64_t last_position = 0;
   bool account_row = false;
+  bool account_new = false;  // opened in this batch: its row is COPY'd straight in
+  std::set<std::string> new_ids;  // subscriptions, invoices, payments created this batch
   std::set<std::string> subscriptions;
   std::set<std::string> invoices;
   std::set<std::string> payments;
@@ -221,6 +223,7 @@ Status EventMapper::MapOne(const events::RecordedEvent& e, RowBatch* out) {
 
   switch (event.event_case()) {
     case E::kAccountOpened:
+      d->account_new = true;
       if (currencies_.insert(std::string(s.currency.code)).second) {
         out->Add(TableId::kCurrencies, CopyLine().Text(s.currency.code).Int(exp).Take());
       }
@@ -229,6 +232,7 @@ Status EventMapper::MapOne(const events::RecordedEvent& e, RowBatch* out) {
     case E::kAccountClosed: touch_account(); break;
     case E::kSubscriptionCreated:
       d->subscriptions.insert(event.subscription_created().subscription_id());
+      d->new_ids.insert("s/" + event.subscription_created().subscription_id());
       break;
     case E::kSubscriptionChanged:
       d->subscriptions.insert(event.subscription_changed().subscription_id());
@@ -250,6 +254,7 @@ Status EventMapper::MapOne(const events::RecordedEvent& e, RowBatch* out) {
     case E::kInvoiceIssued: {
       const auto& ev = event.invoice_issued();
       d->invoices.insert(ev.invoice_id());
+      d->new_ids.insert("i/" + ev.invoice_id());
       add_invoice_lines(*s.FindInvoice(ev.invoice_id()));
       for (const auto& b : ev.billed()) d->subscriptions.insert(b.subscription_id());
       touch_account();
@@ -263,6 +268,7 @@ Status EventMapper::MapOne(const events::RecordedEvent& e, RowBatch* out) {
     case E::kPaymentReceived: {
       const auto& ev = event.payment_received();
       d->payments.insert(ev.payment_id());
+      d->new_ids.insert("p/" + ev.payment_id());
       int n = 0;
       for (const auto& a : ev.applied()) {
         out->Add(TableId::kPaymentApplications,
@@ -298,6 +304,7 @@ Status EventMapper::MapOne(const events::RecordedEvent& e, RowBatch* out) {
       const auto& ev = event.payment_reversed();
       d->payments.insert(ev.payment_id());
       d->invoices.insert(ev.invoice_id());
+      d->new_ids.insert("i/" + ev.invoice_id());
       add_invoice_lines(*s.FindInvoice(ev.invoice_id()));
       touch_account();
       break;
@@ -347,8 +354,15 @@ void EventMapper::Flush(RowBatch* out) {
     const std::string& tenant = d->account->tenant;
     const int exp = s.currency.exponent;
     auto amount = [exp](Int128 v) { return FormatAmount(v, exp); };
+    auto add = [&](TableId table, bool is_new, std::string line) {
+      if (is_new) {
+        out->AddNew(table, std::move(line));
+      } else {
+        out->Add(table, std::move(line));
+      }
+    };
     if (d->account_row) {
-      out->Add(TableId::kAccounts,
+      add(TableId::kAccounts, d->account_new,
                CopyLine().Text(tenant).Text(s.account_id).Text(s.currency.code).Text(s.timezone)
                    .Text(s.status == engine::AccountStatus::kOpen ? "open" : "closed")
                    .Text(amount(s.amount_due_open)).Text(amount(s.credit))
@@ -364,12 +378,12 @@ void EventMapper::Flush(RowBatch* out) {
           .Text(engine::FormatInstant(sub->start));
       if (sub->end) DateField(line, *sub->end); else line.Null();
       line.Text(std::to_string(sub->invoiced_periods));
-      out->Add(TableId::kSubscriptions, line.Take());
+      add(TableId::kSubscriptions, d->new_ids.count("s/" + id) > 0, line.Take());
     }
     for (const auto& id : d->invoices) {
       const engine::Invoice* inv = s.FindInvoice(id);
       ACCRUE_ASSERT(inv != nullptr, "dirty invoice not in state");
-      out->Add(TableId::kInvoices,
+      add(TableId::kInvoices, d->new_ids.count("i/" + id) > 0,
                CopyLine().Text(tenant).Text(id).Text(s.account_id).Text(std::to_string(inv->number))
                    .Text(engine::FormatInstant(inv->issued_at)).Text(InvoiceStatusName(inv->status))
                    .Text(amount(inv->total)).Text(amount(inv->amount_due))
@@ -379,7 +393,7 @@ void EventMapper::Flush(RowBatch* out) {
     for (const auto& id : d->payments) {
       const engine::Payment* p = s.FindPayment(id);
       ACCRUE_ASSERT(p != nullptr, "dirty payment not in state");
-      out->Add(TableId::kPayments,
+      add(TableId::kPayments, d->new_ids.count("p/" + id) > 0,
                CopyLine().Text(tenant).Text(id).Text(s.account_id).Text(amount(p->amount))
                    .Text(amount(p->refunded)).Text(s.currency.code)
                    .Text(engine::FormatInstant(p->received_at)).Text(p->external_ref)

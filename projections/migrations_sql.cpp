@@ -236,7 +236,6 @@ CREATE TABLE projector_checkpoint (
 );
 
 CREATE INDEX invoices_open_by_account ON invoices (tenant, account_id) WHERE status = 'open';
-CREATE INDEX invoices_by_account ON invoices (tenant, account_id, number);
 CREATE INDEX payments_by_account ON payments (tenant, account_id);
 CREATE INDEX subscriptions_by_account ON subscriptions (tenant, account_id);
 )SQL";

@@ -119,6 +119,11 @@ Result<std::unique_ptr<PgClient>> PgClient::Connect(const std::string& url,
     {
       pqxx::nontransaction tx(conn->conn);
       tx.exec("SET search_path TO " + QuoteIdentifier(schema));
+      // Read models are derived data with their checkpoint in the same transaction:
+      // a server crash may lose the last commits, but only whole ones (checkpoint
+      // included), and the projector re-projects them from the log. So the commit
+      // need not wait for the WAL flush (docs/read-models.md "Failure modes").
+      tx.exec("SET synchronous_commit TO off");
     }
     return std::unique_ptr<PgClient>(new PgClient(std::move(conn), schema));
   } catch (...) {

@@ -20,6 +20,12 @@ int64_t SystemNowUs() {
       .count();
 }
 
+int64_t MicrosSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                               start)
+      .count();
+}
+
 // One connection with its schema migrated and its staging tables ready.
 Result<std::unique_ptr<PgClient>> ConnectReady(const ProjectorOptions& o) {
   auto client = PgClient::Connect(o.pg_url, o.schema);
@@ -82,7 +88,9 @@ Status Projector::Run(ProjectMode mode) {
   // `*stop` says whether Run must return the status, or the loop may go on.
   auto finish_inflight = [&](bool* stop) -> Status {
     *stop = false;
+    const auto wait_start = std::chrono::steady_clock::now();
     Status applied = inflight->done.get();
+    progress_.wait_us += MicrosSince(wait_start);
     const BatchMeta meta = inflight->meta;
     const std::size_t rows = inflight->rows;
     inflight.reset();
@@ -174,7 +182,9 @@ Status Projector::Run(ProjectMode mode) {
       continue;
     }
 
+    const auto read_start = std::chrono::steady_clock::now();
     auto events = store_->ReadAll(from + 1, options_.batch_events);
+    progress_.read_us += MicrosSince(read_start);
     if (!events.ok() || events.value().empty()) {
       if (inflight) {
         bool stop = false;
@@ -190,7 +200,9 @@ Status Projector::Run(ProjectMode mode) {
     ACCRUE_ASSERT(batch.back().position == from + batch.size(), "ReadAll returned a gap");
 
     auto rows = std::make_shared<RowBatch>();
+    const auto map_start = std::chrono::steady_clock::now();
     Status mapped = mapper.Map(batch, rows.get());
+    progress_.map_us += MicrosSince(map_start);
     if (!mapped.ok()) {
       if (inflight) {
         bool stop = false;

@@ -56,6 +56,11 @@ struct ProjectorProgress {
   uint64_t batches = 0;        // this run
   uint64_t reconnects = 0;     // this run
   std::string last_error;      // the last passing error, if any
+  // Where the time went (this run, microseconds): reading the log, mapping events
+  // to rows, and waiting for Postgres to commit the batch in flight.
+  int64_t read_us = 0;
+  int64_t map_us = 0;
+  int64_t wait_us = 0;
 };
 
 struct ProjectorOptions {

@@ -90,6 +90,7 @@ CopyLine& CopyLine::Int(long long value) {
 
 void RowBatch::Clear() {
   for (auto& l : lines_) l.clear();
+  for (auto& l : new_lines_) l.clear();
   rows_ = 0;
 }
 

@@ -85,6 +85,16 @@ class RowBatch {
     lines_[static_cast<std::size_t>(table)].push_back(std::move(line));
     ++rows_;
   }
+  // A row of a kUpsert table whose key did not exist before this batch (an entity
+  // created by one of its events): it is COPY'd straight into the table, skipping
+  // the staging pass. The caller guarantees the key is new.
+  void AddNew(TableId table, std::string line) {
+    new_lines_[static_cast<std::size_t>(table)].push_back(std::move(line));
+    ++rows_;
+  }
+  const std::vector<std::string>& NewLines(TableId table) const {
+    return new_lines_[static_cast<std::size_t>(table)];
+  }
   const std::vector<std::string>& Lines(TableId table) const {
     return lines_[static_cast<std::size_t>(table)];
   }
@@ -94,6 +104,7 @@ class RowBatch {
 
  private:
   std::array<std::vector<std::string>, kTableCount> lines_;
+  std::array<std::vector<std::string>, kTableCount> new_lines_;
   std::size_t rows_ = 0;
 };
 
