@@ -1,7 +1,10 @@
 # Strict warnings for our own targets only; generated protobuf code is exempt.
 # GCC 12 reports false -Wrestrict positives on "literal" + std::string at -O2/-O3
 # (GCC bug 105329); they stay visible as warnings but do not fail the build.
-set(ACCRUE_WARNINGS -Wall -Wextra -Wpedantic -Werror -Wno-error=deprecated-declarations -Wno-error=restrict)
+set(ACCRUE_WARNINGS -Wall -Wextra -Wpedantic -Werror -Wno-error=deprecated-declarations)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  list(APPEND ACCRUE_WARNINGS -Wno-error=restrict)
+endif()
 function(accrue_strict target)
   target_compile_options(${target} PRIVATE ${ACCRUE_WARNINGS})
 endfunction()
