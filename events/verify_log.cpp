@@ -1,6 +1,8 @@
 #include "events/verify_log.h"
 
+#include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "events/envelope_codec.h"
 
@@ -17,7 +19,16 @@ uint64_t Mix(uint64_t state, uint64_t value) {
 
 struct StreamState {
   uint64_t last_version = 0;
-  uint64_t digest = 0;  // Mix over positions in version order
+  uint64_t digest = 0;          // Mix over positions in version order
+  uint64_t first_position = 0;  // of version 1 (pass 1 only)
+  bool indexed = false;         // pass 2 found the stream in the index
+};
+
+// What pass 2 found wrong with one stream's index, before it is attributed to a
+// position (attribution reads the store, which must not happen inside a scan).
+struct IndexProblem {
+  std::string stream;
+  std::string reason;
 };
 
 class Verifier {
@@ -58,6 +69,7 @@ class Verifier {
         return Fail(p, "payload of " + e.type + " does not decode: " + s.ToString());
       }
     }
+    if (e.version == 1) st.first_position = p;
     st.last_version = e.version;
     st.digest = Mix(st.digest, p);
     prev_hash_ = e.hash;
@@ -113,13 +125,16 @@ class Verifier {
     std::string current;
     StreamState seen;
     uint64_t streams_seen = 0;
+    std::optional<IndexProblem> problem;
     auto finish = [&]() -> bool {
       if (current.empty()) return true;
       ++streams_seen;
       auto it = streams_.find(current);
+      if (it != streams_.end()) it->second.indexed = true;
       if (it == streams_.end() || it->second.last_version != seen.last_version ||
           it->second.digest != seen.digest) {
-        return Fail(0, "stream index of '" + current + "' disagrees with the events");
+        problem = IndexProblem{current, "stream index of '" + current + "' disagrees with the events"};
+        return false;
       }
       return true;
     };
@@ -132,28 +147,115 @@ class Verifier {
         seen = StreamState{};
       }
       if (version != seen.last_version + 1) {
-        return Fail(position, "stream index of '" + stream + "' jumps to version " +
-                                  std::to_string(version));
+        problem = IndexProblem{stream,
+                               "stream index of '" + stream + "' jumps from version " +
+                                   std::to_string(seen.last_version) + " to " +
+                                   std::to_string(version) + " (at position " +
+                                   std::to_string(position) + ")"};
+        return false;
       }
       seen.last_version = version;
       seen.digest = Mix(seen.digest, position);
       return true;
     });
     if (!s.ok()) return s;
-    if (!report_.ok || !finish()) return Status::Ok();
-    if (streams_seen != streams_.size()) {
-      Fail(0, "the stream index lacks " + std::to_string(streams_.size() - streams_seen) +
-                  " stream(s) present in the events");
-      return Status::Ok();
-    }
+    if (!problem) (void)finish();  // the last stream; sets `problem` when it disagrees
+    if (problem) return AttributeIndexProblem(*problem);
+    if (streams_seen != streams_.size()) return AttributeUnindexedStream();
     for (const auto& [stream, st] : streams_) {
       auto head = store_.StreamVersion(stream);
       if (!head.ok()) return head.status();
       if (head.value() < st.last_version) {
-        Fail(0, "stream head of '" + stream + "' is behind its events");
+        auto position = FindEventPosition(stream, head.value() + 1);
+        if (!position.ok()) return position.status();
+        Fail(position.value(), "stream head of '" + stream + "' is at version " +
+                                   std::to_string(head.value()) + ", behind its events");
         return Status::Ok();
       }
     }
+    return Status::Ok();
+  }
+
+  // The position of `stream`'s event `version`, found by scanning the events
+  // from the stream's first position (error path only); 0 if there is none.
+  Result<uint64_t> FindEventPosition(const std::string& stream, uint64_t version) {
+    auto it = streams_.find(stream);
+    if (it == streams_.end() || version == 0 || version > it->second.last_version) return uint64_t{0};
+    uint64_t next = it->second.first_position;
+    while (next != 0 && next <= report_.last_position) {
+      auto page = store_.ReadAll(next, kVerifyPageSize);
+      if (!page.ok()) return page.status();
+      if (page.value().empty()) break;
+      for (const RecordedEvent& e : page.value()) {
+        if (e.stream == stream && e.version == version) return e.position;
+        next = e.position + 1;
+      }
+    }
+    return uint64_t{0};
+  }
+
+  // Names the first index entry of `problem.stream` that does not point at that
+  // stream's event of that version (the position it points at), else the
+  // position of the first event the index lacks.
+  Status AttributeIndexProblem(const IndexProblem& problem) {
+    struct Entry {
+      uint64_t version;
+      uint64_t position;
+    };
+    std::vector<Entry> entries;  // of one stream, bounded by its version count
+    const uint64_t limit = streams_.count(problem.stream) ? streams_[problem.stream].last_version + 1 : 1;
+    Status s = store_.ScanStreamIndex([&](const std::string& stream, uint64_t version,
+                                          uint64_t position) {
+      if (stream != problem.stream || position > report_.last_position) return true;
+      entries.push_back(Entry{version, position});
+      return entries.size() <= limit;
+    });
+    if (!s.ok()) return s;
+    uint64_t expected_version = 1;
+    for (const Entry& entry : entries) {
+      if (entry.version != expected_version) break;  // a gap: attributed below
+      auto event = entry.position == 0 ? Result<std::vector<RecordedEvent>>(std::vector<RecordedEvent>{})
+                                       : store_.ReadAll(entry.position, 1);
+      const bool points_right = event.ok() && !event.value().empty() &&
+                                event.value()[0].position == entry.position &&
+                                event.value()[0].stream == problem.stream &&
+                                event.value()[0].version == entry.version;
+      if (!points_right) {
+        auto expected = FindEventPosition(problem.stream, entry.version);
+        if (!expected.ok()) return expected.status();
+        std::string held = "no event of that stream";
+        if (event.ok() && !event.value().empty()) {
+          held = "'" + event.value()[0].stream + "' version " +
+                 std::to_string(event.value()[0].version);
+        }
+        Fail(entry.position != 0 ? entry.position : expected.value(),
+             "stream index of '" + problem.stream + "' version " + std::to_string(entry.version) +
+                 " points at position " + std::to_string(entry.position) + ", which holds " +
+                 held + "; the event is at position " + std::to_string(expected.value()));
+        return Status::Ok();
+      }
+      ++expected_version;
+    }
+    auto expected = FindEventPosition(problem.stream, expected_version);
+    if (!expected.ok()) return expected.status();
+    Fail(expected.value(), problem.reason + "; it lacks version " +
+                               std::to_string(expected_version) + " (position " +
+                               std::to_string(expected.value()) + ")");
+    return Status::Ok();
+  }
+
+  // A stream with events but no index entries: its first event's position.
+  Status AttributeUnindexedStream() {
+    const std::string* stream = nullptr;
+    uint64_t first = 0;
+    for (const auto& [name, st] : streams_) {
+      if (!st.indexed && (stream == nullptr || st.first_position < first)) {
+        stream = &name;
+        first = st.first_position;
+      }
+    }
+    Fail(first, "the stream index lacks stream '" + (stream ? *stream : std::string()) +
+                    "' whose first event is at position " + std::to_string(first));
     return Status::Ok();
   }
 

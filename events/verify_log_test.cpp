@@ -1,6 +1,8 @@
 // Proves VerifyLog finds each kind of damage and names the first bad position:
-// a missing position, a stream index entry pointing elsewhere, a payload the
-// domain's decoder rejects; and passes a sound log, reporting its head.
+// a missing position; stream index damage (an entry pointing elsewhere, a
+// missing entry in the middle or at the end, a stream missing from the index, a
+// stream head behind its events), each attributed to a position, never 0; a
+// payload the domain's decoder rejects; and passes a sound log, reporting its head.
 #include "events/verify_log.h"
 
 #include <gtest/gtest.h>
@@ -70,7 +72,9 @@ TEST_F(VerifyLogTest, AMissingPositionIsNamed) {
   EXPECT_EQ(r.first_bad_position, 4u) << r.reason;
 }
 
-TEST_F(VerifyLogTest, AStreamIndexPointingElsewhereIsFound) {
+// Index damage is attributed to a position, never 0. The log: s0 at positions
+// 1,3,5,7,9 (versions 1..5), s1 at 2,4,6,8,10.
+TEST_F(VerifyLogTest, AStreamIndexPointingElsewhereNamesThePositionItPointsAt) {
   Edit([](RocksLog& log) {
     std::string pos;
     keys::PutFixed64(&pos, 5);  // s1 version 1 is really position 2
@@ -78,7 +82,54 @@ TEST_F(VerifyLogTest, AStreamIndexPointingElsewhereIsFound) {
   });
   VerifyReport r = Verify();
   EXPECT_FALSE(r.ok);
-  EXPECT_NE(r.reason.find("stream index of 's1'"), std::string::npos) << r.reason;
+  EXPECT_EQ(r.first_bad_position, 5u) << r.reason;
+  EXPECT_NE(r.reason.find("stream index of 's1' version 1 points at position 5, which holds 's0' "
+                          "version 3; the event is at position 2"),
+            std::string::npos)
+      << r.reason;
+}
+
+TEST_F(VerifyLogTest, AMissingIndexEntryNamesTheEventItShouldPointAt) {
+  Edit([](RocksLog& log) {
+    ASSERT_TRUE(log.db->Delete(rocksdb::WriteOptions(), log.stream_index, keys::StreamIndexKey("s1", 3)).ok());
+  });
+  VerifyReport r = Verify();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_bad_position, 6u) << r.reason;  // s1 version 3
+  EXPECT_NE(r.reason.find("lacks version 3"), std::string::npos) << r.reason;
+}
+
+TEST_F(VerifyLogTest, AMissingLastIndexEntryNamesTheLastEvent) {
+  Edit([](RocksLog& log) {
+    ASSERT_TRUE(log.db->Delete(rocksdb::WriteOptions(), log.stream_index, keys::StreamIndexKey("s0", 5)).ok());
+  });
+  VerifyReport r = Verify();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_bad_position, 9u) << r.reason;  // s0 version 5
+}
+
+TEST_F(VerifyLogTest, AStreamMissingFromTheIndexNamesItsFirstEvent) {
+  Edit([](RocksLog& log) {
+    for (uint64_t v = 1; v <= 5; ++v) {
+      ASSERT_TRUE(log.db->Delete(rocksdb::WriteOptions(), log.stream_index, keys::StreamIndexKey("s1", v)).ok());
+    }
+  });
+  VerifyReport r = Verify();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_bad_position, 2u) << r.reason;
+  EXPECT_NE(r.reason.find("lacks stream 's1'"), std::string::npos) << r.reason;
+}
+
+TEST_F(VerifyLogTest, AStreamHeadBehindItsEventsNamesTheFirstEventPastIt) {
+  Edit([](RocksLog& log) {
+    std::string version;
+    keys::PutFixed64(&version, 2);
+    ASSERT_TRUE(log.db->Put(rocksdb::WriteOptions(), log.stream_heads, "s0", version).ok());
+  });
+  VerifyReport r = Verify();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_bad_position, 5u) << r.reason;  // s0 version 3
+  EXPECT_NE(r.reason.find("stream head of 's0' is at version 2"), std::string::npos) << r.reason;
 }
 
 TEST_F(VerifyLogTest, APayloadTheDomainRejectsIsNamed) {
