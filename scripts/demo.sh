@@ -93,6 +93,27 @@ step_verify() {
   end_step "positions, stream versions, hash chain and payloads check out"
 }
 
+# Read models (issue 6): project the log into PostgreSQL (ACCRUE_PG_URL, or a
+# throwaway cluster that is removed when the demo exits) and print the receivables
+# aging report and the trial balance from the views.
+step_project() {
+  begin_step "project the log into PostgreSQL (accrue project --once) and query the views"
+  local url=${ACCRUE_PG_URL:-}
+  if [[ -z "$url" ]]; then
+    bash scripts/pgtmp.sh start "$DEMO_WORK/pg" $$ >/dev/null || fail "cannot start a throwaway PostgreSQL"
+    url=$(cat "$DEMO_WORK/pg/url")
+  fi
+  "$ACCRUE" --data "$ACCRUE_DATA" project --pg "$url" --once || fail "accrue project exited $?"
+  echo "receivables aging as of the workload's end (top 10 by amount over 90 days):"
+  psql -X -q "$url" -c "SELECT * FROM accrue.receivables_aging('$((2024 + (DEMO_MONTHS - 1) / 12))-12-31T23:59:59Z')
+    ORDER BY over_90 DESC, days_61_90 DESC LIMIT 10" || fail "aging query failed"
+  echo "trial balance per currency (must be zero):"
+  psql -X -q "$url" -c "SELECT tenant, currency, sum(balance) AS total FROM accrue.trial_balance
+    GROUP BY 1, 2 ORDER BY 1, 2" || fail "trial balance query failed"
+  [[ -n "${ACCRUE_PG_URL:-}" ]] || bash scripts/pgtmp.sh stop "$DEMO_WORK/pg" >/dev/null
+  end_step "read models projected; set ACCRUE_PG_URL to keep them in your own PostgreSQL"
+}
+
 main() {
   [[ -x "$ACCRUE" ]] || { echo "demo: $ACCRUE not found; run make first" >&2; exit 2; }
   local started
@@ -102,6 +123,7 @@ main() {
   step_post
   step_summary
   step_verify
+  step_project
   echo
   echo "demo: all $step_no steps passed in $(( $(date +%s) - started )) s; the log is in $ACCRUE_DATA"
   echo "try: $ACCRUE --data $ACCRUE_DATA inspect account acct-000001 | head -c 600"
