@@ -5,7 +5,8 @@
 //                         (app/log_payload_check.h); exit 0 when sound,
 //                         1 naming the first bad position, 2 when it cannot open;
 //                         progress on stderr when stderr is a terminal.
-//   log stat [--json]     event count, last position, head hash, size on disk.
+//   log stat [--json]     event count (= last position; verify proves positions
+//                         are gapless), last position, head hash, size on disk.
 //   log dump [--from N] [--limit N]   events as JSON lines.
 // The log is opened read-only: as a RocksDB secondary when a writer holds it.
 #include <unistd.h>
@@ -119,13 +120,17 @@ int Stat(const GlobalOptions& g, const std::vector<std::string>& args) {
     head_hash = head.value()[0].hash;
   }
   const uint64_t bytes = SizeOnDisk(g.data_dir);
-  // Positions are gapless from 1, so the count is the last position (verify proves it).
+  // The count is the last position, not a count: positions are gapless from 1 and
+  // `log verify` proves it (a count would be a full scan). Both outputs say so.
   if (json) {
-    std::printf("{\"events\":%llu,\"last_position\":%llu,\"head_hash\":\"%s\",\"size_bytes\":%llu}\n",
+    std::printf("{\"events\":%llu,\"last_position\":%llu,\"head_hash\":\"%s\",\"size_bytes\":%llu,"
+                "\"events_from\":\"last_position\",\"count_proven_by\":\"log verify\"}\n",
                 static_cast<unsigned long long>(last), static_cast<unsigned long long>(last),
                 events::ToHex(head_hash).c_str(), static_cast<unsigned long long>(bytes));
   } else {
-    std::printf("events:        %llu\nlast position: %llu\nhead hash:     %s\nsize on disk:  %llu bytes\n",
+    std::printf("events:        %llu (the last position: positions are gapless from 1, which "
+                "`accrue log verify` proves; stat does not count them)\n"
+                "last position: %llu\nhead hash:     %s\nsize on disk:  %llu bytes\n",
                 static_cast<unsigned long long>(last), static_cast<unsigned long long>(last),
                 head_hash.empty() ? "-" : events::ToHex(head_hash).c_str(),
                 static_cast<unsigned long long>(bytes));

@@ -98,6 +98,10 @@ TEST(EventLogCorruptionTest, VerifyNamesTheFirstBadPosition) {
   CliRun stat = Accrue("log stat --json --data " + good);
   EXPECT_EQ(stat.exit_code, 0);
   EXPECT_NE(stat.out.find("\"events\":60,\"last_position\":60"), std::string::npos) << stat.out;
+  EXPECT_NE(stat.out.find("\"count_proven_by\":\"log verify\""), std::string::npos) << stat.out;
+  CliRun stat_text = Accrue("log stat --data " + good);
+  EXPECT_NE(stat_text.out.find("events:        60 (the last position"), std::string::npos)
+      << stat_text.out;
   CliRun dump = Accrue("log dump --from 5 --limit 2 --data " + good);
   EXPECT_EQ(dump.exit_code, 0);
   EXPECT_EQ(dump.out.rfind("{\"position\":5,", 0), 0u) << dump.out;
