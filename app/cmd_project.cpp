@@ -68,7 +68,9 @@ int RunProject(const GlobalOptions& g, const std::vector<std::string>& args) {
   InitLogging(g.log_format);
 
   events::RocksStoreOptions store_options;
-  store_options.mode = events::OpenMode::kAutoReadOnly;
+  // --follow tails a log that a writer may open later: only a secondary instance
+  // sees appends made after it opened (a plain read-only open is a snapshot).
+  store_options.mode = follow ? events::OpenMode::kSecondary : events::OpenMode::kAutoReadOnly;
   auto store = events::OpenRocksEventStore(g.data_dir, store_options);
   if (!store.ok()) {
     LogEvent(LogLevel::kError, "project_open_log_failed",
