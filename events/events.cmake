@@ -19,6 +19,7 @@ target_sources(accrue_events PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/group_commit_writer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/rocks_event_store.cpp
   ${CMAKE_CURRENT_LIST_DIR}/verify_log.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/log_backup.cpp
 )
 
 accrue_test(events_rocks_store_test
