@@ -101,6 +101,8 @@ accrue_pg_test(projections_scenario_test SOURCES projections_scenario_test.cpp
   LIBS accrue_projections accrue_engine accrue_rapidjson)
 target_compile_definitions(projections_scenario_test PRIVATE
   ACCRUE_SCENARIO_DIR="${CMAKE_CURRENT_SOURCE_DIR}/scenarios")
+accrue_pg_test(projections_unit_test SOURCES projections_unit_test.cpp
+  LIBS accrue_projections accrue_engine)
 # Fault tests through the real binary, each with its own throwaway cluster (minutes).
 foreach(mode crash pgdown)
   add_test(NAME projector_${mode}_test
