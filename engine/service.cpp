@@ -44,6 +44,11 @@ namespace {
 
 // Bounded retries when the log moved under a decision (design.md).
 constexpr int kMaxDecideAttempts = 8;
+// A tenant-wide run keeps at most this many per-account appends in the store's
+// queue at once: enough for the group commit to batch hundreds per fsync, well
+// under the store's queue capacity (events/rocks_event_store.h
+// kAppendQueueCapacity = 4096) so other commands still get in.
+constexpr std::size_t kMaxRunAppendsInFlight = 1024;
 
 CommandOutcome Outcome(OutcomeStatus status, std::string json, std::optional<ErrorCode> error,
                        bool replayed) {
@@ -135,6 +140,7 @@ struct Completion {
   // kRun
   std::vector<internal::RunPart> parts;
   std::vector<SkippedAccount> skipped;
+  uint64_t failures_at_start = 0;  // AggregateCache::failures() when the run was decided
 };
 
 class CommandService::Impl {
@@ -328,6 +334,7 @@ void CommandService::Impl::DecideAndAppend(Completion* c) {
 
 void CommandService::Impl::StartRun(Completion* c, const RunBilling& run) {
   c->kind = Completion::Kind::kRun;
+  c->failures_at_start = cache_.failures();
   auto accounts = cache_.TenantAccounts(c->tenant);
   if (!accounts.ok()) {
     c->parts.clear();
@@ -335,6 +342,7 @@ void CommandService::Impl::StartRun(Completion* c, const RunBilling& run) {
     c->status = OutcomeStatus::kFailed;
     return;
   }
+  std::size_t submitted = 0;  // parts handed to the store (CompleteRun hands the rest)
   for (const std::string& account_id : accounts.value()) {
     internal::RunPart part;
     part.account_id = account_id;
@@ -349,7 +357,10 @@ void CommandService::Impl::StartRun(Completion* c, const RunBilling& run) {
       continue;
     }
     auto entry = cache_.Account(c->tenant, account_id);
-    if (!entry.ok() || entry.value() == nullptr) continue;
+    if (!entry.ok() || entry.value() == nullptr) {  // not billed: the run must not be remembered
+      c->status = OutcomeStatus::kFailed;
+      continue;
+    }
     DecideResult result = DecideBillRun(entry.value()->state, run.as_of);
     if (auto* r = std::get_if<Rejection>(&result)) {  // D-27: skip, stays unprocessed
       c->skipped.push_back(SkippedAccount{account_id, r->code});
@@ -363,11 +374,14 @@ void CommandService::Impl::StartRun(Completion* c, const RunBilling& run) {
     accepted.invoices = d.invoices;
     part.invoices = d.invoices;
     part.events = accepted.events;
-    events::AppendRequest request;
-    cache_.ApplySpeculatively(c->tenant, d, &request, &part.touched);
-    request.idempotency = events::IdempotencyRecord{part.scoped_key, c->hash, AcceptedJson(c->key, accepted)};
-    part.append = store_->AppendAsync(std::move(request));
+    cache_.ApplySpeculatively(c->tenant, d, &part.request, &part.touched);
+    part.request.idempotency = events::IdempotencyRecord{part.scoped_key, c->hash, AcceptedJson(c->key, accepted)};
     part.started = true;
+    if (submitted < kMaxRunAppendsInFlight) {  // the first window starts while the rest is decided
+      part.append = store_->AppendAsync(std::move(part.request));
+      part.submitted = true;
+      ++submitted;
+    }
     c->parts.push_back(std::move(part));
   }
 }
@@ -442,8 +456,24 @@ void CommandService::Impl::CompleteRun(Completion* c) {
   result.run = true;
   uint64_t position = 0;
   bool failed = c->status == OutcomeStatus::kFailed;
-  std::string failure = "listing the tenant's accounts failed";
+  std::string failure = "listing or loading the tenant's accounts failed";
+  // The parts' appends, in decision order, through a window of
+  // kMaxRunAppendsInFlight: each is handed to the store before the oldest is
+  // awaited, so the group commit batches them.
+  std::size_t next = 0;
+  std::size_t in_window = 0;
+  for (const internal::RunPart& part : c->parts) in_window += part.submitted ? 1 : 0;  // by StartRun
+  auto fill_window = [&] {
+    for (; next < c->parts.size() && in_window < kMaxRunAppendsInFlight; ++next) {
+      internal::RunPart& part = c->parts[next];
+      if (!part.started || part.submitted) continue;
+      part.append = store_->AppendAsync(std::move(part.request));
+      part.submitted = true;
+      ++in_window;
+    }
+  };
   for (internal::RunPart& part : c->parts) {
+    fill_window();
     if (!part.started) {  // done by an earlier attempt under the same key
       JsonValue v;
       std::string error;
@@ -461,6 +491,7 @@ void CommandService::Impl::CompleteRun(Completion* c) {
       continue;
     }
     events::AppendResult r = part.append.get();
+    --in_window;
     std::lock_guard<std::mutex> lock(mu_);
     if (r.outcome == events::AppendOutcome::kAppended) {
       if (crash_after_run_parts_ != 0 && ++run_parts_done_ >= crash_after_run_parts_) {
@@ -474,6 +505,16 @@ void CommandService::Impl::CompleteRun(Completion* c) {
       cache_.Settle(part.touched, false);
       failed = true;  // a retry under the same key finishes the remaining accounts
       failure = r.status.ok() ? "an account's append was refused" : r.status.ToString();
+    }
+  }
+  {
+    // Skips and accounts with nothing to bill were decided on speculative state;
+    // if any append failed since, they may rest on it: the run is not remembered
+    // (a retry under the same key re-decides the rest, exactly once per account).
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!failed && cache_.failures() != c->failures_at_start) {
+      failed = true;
+      failure = "an append the run was decided on failed; retry";
     }
   }
   if (failed) {

@@ -48,6 +48,10 @@ class GatedStore final : public events::EventStore {
     fail_ = std::move(fail);
   }
   int failed() const { return failed_; }
+  std::size_t held() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return held_.size();
+  }
 
   AppendResult Append(AppendRequest request) override { return AppendAsync(std::move(request)).get(); }
   std::future<AppendResult> AppendAsync(AppendRequest request) override {
@@ -247,6 +251,41 @@ TEST_F(ServiceDurability, ReplayOfAFailedUsageIsDecidedAgain) {
   ASSERT_EQ(o.status, OutcomeStatus::kAccepted) << o.result_json;
   EXPECT_EQ(o.result_json.find("\"replayed\":true"), std::string::npos) << o.result_json;  // recorded for real
   EXPECT_EQ(store_.ClaimOwner("default/usage/u1").value(), std::optional<std::string>("default/account/acme"));
+}
+
+// A tenant-wide run over more accounts than its append window: at most the
+// window is handed to the store at once (the rest wait), and every account is
+// billed exactly once.
+TEST(ServiceRun, WindowedRunBillsEveryAccountOnce) {
+  GatedStore store;
+  CommandService service(&store, ServiceOptions{});
+  constexpr int kAccounts = 2500;  // > kMaxRunAppendsInFlight (1024)
+  std::vector<std::future<CommandOutcome>> setup;
+  setup.push_back(service.Submit("default", R"({"command":"publish_plan","idempotency_key":"p","plan_id":"pro","currency":"USD","interval":"month","amount":"10.00"})", std::nullopt));
+  for (int i = 0; i < kAccounts; ++i) {
+    const std::string a = "a" + std::to_string(i);
+    setup.push_back(service.Submit("default", "{\"command\":\"open_account\",\"idempotency_key\":\"o" + a + "\",\"account_id\":\"" + a + "\",\"currency\":\"USD\"}", std::nullopt));
+    setup.push_back(service.Submit("default", "{\"command\":\"subscribe\",\"idempotency_key\":\"s" + a + "\",\"subscription_id\":\"s" + a + "\",\"account_id\":\"" + a + "\",\"plan_id\":\"pro\",\"start\":\"2024-01-01T00:00:00Z\"}", std::nullopt));
+  }
+  for (auto& f : setup) ASSERT_EQ(f.get().status, OutcomeStatus::kAccepted);
+  store.Close();
+  auto run = service.Submit("default", R"({"command":"run_billing","idempotency_key":"run","as_of":"2024-01-01T00:00:00Z"})", std::nullopt);
+  EXPECT_EQ(store.held(), 1024u);  // the first window, handed over while the run was decided
+  store.Open();
+  CommandOutcome o = run.get();
+  ASSERT_EQ(o.status, OutcomeStatus::kAccepted) << o.result_json.substr(0, 300);
+  std::size_t invoices = 0;
+  for (std::size_t p = o.result_json.find("-1\""); p != std::string::npos; p = o.result_json.find("-1\"", p + 1)) ++invoices;
+  EXPECT_EQ(invoices, static_cast<std::size_t>(kAccounts));
+  for (int i = 0; i < kAccounts; i += 499) {
+    const std::string stream = "default/account/a" + std::to_string(i);
+    EXPECT_EQ(store.ClaimOwner("default/invoice/a" + std::to_string(i) + "-1").value(), std::optional<std::string>(stream));
+    EXPECT_FALSE(store.ClaimOwner("default/invoice/a" + std::to_string(i) + "-2").value().has_value());
+  }
+  // The same key again replays; nothing is billed twice.
+  CommandOutcome again = service.Submit("default", R"({"command":"run_billing","idempotency_key":"run","as_of":"2024-01-01T00:00:00Z"})", std::nullopt).get();
+  EXPECT_TRUE(again.replayed);
+  EXPECT_FALSE(store.ClaimOwner("default/invoice/a0-2").value().has_value());
 }
 
 }  // namespace

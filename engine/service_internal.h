@@ -73,6 +73,8 @@ struct RunPart {
   std::vector<std::string> invoices;
   std::vector<std::string> events;
   Touched touched;
+  events::AppendRequest request;  // decided at Submit; handed to the store in a window
+  bool submitted = false;         // `append` is set
   std::future<events::AppendResult> append;
 };
 
