@@ -62,6 +62,34 @@ Status Projector::Run(ProjectMode mode) {
     std::size_t rows = 0;
   };
   std::optional<InFlight> inflight;
+  // Read-ahead: the next batch is read from the log on a helper thread while this
+  // one is mapped. Used only when it starts where the loop needs it.
+  struct Prefetch {
+    uint64_t from = 0;
+    std::future<Result<std::vector<events::RecordedEvent>>> events;
+  };
+  std::optional<Prefetch> prefetch;
+  auto read_batch = [&](uint64_t from) -> Result<std::vector<events::RecordedEvent>> {
+    if (prefetch && prefetch->from == from) {
+      auto got = prefetch->events.get();
+      prefetch.reset();
+      return got;
+    }
+    if (prefetch) {
+      prefetch->events.wait();
+      prefetch.reset();
+    }
+    return store_->ReadAll(from, options_.batch_events);
+  };
+  auto start_prefetch = [&](uint64_t from) {
+    if (prefetch || from > store_->LastPosition()) return;
+    Prefetch next;
+    next.from = from;
+    events::EventStore* store = store_;
+    const std::size_t n = options_.batch_events;
+    next.events = std::async(std::launch::async, [store, from, n] { return store->ReadAll(from, n); });
+    prefetch = std::move(next);
+  };
 
   // A passing failure: drop the connection, forget cached states, sleep, retry.
   auto retry_later = [&](const Status& s) -> Status {
@@ -183,8 +211,9 @@ Status Projector::Run(ProjectMode mode) {
     }
 
     const auto read_start = std::chrono::steady_clock::now();
-    auto events = store_->ReadAll(from + 1, options_.batch_events);
+    auto events = read_batch(from + 1);
     progress_.read_us += MicrosSince(read_start);
+    if (events.ok() && !events.value().empty()) start_prefetch(events.value().back().position + 1);
     if (!events.ok() || events.value().empty()) {
       if (inflight) {
         bool stop = false;

@@ -37,7 +37,7 @@
 namespace accrue::projections {
 
 inline constexpr const char* kLiveSchema = "accrue";
-inline constexpr std::size_t kDefaultBatchEvents = 5000;
+inline constexpr std::size_t kDefaultBatchEvents = 20000;
 inline constexpr std::size_t kMaxBatchEvents = 100000;
 inline constexpr std::chrono::milliseconds kFollowPollInterval{200};
 inline constexpr std::chrono::milliseconds kBackoffInitial{100};
