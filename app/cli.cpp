@@ -173,6 +173,13 @@ int Main(int argc, char** argv) {
   for (const auto& s : Table()) {
     if (s.name == name) {
       std::vector<std::string> rest(args.begin() + 1, args.end());
+      const std::string_view help = SubcommandHelp(name);
+      for (const auto& a : rest) {
+        if (!help.empty() && (a == "--help" || a == "-h")) {
+          std::fwrite(help.data(), 1, help.size(), stdout);
+          return kExitOk;
+        }
+      }
       return s.run(globals, rest);
     }
   }

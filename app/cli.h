@@ -63,17 +63,20 @@ class FlagParser {
 // Parses an unsigned decimal flag value; false on garbage.
 bool ParseUint64(std::string_view text, unsigned long long* out);
 
+// The detailed `accrue COMMAND --help` text, or empty when the command has its own.
+std::string_view SubcommandHelp(std::string_view name);
+
 // Entry point used by main().
 int Main(int argc, char** argv);
 
 // Subcommands, defined in cmd_*.cpp files.
 int RunVersion(const GlobalOptions& g, const std::vector<std::string>& args);
-int RunTokens(const GlobalOptions& g, const std::vector<std::string>& args);  // cmd_tokens.cpp
-int RunServe(const GlobalOptions& g, const std::vector<std::string>& args);   // cmd_serve.cpp
-int RunLog(const GlobalOptions& g, const std::vector<std::string>& args);    // cmd_log.cpp
-int RunBench(const GlobalOptions& g, const std::vector<std::string>& args);  // cmd_bench.cpp
 int RunPost(const GlobalOptions& g, const std::vector<std::string>& args);     // cmd_post.cpp
 int RunInspect(const GlobalOptions& g, const std::vector<std::string>& args);  // cmd_inspect.cpp
+int RunLog(const GlobalOptions& g, const std::vector<std::string>& args);    // cmd_log.cpp
+int RunBench(const GlobalOptions& g, const std::vector<std::string>& args);  // cmd_bench.cpp
+int RunTokens(const GlobalOptions& g, const std::vector<std::string>& args);  // cmd_tokens.cpp
+int RunServe(const GlobalOptions& g, const std::vector<std::string>& args);   // cmd_serve.cpp
 int RunProject(const GlobalOptions& g, const std::vector<std::string>& args); // cmd_project.cpp
 
 }  // namespace accrue::app
