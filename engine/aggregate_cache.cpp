@@ -68,12 +68,30 @@ Result<bool> AggregateCache::ClaimTaken(const std::string& tenant, std::string_v
                                         const std::string& id) {
   const std::string key = ClaimKey(tenant, kind, id);
   if (pending_claims_.count(key) != 0 || known_claims_.count(key) != 0) return true;
-  auto owner = store_->ClaimOwner(key);
-  if (!owner.ok()) return owner.status();
-  if (!owner.value()) return false;
-  if (known_claims_.size() >= kMaxKnownClaims) known_claims_.clear();
-  known_claims_[key] = *owner.value();
+  auto claim = store_->LookupClaim(key);
+  if (!claim.ok()) return claim.status();
+  if (!claim.value()) return false;
+  Remember(key, std::move(claim.value()->stream), std::move(claim.value()->value));
   return true;
+}
+
+void AggregateCache::Remember(const std::string& key, std::string stream, std::string value) {
+  if (known_claims_.size() >= kMaxKnownClaims) known_claims_.clear();
+  known_claims_[key] = KnownClaim{std::move(stream), std::move(value)};
+}
+
+Result<std::optional<KnownClaim>> AggregateCache::FindClaim(const std::string& tenant, std::string_view kind,
+                                                            const std::string& id) {
+  const std::string key = ClaimKey(tenant, kind, id);
+  if (auto it = pending_claims_.find(key); it != pending_claims_.end()) {
+    return std::optional(KnownClaim{it->second.stream, it->second.value});
+  }
+  if (auto known = known_claims_.find(key); known != known_claims_.end()) return std::optional(known->second);
+  auto claim = store_->LookupClaim(key);
+  if (!claim.ok()) return claim.status();
+  if (!claim.value()) return std::optional<KnownClaim>();
+  Remember(key, claim.value()->stream, claim.value()->value);
+  return std::optional(KnownClaim{std::move(claim.value()->stream), std::move(claim.value()->value)});
 }
 
 Result<std::optional<std::string>> AggregateCache::DurableOwner(const std::string& tenant,
@@ -81,7 +99,7 @@ Result<std::optional<std::string>> AggregateCache::DurableOwner(const std::strin
                                                                 const std::string& id) {
   const std::string key = ClaimKey(tenant, kind, id);
   if (auto known = known_claims_.find(key); known != known_claims_.end()) {
-    return std::optional<std::string>(known->second);
+    return std::optional<std::string>(known->second.stream);
   }
   return store_->ClaimOwner(key);
 }
@@ -94,15 +112,19 @@ Result<std::shared_ptr<AccountEntry>> AggregateCache::Owner(const std::string& t
   if (auto it = pending_claims_.find(key); it != pending_claims_.end()) {
     stream = it->second.stream;
   } else if (auto known = known_claims_.find(key); known != known_claims_.end()) {
-    stream = known->second;
+    stream = known->second.stream;
   } else {
-    auto owner = store_->ClaimOwner(key);
-    if (!owner.ok()) return owner.status();
-    if (!owner.value()) return std::shared_ptr<AccountEntry>();
-    stream = *owner.value();
-    if (known_claims_.size() >= kMaxKnownClaims) known_claims_.clear();
-    known_claims_[key] = stream;
+    auto claim = store_->LookupClaim(key);
+    if (!claim.ok()) return claim.status();
+    if (!claim.value()) return std::shared_ptr<AccountEntry>();
+    stream = claim.value()->stream;
+    Remember(key, std::move(claim.value()->stream), std::move(claim.value()->value));
   }
+  return AccountOfStream(tenant, stream);
+}
+
+Result<std::shared_ptr<AccountEntry>> AggregateCache::AccountOfStream(const std::string& tenant,
+                                                                      const std::string& stream) {
   const std::string prefix = tenant + "/account/";
   ACCRUE_ASSERT(stream.compare(0, prefix.size(), prefix) == 0, "claims point at account streams");
   return Account(tenant, stream.substr(prefix.size()));
@@ -148,20 +170,30 @@ Result<Prepared> AggregateCache::Prepare(const std::string& tenant, const Comman
   if (!account.ok()) return account.status();
   p.account = account.value();
   if (const auto* usage = std::get_if<RecordUsage>(&command)) {
-    auto owner = Owner(tenant, kClaimUsage, usage->usage_id);
-    if (!owner.ok()) return owner.status();
-    p.usage_owner = owner.value();
+    // D-47: the owner and the recorded body (the claim's value) in one lookup.
+    auto claim = FindClaim(tenant, kClaimUsage, usage->usage_id);
+    if (!claim.ok()) return claim.status();
+    if (claim.value()) {
+      auto owner = AccountOfStream(tenant, claim.value()->stream);
+      if (!owner.ok()) return owner.status();
+      p.usage_owner = owner.value();
+      p.context.usage_fingerprint = DecodeUsageFingerprint(claim.value()->value);
+    } else {
+      p.absent_claim_key = ClaimKey(tenant, kClaimUsage, usage->usage_id);
+    }
   }
   p.context.catalog = &p.catalog->state;
   p.context.account = p.account ? &p.account->state : nullptr;
   p.context.usage_owner = p.usage_owner ? &p.usage_owner->state : nullptr;
   prepare_error_ = Status::Ok();
-  p.context.claim_taken = [this, tenant, seen = p.pending_claims_seen](std::string_view kind,
-                                                                      const std::string& id) {
-    if (auto it = pending_claims_.find(ClaimKey(tenant, kind, id)); it != pending_claims_.end()) {
+  p.context.claim_taken = [this, tenant, seen = p.pending_claims_seen, absent = p.absent_claim_key](
+                              std::string_view kind, const std::string& id) {
+    const std::string key = ClaimKey(tenant, kind, id);
+    if (auto it = pending_claims_.find(key); it != pending_claims_.end()) {
       seen->push_back(it->second);  // taken only if that append lands (AddDependencyChecks)
       return true;
     }
+    if (key == absent) return false;  // looked up by Prepare under the same lock
     auto taken = ClaimTaken(tenant, kind, id);
     if (!taken.ok()) {
       prepare_error_ = taken.status();
@@ -229,8 +261,9 @@ void AggregateCache::ApplySpeculatively(const std::string& tenant, const Decisio
   ACCRUE_ASSERT(d.claims.empty() || d.target == Decision::Target::kAccount, "only accounts claim ids");
   for (const auto& [kind, id] : d.claims) {
     std::string key = ClaimKey(tenant, kind, id);
-    request->claims.push_back(events::Claim{key, append.stream});
-    pending_claims_[key] = PendingClaim{append.stream, touched->accounts.back().entry};
+    std::string value = ClaimValue(d, kind, id);
+    request->claims.push_back(events::Claim{key, append.stream, value});
+    pending_claims_[key] = PendingClaim{append.stream, touched->accounts.back().entry, std::move(value)};
     touched->claim_keys.push_back(std::move(key));
   }
   request->streams.push_back(std::move(append));
@@ -260,10 +293,7 @@ void AggregateCache::Settle(const Touched& touched, bool written) {
   for (const std::string& key : touched.claim_keys) {
     auto it = pending_claims_.find(key);
     if (it == pending_claims_.end()) continue;
-    if (written) {
-      if (known_claims_.size() >= kMaxKnownClaims) known_claims_.clear();
-      known_claims_[key] = it->second.stream;
-    }
+    if (written) Remember(key, it->second.stream, it->second.value);
     pending_claims_.erase(it);
   }
 }

@@ -268,10 +268,10 @@ DecideResult DecideCancel(const CancelSubscription& c, const DecideContext& ctx)
 DecideResult DecideUsage(const RecordUsage& c, const DecideContext& ctx) {
   if (ctx.claim_taken(kClaimUsage, c.usage_id)) {  // D-47, before everything else
     const AccountState* owner = ctx.usage_owner;
-    if (owner != nullptr) {
-      auto it = owner->usage.find(c.usage_id);
-      if (it != owner->usage.end() && it->second.subscription_id == c.subscription_id &&
-          it->second.meter == c.meter && it->second.quantity == c.quantity && it->second.at == c.at) {
+    const std::optional<UsageFingerprint>& f = ctx.usage_fingerprint;
+    if (owner != nullptr && f) {
+      if (f->subscription_id == c.subscription_id && f->meter == c.meter && f->quantity == c.quantity &&
+          f->at == c.at) {
         Decision d = AccountDecision(owner->account_id);
         d.replayed = true;
         return d;
@@ -353,6 +353,17 @@ DecideResult Decide(const Command& command, const DecideContext& ctx) {
         if constexpr (std::is_same_v<T, CloseAccount>) return DecideClose(c, ctx);
       },
       command);
+}
+
+std::string ClaimValue(const Decision& decision, std::string_view kind, const std::string& id) {
+  if (kind != kClaimUsage) return {};
+  for (const v1::BillingEvent& e : decision.events) {
+    if (e.has_usage_recorded() && e.usage_recorded().usage_id() == id) {
+      return EncodeUsageFingerprint(e.usage_recorded());
+    }
+  }
+  ACCRUE_ASSERT(false, "a usage claim comes with its UsageRecorded event");
+  return {};
 }
 
 }  // namespace accrue::engine

@@ -14,6 +14,7 @@
 #define ACCRUE_ENGINE_DECIDE_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -44,6 +45,9 @@ struct DecideContext {
   const AccountState* account = nullptr;
   // record_usage: the account owning the usage_id claim, when taken (D-47).
   const AccountState* usage_owner = nullptr;
+  // record_usage: the body recorded under the usage_id (the claim's value), when
+  // taken and readable (D-47).
+  std::optional<UsageFingerprint> usage_fingerprint;
   // Whether "<kind>/<id>" is claimed by any stream of the tenant.
   std::function<bool(std::string_view kind, const std::string& id)> claim_taken;
 };
@@ -61,6 +65,11 @@ struct Decision {
 using DecideResult = std::variant<Decision, Rejection>;
 
 DecideResult Decide(const Command& command, const DecideContext& context);
+
+// The value to store with the decision's claim (kind, id): for a usage claim the
+// D-47 fingerprint of the UsageRecorded event it names (EncodeUsageFingerprint);
+// empty for every other claim.
+std::string ClaimValue(const Decision& decision, std::string_view kind, const std::string& id);
 
 // One account's share of a bill run at `as_of` (R-I1, D-24, D-25, D-27). A closed
 // account, an as_of before the last run, or nothing new and no as_of advance gives

@@ -32,7 +32,11 @@ class World {
     DecideContext ctx;
     ctx.catalog = &catalog_;
     ctx.account = Target(c);
-    if (auto* u = std::get_if<RecordUsage>(&c)) ctx.usage_owner = Owner("usage", u->usage_id);
+    if (auto* u = std::get_if<RecordUsage>(&c)) {
+      ctx.usage_owner = Owner("usage", u->usage_id);
+      auto value = claim_values_.find("usage/" + u->usage_id);  // the store's claim value (D-47)
+      if (value != claim_values_.end()) ctx.usage_fingerprint = DecodeUsageFingerprint(value->second);
+    }
     ctx.claim_taken = [this](std::string_view kind, const std::string& id) {
       return claims_.count(std::string(kind) + "/" + id) != 0;
     };
@@ -101,13 +105,17 @@ class World {
         (void)LedgerEntry(d.account_id, e);  // asserts that every entry balances (R-L)
       }
     }
-    for (const auto& [kind, id] : d.claims) claims_[kind + "/" + id] = d.account_id;
+    for (const auto& [kind, id] : d.claims) {
+      claims_[kind + "/" + id] = d.account_id;
+      claim_values_[kind + "/" + id] = ClaimValue(d, kind, id);
+    }
     for (const auto& i : d.invoices) last_invoices_.push_back(i);
   }
 
   CatalogState catalog_;
   std::map<std::string, AccountState> accounts_;
   std::map<std::string, std::string> claims_;
+  std::map<std::string, std::string> claim_values_;
   std::vector<std::string> last_invoices_;
   std::vector<std::string> last_events_;
   Rejection last_rejection_{ErrorCode::kInvalidJson, "", ""};

@@ -131,4 +131,27 @@ std::string EventTypeName(const v1::BillingEvent& e) {
   return std::string(field->message_type()->name());
 }
 
+UsageFingerprint FingerprintOf(const v1::UsageRecorded& e) {
+  return UsageFingerprint{e.subscription_id(), e.meter(), ParseExact(e.quantity()), Instant{e.at_us()}};
+}
+
+std::string EncodeUsageFingerprint(const v1::UsageRecorded& e) {
+  v1::UsageRecorded body;
+  body.set_subscription_id(e.subscription_id());
+  body.set_meter(e.meter());
+  body.set_quantity(e.quantity());
+  body.set_at_us(e.at_us());
+  std::string out = body.SerializeAsString();
+  ACCRUE_ASSERT(!out.empty(), "a usage fingerprint names its subscription");
+  return out;
+}
+
+std::optional<UsageFingerprint> DecodeUsageFingerprint(const std::string& value) {
+  v1::UsageRecorded body;
+  if (value.empty() || !body.ParseFromString(value)) return std::nullopt;
+  auto quantity = ParseDecimal(body.quantity());
+  if (!quantity || body.subscription_id().empty()) return std::nullopt;
+  return UsageFingerprint{body.subscription_id(), body.meter(), *quantity, Instant{body.at_us()}};
+}
+
 }  // namespace accrue::engine

@@ -9,6 +9,7 @@
 #ifndef ACCRUE_ENGINE_EVENT_CODEC_H_
 #define ACCRUE_ENGINE_EVENT_CODEC_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -38,6 +39,14 @@ PendingItem PendingFromProto(const v1::PendingItem& p);
 
 // The envelope's event_type: the set case's message name ("InvoiceIssued").
 std::string EventTypeName(const v1::BillingEvent& e);
+
+// D-47: the body of a recorded usage, stored as the value of its usage claim
+// "<tenant>/usage/<id>" (docs/event-log-format.md): a serialized
+// v1::UsageRecorded holding only subscription_id, meter, quantity and at_us.
+UsageFingerprint FingerprintOf(const v1::UsageRecorded& e);
+std::string EncodeUsageFingerprint(const v1::UsageRecorded& e);
+// nullopt when `value` is not such an encoding (e.g. a claim written without one).
+std::optional<UsageFingerprint> DecodeUsageFingerprint(const std::string& value);
 
 }  // namespace accrue::engine
 

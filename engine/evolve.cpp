@@ -72,8 +72,10 @@ void OnUsageRecorded(AccountState* s, const v1::UsageRecorded& e) {
   Subscription* sub = s->FindSubscription(e.subscription_id());
   ACCRUE_ASSERT(sub != nullptr, "usage of an unknown subscription");
   Decimal quantity = ParseExact(e.quantity());
-  s->usage[e.usage_id()] =
-      UsageFingerprint{e.subscription_id(), e.meter(), quantity, Instant{e.at_us()}};
+  Decimal& recorded = sub->recorded_usage[{e.period_index(), e.meter()}];
+  auto total = AddDecimal(recorded, quantity);
+  ACCRUE_ASSERT(total.has_value(), "recorded usage sum out of range");
+  recorded = *total;
   UsageBucketKey key{e.period_index(), e.meter(), e.plan_id()};
   auto it = sub->unbilled_usage.find(key);
   if (it == sub->unbilled_usage.end()) {

@@ -74,6 +74,9 @@ class GatedStore final : public events::EventStore {
   Result<uint64_t> StreamVersion(const std::string& stream) override { return inner_->StreamVersion(stream); }
   uint64_t LastPosition() override { return inner_->LastPosition(); }
   Result<std::optional<std::string>> ClaimOwner(const std::string& key) override { return inner_->ClaimOwner(key); }
+  Result<std::optional<events::Claim>> LookupClaim(const std::string& key) override {
+    return inner_->LookupClaim(key);
+  }
   Result<std::vector<events::Claim>> ListClaims(const std::string& prefix) override {
     return inner_->ListClaims(prefix);
   }

@@ -61,6 +61,13 @@ struct Touched {
 struct PendingClaim {
   std::string stream;
   std::shared_ptr<AccountEntry> entry;
+  std::string value;  // the claim's value (a usage claim's D-47 fingerprint)
+};
+
+// A durable claim remembered by the cache: owner and value.
+struct KnownClaim {
+  std::string stream;
+  std::string value;
 };
 
 // One account's part of a tenant-wide bill run.
@@ -83,6 +90,9 @@ struct Prepared {
   std::shared_ptr<CatalogEntry> catalog;
   std::shared_ptr<AccountEntry> account;
   std::shared_ptr<AccountEntry> usage_owner;
+  // A claim key Prepare looked up and found unclaimed (durably and in flight);
+  // the claim_taken callback answers it without asking the store again.
+  std::string absent_claim_key;
   // Claims found taken only because an append in flight claims them; filled
   // while decide() runs (its claim_taken callback).
   std::shared_ptr<std::vector<PendingClaim>> pending_claims_seen = std::make_shared<std::vector<PendingClaim>>();
@@ -97,6 +107,9 @@ class AggregateCache {
   Result<std::shared_ptr<AccountEntry>> Account(const std::string& tenant, const std::string& account_id);
   // The entry of the account owning claim <kind>/<id>; nullptr when unclaimed.
   Result<std::shared_ptr<AccountEntry>> Owner(const std::string& tenant, std::string_view kind,
+                                              const std::string& id);
+  // The claim <kind>/<id> (in flight or durable) with its value; nullopt when unclaimed.
+  Result<std::optional<KnownClaim>> FindClaim(const std::string& tenant, std::string_view kind,
                                               const std::string& id);
   Result<std::shared_ptr<CatalogEntry>> Catalog(const std::string& tenant);
   // Whether "<tenant>/<kind>/<id>" is claimed (durably or in flight).
@@ -138,6 +151,10 @@ class AggregateCache {
 
  private:
   void EvictIfFull();
+  // Remembers a durable claim (bounded by kMaxKnownClaims).
+  void Remember(const std::string& key, std::string stream, std::string value);
+  // The entry of the account stream `stream` of `tenant`.
+  Result<std::shared_ptr<AccountEntry>> AccountOfStream(const std::string& tenant, const std::string& stream);
   // Asks for a snapshot when [before, after] passes a multiple of the interval.
   void MaybeRequestSnapshot(StreamKind kind, const std::string& stream, uint64_t before, uint64_t after);
 
@@ -148,7 +165,7 @@ class AggregateCache {
   std::unordered_map<std::string, std::shared_ptr<AccountEntry>> accounts_;   // by stream
   std::unordered_map<std::string, std::shared_ptr<CatalogEntry>> catalogs_;   // by tenant
   std::unordered_map<std::string, PendingClaim> pending_claims_;  // in flight: key -> owner
-  std::unordered_map<std::string, std::string> known_claims_;    // durable: key -> stream
+  std::unordered_map<std::string, KnownClaim> known_claims_;    // durable: key -> (stream, value)
   Status prepare_error_;
   uint64_t failures_ = 0;
 };

@@ -40,6 +40,12 @@ void PutSubscription(const Subscription& s, v1::SubscriptionSnapshot* out) {
     PutDecimal(bucket.unit_price, b->mutable_unit_price());
     b->set_first_seq(bucket.first_seq);
   }
+  for (const auto& [key, quantity] : s.recorded_usage) {  // std::map: key order
+    auto* r = out->add_recorded_usage();
+    r->set_period_index(key.first);
+    r->set_meter(key.second);
+    PutDecimal(quantity, r->mutable_quantity());
+  }
 }
 
 void PutInvoice(const Invoice& inv, v1::InvoiceSnapshot* out) {
@@ -66,34 +72,6 @@ void PutPayment(const Payment& p, v1::PaymentSnapshot* out) {
     auto* app = out->add_applied();
     app->set_invoice_id(a.invoice_id);
     app->set_amount(MinorText(a.amount));
-  }
-}
-
-// D-47 fingerprints as sorted packed columns (snapshot.proto UsageColumns).
-void PutUsage(const std::unordered_map<std::string, UsageFingerprint>& usage, v1::UsageColumns* out) {
-  std::vector<const std::pair<const std::string, UsageFingerprint>*> sorted;
-  sorted.reserve(usage.size());
-  for (const auto& entry : usage) sorted.push_back(&entry);
-  std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
-  std::unordered_map<std::string, uint32_t> dictionary;
-  auto word = [&](const std::string& w) {
-    auto [it, inserted] = dictionary.emplace(w, static_cast<uint32_t>(dictionary.size()));
-    if (inserted) out->add_dictionary(w);
-    return it->second;
-  };
-  std::string* ids = out->mutable_ids();
-  std::string* scales = out->mutable_quantity_scale();
-  for (const auto* entry : sorted) {
-    const UsageFingerprint& f = entry->second;
-    ids->append(entry->first);
-    out->add_id_sizes(static_cast<uint32_t>(entry->first.size()));
-    out->add_subscription(word(f.subscription_id));
-    out->add_meter(word(f.meter));
-    const auto bits = static_cast<UInt128>(f.quantity.mantissa);
-    out->add_quantity_low(static_cast<uint64_t>(bits));
-    out->add_quantity_high(static_cast<int64_t>(static_cast<uint64_t>(bits >> 64)));
-    scales->push_back(static_cast<char>(f.quantity.scale));
-    out->add_at_us(f.at.micros);
   }
 }
 
@@ -139,7 +117,6 @@ std::string EncodeAccountSnapshot(const std::string& stream, uint64_t version,
     *out->mutable_item() = PendingToProto(item);
     out->set_seq(item.seq);
   }
-  PutUsage(s.usage, a->mutable_usage());
   a->set_next_seq(s.next_seq);
   return Seal(&envelope, stream, version);
 }

@@ -30,7 +30,9 @@ namespace accrue::engine {
 // The schema version written into every snapshot. Bump it when the meaning of a
 // field changes; older or newer versions are then ignored (full fold), never
 // misread.
-inline constexpr uint32_t kSnapshotSchemaVersion = 1;
+// 2: the D-47 usage fingerprints left the account (usage claims' values) and
+// subscriptions keep recorded usage totals; version 1 snapshots are ignored.
+inline constexpr uint32_t kSnapshotSchemaVersion = 2;
 
 // The bytes of a snapshot of account stream `stream` at stream `version`.
 std::string EncodeAccountSnapshot(const std::string& stream, uint64_t version,

@@ -86,6 +86,12 @@ void TakeSubscriptions(const v1::AccountSnapshot& a, AccountState* s, Checker* c
       *max_seq = std::max(*max_seq, bucket.first_seq);
       c->Check(sub.unbilled_usage.emplace(std::move(key), bucket).second, "duplicate usage bucket");
     }
+    for (const auto& r : p.recorded_usage()) {
+      c->Check(sub.recorded_usage.emplace(std::make_pair(r.period_index(), r.meter()),
+                                          c->Exact(r.quantity(), "recorded usage"))
+                   .second,
+               "duplicate recorded usage");
+    }
     c->Check(s->subscription_index.emplace(sub.subscription_id, s->subscriptions.size()).second,
              "duplicate subscription");
     s->subscriptions.push_back(std::move(sub));
@@ -177,47 +183,6 @@ void TakePending(const v1::AccountSnapshot& a, AccountState* s, Checker* c, uint
 }
 
 // UsageColumns back into the D-47 map; ids must be strictly ascending.
-void TakeUsage(const v1::UsageColumns& u, AccountState* s, Checker* c) {
-  const std::size_t n = static_cast<std::size_t>(u.id_sizes_size());
-  if (!c->Check(static_cast<std::size_t>(u.subscription_size()) == n &&
-                    static_cast<std::size_t>(u.meter_size()) == n &&
-                    static_cast<std::size_t>(u.quantity_low_size()) == n &&
-                    static_cast<std::size_t>(u.quantity_high_size()) == n && u.quantity_scale().size() == n &&
-                    static_cast<std::size_t>(u.at_us_size()) == n,
-                "usage column sizes")) {
-    return;
-  }
-  const std::size_t words = static_cast<std::size_t>(u.dictionary_size());
-  std::vector<char> is_subscription(words, 0);
-  for (std::size_t w = 0; w < words; ++w) is_subscription[w] = s->FindSubscription(u.dictionary(static_cast<int>(w))) != nullptr;
-  const std::string& ids = u.ids();
-  s->usage.reserve(n);
-  std::size_t offset = 0;
-  std::string_view previous;
-  for (std::size_t i = 0; i < n; ++i) {
-    const int k = static_cast<int>(i);
-    const std::size_t size = u.id_sizes(k);
-    const uint32_t sub = u.subscription(k);
-    const uint32_t meter = u.meter(k);
-    const int scale = static_cast<unsigned char>(u.quantity_scale()[i]);
-    if (!c->Check(size <= ids.size() - offset && sub < words && meter < words && is_subscription[sub] &&
-                      scale <= kMaxDecimalScale,
-                  "usage entry")) {
-      return;
-    }
-    std::string_view id(ids.data() + offset, size);
-    offset += size;
-    if (!c->Check(i == 0 || previous < id, "usage ids not strictly ascending")) return;
-    previous = id;
-    const auto bits = (static_cast<UInt128>(static_cast<uint64_t>(u.quantity_high(k))) << 64) |
-                      u.quantity_low(k);
-    UsageFingerprint f{u.dictionary(static_cast<int>(sub)), u.dictionary(static_cast<int>(meter)),
-                       Decimal{static_cast<Int128>(bits), scale}, Instant{u.at_us(k)}};
-    s->usage.emplace(std::string(id), std::move(f));
-  }
-  c->Check(offset == ids.size(), "usage id bytes");
-}
-
 Status Open(std::string_view bytes, const std::string& stream, uint64_t version,
             v1::SnapshotEnvelope* envelope) {
   if (!envelope->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
@@ -260,7 +225,6 @@ Status DecodeAccountSnapshot(std::string_view bytes, const std::string& stream, 
   if (c.ok()) TakeInvoices(a, &s, &c);
   if (c.ok()) TakePayments(a, &s, &c);
   if (c.ok()) TakePending(a, &s, &c, &max_seq);
-  if (c.ok()) TakeUsage(a.usage(), &s, &c);
   s.next_seq = a.next_seq();
   c.Check(s.next_seq > max_seq, "next_seq after every item");
   if (!c.ok()) return c.status(stream);

@@ -270,8 +270,14 @@ TEST(SnapshotLoad, UntrustworthySnapshotsFallBackToAFullFold) {
   ExpectIgnored(store.get(), version, envelope.SerializeAsString(), "total != sum of lines");
 
   ASSERT_TRUE(envelope.ParseFromString(good));
-  envelope.mutable_account()->mutable_usage()->add_id_sizes(3);
-  ExpectIgnored(store.get(), version, envelope.SerializeAsString(), "usage columns out of step");
+  ASSERT_GT(envelope.account().subscriptions_size(), 0);
+  for (int i = 0; i < 2; ++i) {  // the same (period, meter) twice
+    auto* r = envelope.mutable_account()->mutable_subscriptions(0)->add_recorded_usage();
+    r->set_period_index(0);
+    r->set_meter("duplicate");
+    r->mutable_quantity()->set_mantissa("1");
+  }
+  ExpectIgnored(store.get(), version, envelope.SerializeAsString(), "duplicate recorded usage");
 }
 
 }  // namespace

@@ -25,6 +25,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "engine/calendar.h"
@@ -98,6 +99,11 @@ struct Subscription {
   std::optional<LocalDate> end;
   int64_t invoiced_periods = 0;   // periods [0, invoiced_periods) have been charged
   std::map<UsageBucketKey, UsageBucket> unbilled_usage;
+  // Every recorded usage quantity per (period_index, meter), billed or not; for
+  // the usage-billed-once invariant (recorded == billed + unbilled). Bounded by
+  // periods x meters, not by usage records (the D-47 fingerprints live in the
+  // log's usage claims, ADR 0004).
+  std::map<std::pair<int64_t, std::string>, Decimal> recorded_usage;
 
   // The latest change's terms and quantity (D-29: even a future-dated one).
   const TermsChange& Latest() const { return timeline.back(); }
@@ -179,7 +185,8 @@ struct Refund {
   Int128 amount = 0;
 };
 
-// The body of a recorded usage, for D-47's replay check.
+// The body of a recorded usage, for D-47's replay check. Not part of the
+// aggregate: stored as the value of the usage claim (engine/event_codec.h).
 struct UsageFingerprint {
   std::string subscription_id;
   std::string meter;
@@ -211,7 +218,6 @@ struct AccountState {
   std::vector<CreditNote> credit_notes;
   std::vector<Refund> refunds;
   std::vector<PendingItem> pending;  // not yet billed (D-24)
-  std::unordered_map<std::string, UsageFingerprint> usage;  // by usage_id (D-47)
   uint64_t next_seq = 1;  // item order counter (D-33)
 
   const TimeZone* zone() const { return TimeZone::Find(timezone); }

@@ -103,7 +103,9 @@ Status ValidateRequest(const AppendRequest& request) {
     return Status::InvalidArgument("over kMaxClaimsPerAppend claims");
   }
   for (const Claim& c : request.claims) {
-    if (BadName(c.key) || BadName(c.stream)) return Status::InvalidArgument("bad claim");
+    if (BadName(c.key) || BadName(c.stream) || c.value.size() > kMaxClaimValueBytes) {
+      return Status::InvalidArgument("bad claim");
+    }
   }
   if (request.idempotency) {
     if (BadName(request.idempotency->key)) return Status::InvalidArgument("bad idempotency key");

@@ -28,6 +28,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "events/status.h"
@@ -52,9 +53,20 @@ struct StreamAppend {
 };
 
 struct Claim {
+  Claim() = default;
+  Claim(std::string k, std::string s, std::string v = {})
+      : key(std::move(k)), stream(std::move(s)), value(std::move(v)) {}
+
   std::string key;     // "<tenant>/<kind>/<id>"
   std::string stream;  // owning stream
+  // Optional bytes stored with the claim (empty = none), at most
+  // kMaxClaimValueBytes; written once with the claim and never changed. A
+  // re-claim by the owner keeps the first value. accrue stores the D-47 usage
+  // fingerprint here (docs/event-log-format.md).
+  std::string value;
 };
+
+inline constexpr std::size_t kMaxClaimValueBytes = 4096;
 
 struct IdempotencyRecord {
   std::string key;           // "<tenant>/<idempotency_key>"
@@ -140,7 +152,9 @@ class EventStore {
 
   // The stream owning a claim key, or nullopt.
   virtual Result<std::optional<std::string>> ClaimOwner(const std::string& key) = 0;
-  // All claims whose key starts with prefix, in key order: (key, stream).
+  // The claim under `key` (owner and value), or nullopt.
+  virtual Result<std::optional<Claim>> LookupClaim(const std::string& key) = 0;
+  // All claims whose key starts with prefix, in key order: (key, stream, value).
   virtual Result<std::vector<Claim>> ListClaims(const std::string& prefix) = 0;
 
   virtual Result<std::optional<IdempotencyLookup>> LookupIdempotency(const std::string& key) = 0;

@@ -135,6 +135,37 @@ TEST_P(EventStoreConformance, ARejectionIsRememberedWithNoEvents) {
   EXPECT_EQ(again.stored_result, "{\"error\":\"x\"}");
 }
 
+TEST_P(EventStoreConformance, ClaimValuesAreStoredWithTheClaimAndKeepTheFirst) {
+  AppendRequest a = Simple("t/account/a", kNoStream);
+  a.claims.push_back(Claim{"t/usage/u1", "t/account/a", std::string("fp\0with zero", 12)});
+  a.claims.push_back(Claim{"t/usage/u2", "t/account/a", ""});
+  ASSERT_EQ(store_->Append(a).outcome, AppendOutcome::kAppended);
+  auto u1 = store_->LookupClaim("t/usage/u1").value();
+  ASSERT_TRUE(u1.has_value());
+  EXPECT_EQ(u1->key, "t/usage/u1");
+  EXPECT_EQ(u1->stream, "t/account/a");
+  EXPECT_EQ(u1->value, std::string("fp\0with zero", 12));
+  EXPECT_EQ(*store_->ClaimOwner("t/usage/u1").value(), "t/account/a");
+  auto u2 = store_->LookupClaim("t/usage/u2").value();
+  ASSERT_TRUE(u2.has_value());
+  EXPECT_EQ(u2->value, "");
+  EXPECT_FALSE(store_->LookupClaim("t/usage/u3").value().has_value());
+  // A re-claim by the owner with another value keeps the first value.
+  AppendRequest again = Simple("t/account/a", 1);
+  again.claims.push_back(Claim{"t/usage/u1", "t/account/a", "other"});
+  ASSERT_EQ(store_->Append(again).outcome, AppendOutcome::kAppended);
+  EXPECT_EQ(store_->LookupClaim("t/usage/u1").value()->value, std::string("fp\0with zero", 12));
+  auto listed = store_->ListClaims("t/usage/").value();
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].stream, "t/account/a");
+  EXPECT_EQ(listed[0].value, std::string("fp\0with zero", 12));
+  EXPECT_EQ(listed[1].value, "");
+  // A value over kMaxClaimValueBytes is refused.
+  AppendRequest big = Simple("t/account/a", 2);
+  big.claims.push_back(Claim{"t/usage/u9", "t/account/a", std::string(kMaxClaimValueBytes + 1, 'x')});
+  EXPECT_EQ(store_->Append(big).outcome, AppendOutcome::kFailed);
+}
+
 TEST_P(EventStoreConformance, ClaimsAreUniqueAcrossStreams) {
   AppendRequest a = Simple("t/account/a", kNoStream);
   a.claims.push_back(Claim{"t/payment/p1", "t/account/a"});

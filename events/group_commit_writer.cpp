@@ -62,7 +62,9 @@ class GroupState final : public AppendState {
     rocksdb::Status s = log_.db->Get(rocksdb::ReadOptions(), log_.claims, key, &value);
     if (s.IsNotFound()) return std::optional<std::string>();
     if (!s.ok()) return FromRocks(s, "reading claim");
-    return std::optional(value);
+    Claim claim;
+    if (!keys::DecodeClaimValue(value, &claim)) return Status::Corruption("claim '" + key + "' is malformed");
+    return std::optional(std::move(claim.stream));
   }
 
   // Adds a planned append to the batch and the overlay; asserts each envelope
@@ -86,7 +88,7 @@ class GroupState final : public AppendState {
       (void)batch->Put(log_.stream_heads, stream, value);
     }
     for (const Claim& c : plan.new_claims) {
-      (void)batch->Put(log_.claims, c.key, c.stream);
+      (void)batch->Put(log_.claims, c.key, keys::EncodeClaimValue(c));
       claims_.emplace(c.key, c.stream);
     }
     if (plan.record) {

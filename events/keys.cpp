@@ -51,6 +51,30 @@ bool ParseStreamIndexKey(std::string_view key, std::string* stream, uint64_t* ve
   return GetFixed64(&rest, version);
 }
 
+std::string EncodeClaimValue(const Claim& claim) {
+  if (claim.value.empty()) return claim.stream;
+  std::string out;
+  out.reserve(claim.stream.size() + 1 + claim.value.size());
+  out.append(claim.stream);
+  out.push_back('\0');
+  out.append(claim.value);
+  return out;
+}
+
+bool DecodeClaimValue(std::string_view stored, Claim* claim) {
+  const std::size_t split = stored.find('\0');
+  if (split == 0 || stored.empty()) return false;
+  if (split == std::string_view::npos) {
+    claim->stream.assign(stored);
+    claim->value.clear();
+    return true;
+  }
+  if (split + 1 == stored.size()) return false;  // an empty value is stored as none
+  claim->stream.assign(stored.substr(0, split));
+  claim->value.assign(stored.substr(split + 1));
+  return true;
+}
+
 std::string EncodeIdempotency(const IdempotencyLookup& record) {
   std::string v;
   v.reserve(4 + record.command_hash.size() + 8 + record.result.size());

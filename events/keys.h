@@ -53,6 +53,12 @@ std::string StreamIndexKey(std::string_view stream, uint64_t version);
 // Splits a stream index key; false if malformed.
 bool ParseStreamIndexKey(std::string_view key, std::string* stream, uint64_t* version);
 
+// A claims-family value: the owning stream, then (only when the value is not
+// empty) 0x00 and the value. Stream names never contain 0x00.
+std::string EncodeClaimValue(const Claim& claim);
+// Splits a stored value into claim->stream and claim->value; false if malformed.
+bool DecodeClaimValue(std::string_view stored, Claim* claim);
+
 std::string EncodeIdempotency(const IdempotencyLookup& record);
 std::optional<IdempotencyLookup> DecodeIdempotency(std::string_view value);
 

@@ -77,12 +77,19 @@ class MemoryEventStore final : public EventStore, private AppendState {
     return FindClaimOwner(key);
   }
 
+  Result<std::optional<Claim>> LookupClaim(const std::string& key) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = claims_.find(key);
+    if (it == claims_.end()) return std::optional<Claim>();
+    return std::optional<Claim>(it->second);
+  }
+
   Result<std::vector<Claim>> ListClaims(const std::string& prefix) override {
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<Claim> out;
     for (auto it = claims_.lower_bound(prefix);
          it != claims_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
-      out.push_back(Claim{it->first, it->second});
+      out.push_back(it->second);
     }
     return out;
   }
@@ -146,7 +153,7 @@ class MemoryEventStore final : public EventStore, private AppendState {
   Result<std::optional<std::string>> FindClaimOwner(const std::string& key) override {
     auto it = claims_.find(key);
     if (it == claims_.end()) return std::optional<std::string>();
-    return std::optional<std::string>(it->second);
+    return std::optional<std::string>(it->second.stream);
   }
 
   void Apply(const AppendPlan& plan) {
@@ -157,7 +164,7 @@ class MemoryEventStore final : public EventStore, private AppendState {
       positions.push_back(e.position);
       events_.push_back(e);
     }
-    for (const Claim& c : plan.new_claims) claims_.emplace(c.key, c.stream);
+    for (const Claim& c : plan.new_claims) claims_.emplace(c.key, c);
     if (plan.record) {
       records_.emplace(plan.record->key,
                        IdempotencyLookup{plan.record->command_hash, plan.record->result,
@@ -170,7 +177,7 @@ class MemoryEventStore final : public EventStore, private AppendState {
   std::mutex mutex_;
   std::vector<RecordedEvent> events_;                   // events_[p - 1] has position p
   std::map<std::string, std::vector<uint64_t>> index_;  // stream -> positions by version
-  std::map<std::string, std::string> claims_;
+  std::map<std::string, Claim> claims_;  // key -> (key, stream, value)
   std::unordered_map<std::string, IdempotencyLookup> records_;
   std::map<std::string, Snapshot> snapshots_;
 };

@@ -137,7 +137,21 @@ class RocksEventStore final : public EventStore {
     rocksdb::Status s = log_->db->Get(rocksdb::ReadOptions(), log_->claims, key, &value);
     if (s.IsNotFound()) return std::optional<std::string>();
     if (!s.ok()) return FromRocks(s, "reading claim");
-    return std::optional(value);
+    Claim claim;
+    if (!keys::DecodeClaimValue(value, &claim)) return Status::Corruption("claim '" + key + "' is malformed");
+    return std::optional(std::move(claim.stream));
+  }
+
+  Result<std::optional<Claim>> LookupClaim(const std::string& key) override {
+    CatchUpIfDue();
+    std::string value;
+    rocksdb::Status s = log_->db->Get(rocksdb::ReadOptions(), log_->claims, key, &value);
+    if (s.IsNotFound()) return std::optional<Claim>();
+    if (!s.ok()) return FromRocks(s, "reading claim");
+    Claim claim;
+    claim.key = key;
+    if (!keys::DecodeClaimValue(value, &claim)) return Status::Corruption("claim '" + key + "' is malformed");
+    return std::optional(std::move(claim));
   }
 
   Result<std::vector<Claim>> ListClaims(const std::string& prefix) override {
@@ -145,7 +159,12 @@ class RocksEventStore final : public EventStore {
     std::vector<Claim> out;
     std::unique_ptr<rocksdb::Iterator> it(log_->db->NewIterator(rocksdb::ReadOptions(), log_->claims));
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      out.push_back(Claim{it->key().ToString(), it->value().ToString()});
+      Claim claim;
+      claim.key = it->key().ToString();
+      if (!keys::DecodeClaimValue(View(it->value()), &claim)) {
+        return Status::Corruption("claim '" + claim.key + "' is malformed");
+      }
+      out.push_back(std::move(claim));
     }
     if (!it->status().ok()) return FromRocks(it->status(), "listing claims");
     return out;

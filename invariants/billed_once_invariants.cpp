@@ -143,16 +143,18 @@ Violations CheckUsageBilledOnce(const AccountState& a) {
   Violations out;
   std::map<UsageKey, UsageSums> sums;
   const engine::TimeZone* zone = a.zone();
-  for (const auto& [usage_id, u] : a.usage) {
-    const Subscription* sub = a.FindSubscription(u.subscription_id);
-    LocalDate d = zone != nullptr ? zone->LocalDateOf(u.at) : LocalDate{};
-    if (sub == nullptr || zone == nullptr || d < sub->anchor) {
-      out.push_back({std::string(kUsageOnce), "usage " + usage_id,
-                     "of an unknown subscription, an unknown zone, or before the anchor"});
-      continue;
+  // What was recorded per (subscription, period, meter) (Subscription::recorded_usage;
+  // the per-usage_id bodies are the usage claims' values, ADR 0004).
+  for (const Subscription& sub : a.subscriptions) {
+    for (const auto& [key, quantity] : sub.recorded_usage) {
+      if (key.first < 0) {
+        out.push_back({std::string(kUsageOnce), "subscription " + sub.subscription_id,
+                       "usage recorded for a period before the anchor"});
+        continue;
+      }
+      UsageSums& s = sums[{sub.subscription_id, key.first, key.second}];
+      AddTo(&s.recorded, quantity, &s.overflow);
     }
-    UsageSums& s = sums[{u.subscription_id, engine::PeriodIndexContaining(sub->anchor, sub->months_per_period, d), u.meter}];
-    AddTo(&s.recorded, u.quantity, &s.overflow);
   }
   for (const Invoice& inv : a.invoices) {
     for (const InvoiceLine& line : inv.lines) {
