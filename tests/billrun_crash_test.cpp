@@ -30,6 +30,7 @@
 #include <thread>
 
 #include "engine/json.h"
+#include "tests/process_util.h"
 #include "events/rocks_event_store.h"
 #include "invariants/log_invariants.h"
 
@@ -42,22 +43,8 @@ const std::string kTenant = "default";
 
 std::string AccountId(int i) { return "acct-" + std::to_string(10000 + i); }
 
-struct ProcessRun {
-  int exit_code = -1;
-  std::string out;
-};
-
-ProcessRun Execute(const std::string& command) {
-  ProcessRun r;
-  std::FILE* p = ::popen(command.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[1 << 16];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = ::pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using testing::ProcessRun;
+ProcessRun Execute(const std::string& command) { return testing::RunCommand(command); }
 
 // Starts `accrue --data DIR post FILE` with stdout to /dev/null, kills it with
 // SIGKILL after `delay`; true when the kill landed (the child was still running).

@@ -16,28 +16,15 @@
 #include <sstream>
 
 #include "engine/json.h"
+#include "tests/process_util.h"
 
 namespace accrue {
 namespace {
 
 using engine::JsonValue;
 
-struct ProcessRun {
-  int exit_code = -1;
-  std::string out;
-};
-
-ProcessRun Execute(const std::string& command) {
-  ProcessRun r;
-  std::FILE* p = ::popen(command.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[1 << 16];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = ::pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using testing::ProcessRun;
+ProcessRun Execute(const std::string& command) { return testing::RunCommand(command); }
 
 std::vector<std::string> SplitLines(const std::string& text) {
   std::vector<std::string> out;

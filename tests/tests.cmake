@@ -13,6 +13,10 @@ add_test(NAME pg_cluster_stop
   COMMAND bash ${PROJECT_SOURCE_DIR}/scripts/pgtmp.sh stop ${ACCRUE_PG_STATE_DIR})
 set_tests_properties(pg_cluster_stop PROPERTIES FIXTURES_CLEANUP postgres TIMEOUT 120)
 
+add_library(accrue_test_process STATIC process_util.cpp)
+target_include_directories(accrue_test_process PUBLIC ${PROJECT_SOURCE_DIR})
+accrue_strict(accrue_test_process)
+
 add_library(accrue_pg_test_util STATIC pg_test_util.cpp)
 target_include_directories(accrue_pg_test_util PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(accrue_pg_test_util PUBLIC PkgConfig::PQXX GTest::gtest)
@@ -85,13 +89,13 @@ accrue_test(event_log_fault_test
 # ---- domain (issue 5): scenarios through the real binary ---------------------------
 # scenario_test runs every tests/scenarios/NAME with `accrue post` on a fresh data dir
 # and compares results and `accrue inspect account` states with the expectations.
-accrue_test(scenario_test SOURCES scenario_test.cpp LIBS accrue_codec LABELS domain)
+accrue_test(scenario_test SOURCES scenario_test.cpp LIBS accrue_codec accrue_test_process LABELS domain)
 target_compile_definitions(scenario_test PRIVATE
   ACCRUE_BINARY="$<TARGET_FILE:accrue>"
   ACCRUE_SCENARIO_DIR="${CMAKE_CURRENT_SOURCE_DIR}/scenarios")
 add_dependencies(scenario_test accrue)
 # run_crash_test: a tenant-wide run killed mid-run, retried, bills each account once.
-accrue_test(run_crash_test SOURCES run_crash_test.cpp LIBS accrue_codec LABELS domain)
+accrue_test(run_crash_test SOURCES run_crash_test.cpp LIBS accrue_codec accrue_test_process LABELS domain)
 target_compile_definitions(run_crash_test PRIVATE ACCRUE_BINARY="$<TARGET_FILE:accrue>")
 add_dependencies(run_crash_test accrue)
 # ---- end domain --------------------------------------------------------------------
@@ -117,7 +121,7 @@ accrue_test(property_domain_test
   LIBS accrue_invariants accrue_engine accrue_events rapidcheck rapidcheck_gtest
   LABELS property)
 # billrun_crash_test: `accrue post` SIGKILLed during tenant-wide bill runs, then retried.
-accrue_test(billrun_crash_test SOURCES billrun_crash_test.cpp LIBS accrue_invariants accrue_engine accrue_events LABELS crash)
+accrue_test(billrun_crash_test SOURCES billrun_crash_test.cpp LIBS accrue_invariants accrue_engine accrue_events accrue_test_process LABELS crash)
 target_compile_definitions(billrun_crash_test PRIVATE ACCRUE_BINARY="$<TARGET_FILE:accrue>")
 add_dependencies(billrun_crash_test accrue)
 # snapshot_load_test: the CI side of `accrue bench load` (100,000 events; the snapshot path, not timing).
