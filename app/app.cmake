@@ -47,6 +47,7 @@ target_sources(accrue_app PRIVATE
   http_router.cpp
   http_server.cpp
   http_service_backend.cpp
+  store_metrics.cpp
 )
 target_link_libraries(accrue_app PUBLIC accrue_engine OpenSSL::Crypto Threads::Threads PRIVATE accrue_rapidjson)
 # ---- end HTTP API ----

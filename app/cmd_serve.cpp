@@ -19,6 +19,7 @@
 #include "app/http_service_backend.h"
 #include "app/logging.h"
 #include "app/metrics.h"
+#include "app/store_metrics.h"
 #include "app/tokens.h"
 #include "engine/service.h"
 #include "events/rocks_event_store.h"
@@ -130,6 +131,8 @@ int RunServe(const GlobalOptions& g, const std::vector<std::string>& args) {
     (void)server.Drain();
     return Refuse("cannot open the log at " + g.data_dir + ": " + store.status().ToString());
   }
+  // Append queue depth, fsyncs, batch sizes, append latency on /metrics.
+  auto store_stats = AddStoreCollector(&metrics, store.value().get());
   bool drained = false;
   {
     engine::CommandService service(store.value().get(), engine::ServiceOptions{});
@@ -146,6 +149,7 @@ int RunServe(const GlobalOptions& g, const std::vector<std::string>& args) {
     // ~ServiceBackend waits for every outstanding future; ~CommandService and the
     // store's destructor finish the appends already queued.
   }
+  store_stats->Detach();
   store.value().reset();
   LogEvent(LogLevel::kInfo, "serve_stopped", {Str("drained", drained ? "true" : "false")});
   return kExitOk;

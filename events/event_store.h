@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "events/status.h"
+#include "events/store_stats.h"
 
 namespace accrue::events {
 
@@ -170,6 +171,11 @@ class EventStore {
     (void)fn;
     return Status::FailedPrecondition("this store cannot scan its stream index");
   }
+
+  // Counters of the append path now (queue depth, totals, batch-size and
+  // append-latency histograms; events/store_stats.h), for /metrics. Cheap: no
+  // lock on the append path. A store that keeps none returns available = false.
+  virtual StoreStats Stats() const { return StoreStats{}; }
 
   // Calls `on_event` for every event with position > after_position, in order,
   // now and as they are appended, until the returned handle is destroyed. The

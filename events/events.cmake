@@ -6,6 +6,7 @@ target_sources(accrue_events PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/append_planner.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tail_subscription.cpp
   ${CMAKE_CURRENT_LIST_DIR}/memory_event_store.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/store_stats.cpp
 )
 
 accrue_test(events_memory_store_test

@@ -158,6 +158,7 @@ void GroupCommitWriter::Stop() {
 std::future<AppendResult> GroupCommitWriter::Submit(AppendRequest request) {
   Pending pending;
   pending.events = CountEvents(request);
+  pending.submitted = std::chrono::steady_clock::now();
   pending.request = std::move(request);
   std::future<AppendResult> future = pending.promise.get_future();
   {
@@ -170,11 +171,12 @@ std::future<AppendResult> GroupCommitWriter::Submit(AppendRequest request) {
       refused = Status::Unavailable("append queue full (kAppendQueueCapacity / kAppendQueueMaxEvents); retry");
     }
     if (!refused.ok()) {
-      pending.promise.set_value(FailedResult(std::move(refused)));
+      Complete(pending, FailedResult(std::move(refused)));
       return future;
     }
     queued_events_ += pending.events;
     queue_.push_back(std::move(pending));
+    stats_.SetQueueDepth(queue_.size(), queued_events_);
   }
   cv_.notify_one();
   return future;
@@ -192,6 +194,7 @@ bool GroupCommitWriter::TakeGroup(std::vector<Pending>* group) {
     group->push_back(std::move(queue_.front()));
     queue_.pop_front();
   }
+  stats_.SetQueueDepth(queue_.size(), queued_events_);
   return true;
 }
 
@@ -231,10 +234,18 @@ Status GroupCommitWriter::Recover() {
   return Status::Ok();
 }
 
+void GroupCommitWriter::Complete(Pending& pending, AppendResult result) {
+  auto waited = std::chrono::steady_clock::now() - pending.submitted;
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(waited).count();
+  stats_.RecordAppend(us > 0 ? static_cast<uint64_t>(us) : 0,
+                      result.outcome == AppendOutcome::kFailed);
+  pending.promise.set_value(std::move(result));
+}
+
 void GroupCommitWriter::CommitGroup(std::vector<Pending>& group) {
   if (needs_recovery_) {
     if (Status s = Recover(); !s.ok()) {
-      for (Pending& p : group) p.promise.set_value(FailedResult(s));
+      for (Pending& p : group) Complete(p, FailedResult(s));
       return;
     }
   }
@@ -257,15 +268,16 @@ void GroupCommitWriter::CommitGroup(std::vector<Pending>& group) {
       Status failed = FromRocks(s, "group commit of " + std::to_string(group.size()) +
                                        " appends (nothing acknowledged; retrying with the same "
                                        "idempotency key is safe)");
-      for (Pending& p : group) p.promise.set_value(FailedResult(failed));
+      for (Pending& p : group) Complete(p, FailedResult(failed));
       needs_recovery_ = true;
       return;
     }
+    stats_.RecordBatch(group.size(), head.position - head_.position, write_options.sync);
   }
   head_ = std::move(head);
   durable_position_.store(head_.position);
   notifier_->Publish(head_.position);
-  for (std::size_t i = 0; i < group.size(); ++i) group[i].promise.set_value(std::move(results[i]));
+  for (std::size_t i = 0; i < group.size(); ++i) Complete(group[i], std::move(results[i]));
 }
 
 }  // namespace accrue::events

@@ -24,6 +24,7 @@
 #define ACCRUE_EVENTS_GROUP_COMMIT_WRITER_H_
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -35,6 +36,7 @@
 #include "events/append_planner.h"
 #include "events/event_store.h"
 #include "events/rocks_log.h"
+#include "events/store_stats.h"
 #include "events/tail_subscription.h"
 
 namespace accrue::events {
@@ -52,12 +54,15 @@ class GroupCommitWriter {
 
   // The last durable position.
   uint64_t LastPosition() const { return durable_position_.load(); }
+  // Queue depth now and append-path counters (no lock taken).
+  StoreStats Stats() const { return stats_.Snapshot(); }
 
  private:
   struct Pending {
     AppendRequest request;
     std::promise<AppendResult> promise;
     std::size_t events = 0;
+    std::chrono::steady_clock::time_point submitted;  // for the latency histogram
   };
 
   GroupCommitWriter(RocksLog* log, Clock clock, std::size_t queue_capacity,
@@ -68,6 +73,8 @@ class GroupCommitWriter {
   void CommitGroup(std::vector<Pending>& group);
   // After a failed write: clears RocksDB's error and retires the WAL.
   Status Recover();
+  // Completes one waiter and records its latency.
+  void Complete(Pending& pending, AppendResult result);
 
   RocksLog* log_;
   Clock clock_;
@@ -76,6 +83,7 @@ class GroupCommitWriter {
   LogHead head_;  // writer thread only
   bool needs_recovery_ = false;  // writer thread only
   std::atomic<uint64_t> durable_position_;
+  StoreStatsRecorder stats_;
 
   std::mutex mutex_;
   std::condition_variable cv_;

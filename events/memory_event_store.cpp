@@ -2,6 +2,7 @@
 // RocksDB store minus durability. One mutex serialises appends; the shared
 // AppendPlanner decides outcomes and seals the hash chain, so positions,
 // versions and hashes are identical to what the RocksDB store would write.
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <unordered_map>
@@ -20,19 +21,31 @@ class MemoryEventStore final : public EventStore, private AppendState {
       : clock_(std::move(clock)), notifier_(std::make_shared<PositionNotifier>()) {}
 
   AppendResult Append(AppendRequest request) override {
+    const auto started = std::chrono::steady_clock::now();
     AppendResult result;
     uint64_t published = 0;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       LogHead head{Last(), events_.empty() ? ZeroHash() : events_.back().hash};
       AppendPlan plan = PlanAppend(request, *this, head, clock_());
-      if (plan.result.outcome == AppendOutcome::kAppended) Apply(plan);
+      if (plan.result.outcome == AppendOutcome::kAppended) {
+        const uint64_t before = Last();
+        Apply(plan);
+        stats_.RecordBatch(1, Last() - before, /*synced=*/false);  // nothing to fsync
+      }
       published = Last();
       result = std::move(plan.result);
     }
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                  std::chrono::steady_clock::now() - started).count();
+    stats_.RecordAppend(us > 0 ? static_cast<uint64_t>(us) : 0,
+                        result.outcome == AppendOutcome::kFailed);
     notifier_->Publish(published);
     return result;
   }
+
+  // Appends run synchronously, so the queue is always empty; fsyncs stay 0.
+  StoreStats Stats() const override { return stats_.Snapshot(); }
 
   std::future<AppendResult> AppendAsync(AppendRequest request) override {
     std::promise<AppendResult> promise;
@@ -175,6 +188,7 @@ class MemoryEventStore final : public EventStore, private AppendState {
   Clock clock_;
   std::shared_ptr<PositionNotifier> notifier_;
   std::mutex mutex_;
+  StoreStatsRecorder stats_;  // atomics; updated outside and inside the lock
   std::vector<RecordedEvent> events_;                   // events_[p - 1] has position p
   std::map<std::string, std::vector<uint64_t>> index_;  // stream -> positions by version
   std::map<std::string, Claim> claims_;  // key -> (key, stream, value)

@@ -119,6 +119,11 @@ class RocksEventStore final : public EventStore {
     return version;
   }
 
+  StoreStats Stats() const override {
+    if (writer_) return writer_->Stats();
+    return StoreStats{};
+  }
+
   uint64_t LastPosition() override {
     if (writer_) return writer_->LastPosition();
     CatchUpIfDue();

@@ -132,5 +132,47 @@ TEST_F(RocksStoreTest, AFullQueueIsARetryableFailureNotUnboundedMemory) {
   EXPECT_EQ(store.value()->LastPosition(), static_cast<uint64_t>(appended) * 50);
 }
 
+// Stats() (issue 7, /metrics): every completed append is counted with its
+// latency; each written group commit is one fsync and one batch-size sample;
+// a conflict writes nothing; the queue is empty once every future completed.
+TEST_F(RocksStoreTest, StatsCountAppendsFsyncsAndBatchSizes) {
+  auto store = MakeRocks(dir_);
+  ASSERT_EQ(store->Append(Simple("s", kNoStream, 3)).outcome, AppendOutcome::kAppended);
+  ASSERT_EQ(store->Append(Simple("t", kNoStream, 2)).outcome, AppendOutcome::kAppended);
+  ASSERT_EQ(store->Append(Simple("s", kNoStream)).outcome, AppendOutcome::kConflict);
+  std::vector<std::future<AppendResult>> futures;
+  for (int i = 0; i < 20; ++i) futures.push_back(store->AppendAsync(Simple("u", kAnyVersion)));
+  for (auto& f : futures) ASSERT_EQ(f.get().outcome, AppendOutcome::kAppended);
+  StoreStats s = store->Stats();
+  EXPECT_TRUE(s.available);
+  EXPECT_EQ(s.appends_total, 23u);
+  EXPECT_EQ(s.appends_failed_total, 0u);
+  EXPECT_EQ(s.events_total, 25u);
+  EXPECT_EQ(s.queue_depth, 0u);
+  EXPECT_EQ(s.queue_depth_events, 0u);
+  EXPECT_GE(s.batches_total, 3u);   // the two sync appends plus >= 1 group for the 20
+  EXPECT_LE(s.batches_total, 22u);  // the conflict wrote nothing
+  EXPECT_EQ(s.fsyncs_total, s.batches_total);
+  EXPECT_EQ(s.batch_events.count, s.batches_total);
+  EXPECT_EQ(s.batch_events.sum, 25u);
+  EXPECT_EQ(s.batch_requests.count, s.batches_total);
+  ASSERT_EQ(s.batch_events.counts.size(), kBatchSizeBounds.size() + 1);
+  EXPECT_EQ(s.batch_events.counts[2], 1u);  // the 3-event batch is in (2, 5]
+  EXPECT_EQ(s.append_latency_us.count, 23u);
+  uint64_t in_buckets = 0;
+  for (uint64_t c : s.append_latency_us.counts) in_buckets += c;
+  EXPECT_EQ(in_buckets, 23u);
+}
+
+// A read-only store keeps no append stats.
+TEST_F(RocksStoreTest, ReadOnlyStoreHasNoStats) {
+  { ASSERT_EQ(MakeRocks(dir_)->Append(Simple("s", kNoStream)).outcome, AppendOutcome::kAppended); }
+  RocksStoreOptions options;
+  options.mode = OpenMode::kReadOnly;
+  auto store = OpenRocksEventStore(dir_, options);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_FALSE(store.value()->Stats().available);
+}
+
 }  // namespace
 }  // namespace accrue::events::testing

@@ -290,6 +290,19 @@ TEST_F(HttpE2eTest, ContractStatusCodesIdempotencyAndIsolation) {
   EXPECT_NE(m.body.find(R"(accrue_commands_total{command="open_account",outcome="accepted"})"), std::string::npos);
   EXPECT_NE(m.body.find("accrue_commands_replayed_total 2"), std::string::npos) << m.body;
   EXPECT_NE(m.body.find("accrue_http_request_duration_seconds_bucket"), std::string::npos);
+  // The event log's append path (issue 7: queue depth, fsync batch sizes).
+  auto metric = [&](const std::string& name) -> long long {
+    std::size_t at = m.body.find("\n" + name + " ");
+    if (at == std::string::npos) return -1;
+    return std::stoll(m.body.substr(at + name.size() + 2));
+  };
+  EXPECT_EQ(metric("accrue_log_append_queue_depth"), 0) << m.body;
+  EXPECT_GT(metric("accrue_log_appends_total"), 0) << m.body;
+  EXPECT_GT(metric("accrue_log_events_total"), 0);
+  EXPECT_GT(metric("accrue_log_fsyncs_total"), 0);
+  EXPECT_EQ(metric("accrue_log_batch_events_count"), metric("accrue_log_fsyncs_total"));
+  EXPECT_EQ(metric("accrue_log_append_latency_seconds_count"), metric("accrue_log_appends_total"));
+  EXPECT_NE(m.body.find("accrue_log_append_latency_seconds_bucket{le=\"+Inf\"}"), std::string::npos);
   // Revocation without restart.
   RunResult list = RunAccrue({"tokens", "list", "--tokens", tokens_});
   std::string acme_ro_id;  // the line "ID acme read"

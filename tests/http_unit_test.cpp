@@ -14,6 +14,7 @@
 #include "app/http_json_peek.h"
 #include "app/http_router.h"
 #include "app/metrics.h"
+#include "app/store_metrics.h"
 #include "app/tokens.h"
 
 namespace accrue::app {
@@ -123,6 +124,34 @@ TEST(Metrics, RendersPrometheusText) {
   EXPECT_NE(text.find("z_seconds_bucket{le=\"0.002000\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("z_seconds_bucket{le=\"+Inf\"} 3\n"), std::string::npos);
   EXPECT_NE(text.find("z_seconds_count 3\n"), std::string::npos);
+}
+
+// The event store's counters through a registry collector: queue depth gauge,
+// totals, cumulative batch-size buckets and latency buckets in seconds; nothing
+// once detached (the store is closing).
+TEST(StoreMetrics, RendersTheStoresCountersAndStopsWhenDetached) {
+  auto store = events::NewMemoryEventStore(events::SystemClock());
+  events::AppendRequest request;
+  request.streams.push_back(events::StreamAppend{"t/s", events::kNoStream, {}});
+  for (int i = 0; i < 3; ++i) request.streams[0].events.push_back(events::NewEvent{"E", 1, "p"});
+  ASSERT_EQ(store->Append(request).outcome, events::AppendOutcome::kAppended);
+  MetricsRegistry r;
+  auto source = AddStoreCollector(&r, store.get());
+  const std::string text = r.Render();
+  EXPECT_NE(text.find("# TYPE accrue_log_append_queue_depth gauge\naccrue_log_append_queue_depth 0\n"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("accrue_log_appends_total 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("accrue_log_events_total 3\n"), std::string::npos);
+  EXPECT_NE(text.find("accrue_log_fsyncs_total 0\n"), std::string::npos);  // memory store
+  EXPECT_NE(text.find("accrue_log_batch_events_bucket{le=\"2\"} 0\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("accrue_log_batch_events_bucket{le=\"5\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("accrue_log_batch_events_bucket{le=\"+Inf\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("accrue_log_batch_events_sum 3\n"), std::string::npos);
+  EXPECT_NE(text.find("accrue_log_append_latency_seconds_bucket{le=\"0.0001\"} "), std::string::npos) << text;
+  EXPECT_NE(text.find("accrue_log_append_latency_seconds_bucket{le=\"10\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("accrue_log_append_latency_seconds_count 1\n"), std::string::npos);
+  source->Detach();
+  EXPECT_EQ(r.Render().find("accrue_log_"), std::string::npos);
 }
 
 // Routes and id syntax (D-9): odd paths never reach the engine.
