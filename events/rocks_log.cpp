@@ -89,6 +89,14 @@ Status CheckFormat(RocksLog* log) {
 
 RocksLog::~RocksLog() {
   if (db) {
+    if (mode == OpenMode::kReadWrite) {
+      // Retire the WAL so read-only opens need not replay it (rocks_log.h). A
+      // failure (disk full, a fatal write error) is not an error of the close:
+      // the WAL still holds everything and the next open replays it.
+      rocksdb::FlushOptions flush_options;
+      flush_options.wait = true;
+      (void)db->Flush(flush_options, handles);
+    }
     for (auto* h : handles) (void)db->DestroyColumnFamilyHandle(h);
     handles.clear();
     (void)db->Close();
@@ -105,8 +113,8 @@ rocksdb::Options BaseRocksOptions() {
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   options.IncreaseParallelism(2);
-  options.write_buffer_size = 64 << 20;
-  options.max_total_wal_size = 256 << 20;
+  options.write_buffer_size = kWriteBufferBytes;
+  options.max_total_wal_size = kMaxTotalWalBytes;
   options.keep_log_file_num = 4;
   return options;
 }

@@ -2,8 +2,19 @@
 // (events/keys.h), in one of the open modes of rocks_event_store.h. Internal to
 // events/; the EventStore and VerifyLog are the public faces.
 //
-// Owns the DB and its column family handles; closing destroys the handles
-// first, then the DB, then a secondary's scratch dir.
+// Owns the DB and its column family handles; closing a read-write log first
+// flushes every column family's memtable to SST files (so the WAL is retired and
+// the next read-only or secondary open does not replay it), then destroys the
+// handles, then the DB, then a secondary's scratch dir.
+//
+// WAL bound: RocksDB replays every live WAL into memtables on each open, and a
+// read-only open cannot flush, so a log whose writer never flushed made every
+// `accrue log stat` / `inspect` replay the whole log (seconds for ~60 MB).
+// Besides the flush on close, memtables are kWriteBufferBytes per column family
+// and the live WAL is kept under about kMaxTotalWalBytes (RocksDB then flushes
+// the column families holding the oldest WAL), which bounds the replay after a
+// crash. Appends still write the WAL with sync = true; flushes run on
+// background threads.
 //
 // Thread-safety: RocksDB's (reads and writes may be concurrent).
 #ifndef ACCRUE_EVENTS_ROCKS_LOG_H_
@@ -12,6 +23,8 @@
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +49,11 @@ struct RocksLog {
   OpenMode mode = OpenMode::kReadWrite;  // resolved (never kAutoReadOnly)
   std::string secondary_dir;             // scratch dir of a secondary; removed on close
 };
+
+// Memtable size per column family (RocksDB write_buffer_size).
+inline constexpr std::size_t kWriteBufferBytes = std::size_t{16} << 20;
+// Live WAL above this makes RocksDB flush the oldest memtables (max_total_wal_size).
+inline constexpr uint64_t kMaxTotalWalBytes = uint64_t{32} << 20;
 
 // The DB options every log uses (and the raw baseline of `accrue bench append`).
 rocksdb::Options BaseRocksOptions();
