@@ -6,6 +6,9 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
 #include "events/keys.h"
 
 namespace accrue::events {
@@ -116,6 +119,17 @@ rocksdb::Options BaseRocksOptions() {
   options.write_buffer_size = kWriteBufferBytes;
   options.max_total_wal_size = kMaxTotalWalBytes;
   options.keep_log_file_num = 4;
+  // Most point reads on the command path miss (a new idempotency key, a new
+  // usage_id claim, each checked by the service and again by the writer): a
+  // whole-key bloom filter in the memtable and in every SST answers those
+  // without searching the skiplist or reading blocks. Filters are per file, so
+  // logs written without them read the same.
+  options.memtable_whole_key_filtering = true;
+  options.memtable_prefix_bloom_size_ratio = kMemtableBloomRatio;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey, false));
+  table.whole_key_filtering = true;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return options;
 }
 
