@@ -1,9 +1,10 @@
-// `accrue bench project --pg URL [--events N] [--log DIR] [--batch B] [--json]`
+// `accrue bench project --pg URL [--events N] [--log DIR] [--batch B] [--threads T] [--json]`
 // (budgets.md "projector into Postgres": >= 0.35 x raw COPY, counted in rows).
 //
-// 1. The log: --log DIR as it is, or else a fresh one in a temp dir with at least
+// 1. The log: --log DIR as it is when DIR exists; else a fresh one with at least
 //    --events (default 1,000,000) events of the demo workload (bench/workload.h,
-//    `--profile demo`, bill runs included), posted through the CommandService.
+//    `--profile demo`, bill runs included), posted through the CommandService
+//    into DIR (kept, so later runs can reuse it) or into a temp dir (removed).
 // 2. The projector (`accrue project --once`) into a fresh database on the server of
 //    --pg: events/s and rows/s (rows = every row COPY'd, straight or staged).
 // 3. The baseline, in the same run and on the same server: one COPY of the same
@@ -25,6 +26,7 @@
 #include "projections/pg_client.h"
 #include "projections/projector.h"
 #include "projections/row_batch.h"
+#include "projections/sharded_mapper.h"
 
 namespace accrue::app {
 namespace {
@@ -111,13 +113,14 @@ Result<double> BaselineCopy(const std::string& url, uint64_t rows) {
 }  // namespace
 
 int RunBenchProject(const GlobalOptions&, const std::vector<std::string>& args) {
-  std::string pg_url, events_text, log_dir, batch_text;
+  std::string pg_url, events_text, log_dir, batch_text, threads_text;
   bool json = false;
   FlagParser flags;
   flags.Value("--pg", &pg_url);
   flags.Value("--events", &events_text);
   flags.Value("--log", &log_dir);
   flags.Value("--batch", &batch_text);
+  flags.Value("--threads", &threads_text);
   flags.Bool("--json", &json);
   std::vector<std::string> positional;
   std::string error;
@@ -132,13 +135,21 @@ int RunBenchProject(const GlobalOptions&, const std::vector<std::string>& args) 
     return UsageError("--batch must be 1.." + std::to_string(projections::kMaxBatchEvents));
   }
 
+  unsigned long long threads = projections::kDefaultMapThreads;
+  if (!threads_text.empty() && (!ParseUint64(threads_text, &threads) || threads == 0 ||
+                                threads > projections::kMaxMapShards)) {
+    return UsageError("--threads must be 1.." + std::to_string(projections::kMaxMapShards));
+  }
+
   std::string scratch;
   uint64_t events = 0;
-  if (log_dir.empty()) {
-    char tmpl[] = "/tmp/accrue-bench-project.XXXXXX";
-    if (mkdtemp(tmpl) == nullptr) return UsageError("cannot create a temp dir");
-    scratch = tmpl;
-    log_dir = scratch + "/log";
+  if (log_dir.empty() || access(log_dir.c_str(), F_OK) != 0) {
+    if (log_dir.empty()) {
+      char tmpl[] = "/tmp/accrue-bench-project.XXXXXX";
+      if (mkdtemp(tmpl) == nullptr) return UsageError("cannot create a temp dir");
+      scratch = tmpl;
+      log_dir = scratch + "/log";
+    }
     std::fprintf(stderr, "bench project: posting the demo workload (>= %llu events) into %s ...\n",
                  min_events, log_dir.c_str());
     Status s = PostDemoWorkload(log_dir, min_events, &events);
@@ -169,6 +180,7 @@ int RunBenchProject(const GlobalOptions&, const std::vector<std::string>& args) 
   projections::ProjectorOptions options;
   options.pg_url = DatabaseUrl(pg_url, projected_db);
   options.batch_events = static_cast<std::size_t>(batch);
+  options.map_threads = static_cast<std::size_t>(threads);
   projections::Projector projector(store.value().get(), options);
   const auto start = SteadyClock::now();
   Status projected = projector.Run(projections::ProjectMode::kOnce);
@@ -195,9 +207,9 @@ int RunBenchProject(const GlobalOptions&, const std::vector<std::string>& args) 
                 static_cast<unsigned long long>(events), static_cast<unsigned long long>(rows),
                 project_s, events_per_s, rows_per_s, raw_rows_per_s, ratio);
   } else {
-    std::printf("bench project: %llu events -> %llu rows in %.2f s (batch %llu)\n",
+    std::printf("bench project: %llu events -> %llu rows in %.2f s (batch %llu, %llu map threads)\n",
                 static_cast<unsigned long long>(events), static_cast<unsigned long long>(rows),
-                project_s, batch);
+                project_s, batch, threads);
     std::printf("  projector      %10.0f events/s %10.0f rows/s\n", events_per_s, rows_per_s);
     std::printf("  raw COPY       %10s          %10.0f rows/s (same rows, same server, same run)\n",
                 "", raw_rows_per_s);

@@ -1,5 +1,9 @@
 #include "projections/event_mapper.h"
 
+#include <string_view>
+
+#include <google/protobuf/arena.h>
+
 #include "engine/calendar.h"
 #include "engine/event_codec.h"
 #include "engine/evolve.h"
@@ -52,35 +56,45 @@ CopyLine& DateField(CopyLine& line, engine::LocalDate d) {
   return d.IsFarFuture() ? line.Null() : line.Text(engine::FormatDate(d));
 }
 
-Result<v1::BillingEvent> Decode(const events::RecordedEvent& e) {
-  v1::BillingEvent event;
-  if (!event.ParseFromString(e.payload)) {
+Status DecodeInto(const events::RecordedEvent& e, v1::BillingEvent* event) {
+  if (!event->ParseFromString(e.payload)) {
     return Status::Corruption("position " + std::to_string(e.position) + " (" + e.type +
                               "): payload does not decode as a BillingEvent");
   }
-  if (event.event_case() == v1::BillingEvent::EVENT_NOT_SET) {
+  if (event->event_case() == v1::BillingEvent::EVENT_NOT_SET) {
     return Status::FailedPrecondition("position " + std::to_string(e.position) +
                                       ": event type '" + e.type +
                                       "' is unknown to this build; upgrade the projector");
   }
+  return Status::Ok();
+}
+
+Result<v1::BillingEvent> Decode(const events::RecordedEvent& e) {
+  v1::BillingEvent event;
+  Status s = DecodeInto(e, &event);
+  if (!s.ok()) return s;
   return event;
 }
 
 }  // namespace
 
-bool ParseStreamName(const std::string& stream, std::string* tenant, std::string* kind,
-                     std::string* id) {
+namespace {
+
+// ParseStreamName without copies: views into `stream`.
+bool SplitStreamName(std::string_view stream, std::string_view* tenant, std::string_view* kind,
+                     std::string_view* id) {
   const auto slash = stream.find('/');
-  if (slash == std::string::npos || slash == 0) return false;
+  if (slash == std::string_view::npos || slash == 0) return false;
   *tenant = stream.substr(0, slash);
-  const std::string rest = stream.substr(slash + 1);
+  const std::string_view rest = stream.substr(slash + 1);
   if (rest == "catalog") {
     *kind = "catalog";
-    id->clear();
+    *id = {};
     return true;
   }
-  static const std::string kAccountPrefix = "account/";
-  if (rest.rfind(kAccountPrefix, 0) == 0 && rest.size() > kAccountPrefix.size()) {
+  constexpr std::string_view kAccountPrefix = "account/";
+  if (rest.substr(0, kAccountPrefix.size()) == kAccountPrefix &&
+      rest.size() > kAccountPrefix.size()) {
     *kind = "account";
     *id = rest.substr(kAccountPrefix.size());
     return true;
@@ -88,7 +102,20 @@ bool ParseStreamName(const std::string& stream, std::string* tenant, std::string
   return false;
 }
 
-EventMapper::EventMapper(events::EventStore* store) : store_(store) {}
+}  // namespace
+
+bool ParseStreamName(const std::string& stream, std::string* tenant, std::string* kind,
+                     std::string* id) {
+  std::string_view t, k, i;
+  if (!SplitStreamName(stream, &t, &k, &i)) return false;
+  tenant->assign(t);
+  kind->assign(k);
+  id->assign(i);
+  return true;
+}
+
+EventMapper::EventMapper(events::EventStore* store)
+    : store_(store), arena_block_(kDecodeArenaBytes) {}
 EventMapper::~EventMapper() = default;
 
 Result<EventMapper::Cached*> EventMapper::Load(const std::string& stream,
@@ -126,12 +153,24 @@ Result<EventMapper::Cached*> EventMapper::Load(const std::string& stream,
 }
 
 Status EventMapper::Map(const std::vector<events::RecordedEvent>& batch, RowBatch* out) {
+  std::vector<const events::RecordedEvent*> all;
+  all.reserve(batch.size());
+  for (const auto& e : batch) all.push_back(&e);
+  return Map(all, out);
+}
+
+Status EventMapper::Map(const std::vector<const events::RecordedEvent*>& events,
+                        RowBatch* out) {
   dirty_.clear();
   currencies_.clear();
   balances_.clear();
-  for (const auto& e : batch) {
-    Status s = MapOne(e, out);
-    if (!s.ok()) return s;
+  failed_position_ = 0;
+  for (const events::RecordedEvent* e : events) {
+    Status s = MapOne(*e, out);
+    if (!s.ok()) {
+      failed_position_ = e->position;
+      return s;
+    }
   }
   Flush(out);
   return Status::Ok();
@@ -139,14 +178,21 @@ Status EventMapper::Map(const std::vector<events::RecordedEvent>& batch, RowBatc
 
 Status EventMapper::MapOne(const events::RecordedEvent& e, RowBatch* out) {
   ++stats_.events;
-  std::string tenant, kind, id;
-  if (!ParseStreamName(e.stream, &tenant, &kind, &id)) {
+  std::string_view tenant, kind, id;
+  if (!SplitStreamName(e.stream, &tenant, &kind, &id)) {
     ++stats_.skipped;
     return Status::Ok();
   }
-  auto decoded = Decode(e);
-  if (!decoded.ok()) return decoded.status();
-  const v1::BillingEvent& event = decoded.value();
+  // Parsed on an arena whose first block (arena_block_) is reused for every
+  // event: most payloads need no heap allocation at all.
+  google::protobuf::ArenaOptions arena_options;
+  arena_options.initial_block = arena_block_.data();
+  arena_options.initial_block_size = arena_block_.size();
+  google::protobuf::Arena arena(arena_options);
+  auto* parsed = google::protobuf::Arena::CreateMessage<v1::BillingEvent>(&arena);
+  Status decoded = DecodeInto(e, parsed);
+  if (!decoded.ok()) return decoded;
+  const v1::BillingEvent& event = *parsed;
   const std::string position = std::to_string(e.position);
 
   if (kind == "catalog") {
@@ -173,7 +219,7 @@ Status EventMapper::MapOne(const events::RecordedEvent& e, RowBatch* out) {
   auto loaded = Load(e.stream, e.version);
   if (!loaded.ok()) return loaded.status();
   Cached* c = loaded.value();
-  c->tenant = tenant;
+  if (c->tenant != tenant) c->tenant.assign(tenant);
   engine::Evolve(&c->state, event);
   c->version = e.version;
   const AccountState& s = c->state;
@@ -333,7 +379,8 @@ Status EventMapper::MapOne(const events::RecordedEvent& e, RowBatch* out) {
                CopyLine().Text(position).Int(1).Int(++line_no).Text(tenant)
                    .Text(p.ledger_account).Text(s.currency.code).Text(amount(p.debit))
                    .Text(amount(p.credit)).Take());
-      BalanceSum& sum = balances_[{tenant, p.ledger_account, std::string(s.currency.code)}];
+      BalanceSum& sum =
+          balances_[{std::string(tenant), p.ledger_account, std::string(s.currency.code)}];
       sum.exponent = exp;
       sum.debit += p.debit;
       sum.credit += p.credit;

@@ -23,7 +23,8 @@
 // position. An event that decodes but breaks a state invariant is a programmer
 // error (ACCRUE_ASSERT in evolve), as the log is hash-chained and verified.
 //
-// Thread-safety: none; one mapper per projector.
+// Thread-safety: none; one mapper per thread (the store is shared, it is
+// thread-safe).
 #ifndef ACCRUE_PROJECTIONS_EVENT_MAPPER_H_
 #define ACCRUE_PROJECTIONS_EVENT_MAPPER_H_
 
@@ -50,6 +51,8 @@ namespace accrue::projections {
 
 inline constexpr std::size_t kMaxCachedAccounts = 200000;
 inline constexpr std::size_t kFoldPageEvents = 4096;
+// The reused first block of the arena each event is decoded on.
+inline constexpr std::size_t kDecodeArenaBytes = 16 * 1024;
 
 struct MapStats {
   uint64_t events = 0;
@@ -64,6 +67,12 @@ class EventMapper {
 
   // Appends the rows of `batch` (consecutive positions) to *out.
   Status Map(const std::vector<events::RecordedEvent>& batch, RowBatch* out);
+  // The same for a subset of a batch in position order, e.g. the streams of one
+  // shard (projections/sharded_mapper.h): every event of a stream in the batch
+  // must be in the same subset.
+  Status Map(const std::vector<const events::RecordedEvent*>& events, RowBatch* out);
+  // The position of the event the last failed Map stopped at (0 after a success).
+  uint64_t failed_position() const { return failed_position_; }
   // The batch committed: keep the states.
   void Commit();
   // The batch did not commit: forget every state it touched.
@@ -93,6 +102,8 @@ class EventMapper {
   // Ledger balance deltas of this batch by (tenant, ledger account, currency).
   std::map<std::tuple<std::string, std::string, std::string>, BalanceSum> balances_;
   MapStats stats_;
+  uint64_t failed_position_ = 0;
+  std::vector<char> arena_block_;  // kDecodeArenaBytes
 };
 
 // Splits "<tenant>/account/<id>" or "<tenant>/catalog"; false for other names.

@@ -38,7 +38,19 @@ void PgTxn::Copy(const std::string& table, const std::vector<std::string>& colum
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   pqxx::tablewriter writer(txn_, table, columns.begin(), columns.end());
 #pragma GCC diagnostic pop
-  for (const auto& line : lines) writer.write_raw_line(line);
+  // Lines are sent in chunks of whole lines joined by newlines (write_raw_line
+  // ends each chunk with one), so libpq is called once per chunk, not per row.
+  std::string chunk;
+  chunk.reserve(kCopyChunkBytes + kCopyChunkBytes / 8);
+  for (const auto& line : lines) {
+    if (!chunk.empty()) chunk += '\n';
+    chunk += line;
+    if (chunk.size() >= kCopyChunkBytes) {
+      writer.write_raw_line(chunk);
+      chunk.clear();
+    }
+  }
+  if (!chunk.empty()) writer.write_raw_line(chunk);
   writer.complete();
 }
 

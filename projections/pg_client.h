@@ -43,6 +43,8 @@ using PgRows = std::vector<PgRow>;
 
 class PgTxn {
  public:
+  static constexpr std::size_t kCopyChunkBytes = 256 * 1024;
+
   explicit PgTxn(pqxx::transaction_base& txn) : txn_(txn) {}
 
   // Runs one or more statements; returns the last one's rows as text.
@@ -50,7 +52,8 @@ class PgTxn {
   // Runs a statement; returns the number of rows it affected.
   uint64_t Exec(const std::string& sql);
   // COPY table (columns) FROM STDIN with pre-escaped text-format lines
-  // (projections/copy_text.h), one row each, no trailing newline.
+  // (projections/copy_text.h), one row each, no trailing newline. Sent to
+  // libpq in chunks of about kCopyChunkBytes.
   void Copy(const std::string& table, const std::vector<std::string>& columns,
             const std::vector<std::string>& lines);
   // A quoted SQL literal ('it''s').

@@ -8,6 +8,7 @@ target_sources(accrue_projections PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/row_batch.cpp
   ${CMAKE_CURRENT_LIST_DIR}/batch_writer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/event_mapper.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/sharded_mapper.cpp
   ${CMAKE_CURRENT_LIST_DIR}/projector.cpp
   ${CMAKE_CURRENT_LIST_DIR}/rebuild.cpp
 )

@@ -7,7 +7,7 @@
 
 #include "projections/backoff.h"
 #include "projections/batch_writer.h"
-#include "projections/event_mapper.h"
+#include "projections/sharded_mapper.h"
 #include "projections/migrations.h"
 #include "projections/pg_client.h"
 
@@ -44,11 +44,13 @@ Projector::Projector(events::EventStore* store, ProjectorOptions options)
     : store_(store), options_(std::move(options)) {
   ACCRUE_ASSERT(options_.batch_events > 0 && options_.batch_events <= kMaxBatchEvents,
                 "batch size out of range");
+  ACCRUE_ASSERT(options_.map_threads >= 1 && options_.map_threads <= kMaxMapShards,
+                "map thread count out of range");
   if (!options_.now_us) options_.now_us = SystemNowUs;
 }
 
 Status Projector::Run(ProjectMode mode) {
-  EventMapper mapper(store_);
+  ShardedMapper mapper(store_, options_.map_threads);
   std::unique_ptr<PgClient> client;
   Backoff backoff(options_.backoff_initial, options_.backoff_max);
   bool have_checkpoint = false;

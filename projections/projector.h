@@ -1,7 +1,8 @@
 // Projector: feeds the Postgres read models from the event log, exactly once.
 //
 // Loop: read the checkpoint; read up to `batch_events` events after it
-// (EventStore::ReadAll); map them to rows (EventMapper); write rows + the new
+// (EventStore::ReadAll); map them to rows (EventMapper, on `map_threads` threads
+// by stream: ShardedMapper); write rows + the new
 // checkpoint in one transaction (BatchWriter). A crash anywhere leaves either the
 // whole batch or none of it, and the next run starts from the stored checkpoint:
 // nothing is applied twice or skipped.
@@ -39,6 +40,9 @@ namespace accrue::projections {
 inline constexpr const char* kLiveSchema = "accrue";
 inline constexpr std::size_t kDefaultBatchEvents = 20000;
 inline constexpr std::size_t kMaxBatchEvents = 100000;
+// Threads that map a batch to rows (projections/sharded_mapper.h); the machine
+// the budgets are measured on has 2 cores.
+inline constexpr std::size_t kDefaultMapThreads = 2;
 inline constexpr std::chrono::milliseconds kFollowPollInterval{200};
 inline constexpr std::chrono::milliseconds kBackoffInitial{100};
 inline constexpr std::chrono::milliseconds kBackoffMax{5000};
@@ -67,6 +71,7 @@ struct ProjectorOptions {
   std::string pg_url;
   std::string schema = kLiveSchema;
   std::size_t batch_events = kDefaultBatchEvents;
+  std::size_t map_threads = kDefaultMapThreads;  // 1..kMaxMapShards
   std::chrono::milliseconds follow_poll = kFollowPollInterval;
   std::chrono::milliseconds backoff_initial = kBackoffInitial;
   std::chrono::milliseconds backoff_max = kBackoffMax;

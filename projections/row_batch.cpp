@@ -1,5 +1,10 @@
 #include "projections/row_batch.h"
 
+#include <algorithm>
+#include <charconv>
+
+#include "events/assert.h"
+
 namespace accrue::projections {
 
 const std::array<TableSpec, kTableCount>& TableSpecs() {
@@ -58,21 +63,28 @@ const std::array<TableSpec, kTableCount>& TableSpecs() {
 }
 
 void CopyLine::Separator() {
-  if (!first_) line_ += '\t';
-  first_ = false;
+  if (first_) {
+    line_.reserve(kLineReserve);
+    first_ = false;
+  } else {
+    line_ += '\t';
+  }
 }
 
 CopyLine& CopyLine::Text(std::string_view value) {
   Separator();
-  for (char c : value) {
-    switch (c) {
-      case '\\': line_ += "\\\\"; break;
-      case '\t': line_ += "\\t"; break;
-      case '\n': line_ += "\\n"; break;
-      case '\r': line_ += "\\r"; break;
-      default: line_ += c;
-    }
+  // Runs without a special byte are appended whole.
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    const char* escaped = c == '\\' ? "\\\\" : c == '\t' ? "\\t" : c == '\n' ? "\\n"
+                        : c == '\r' ? "\\r" : nullptr;
+    if (escaped == nullptr) continue;
+    line_.append(value.data() + start, i - start);
+    line_ += escaped;
+    start = i + 1;
   }
+  line_.append(value.data() + start, value.size() - start);
   return *this;
 }
 
@@ -84,8 +96,30 @@ CopyLine& CopyLine::Null() {
 
 CopyLine& CopyLine::Int(long long value) {
   Separator();
-  line_ += std::to_string(value);
+  char buffer[24];
+  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  ACCRUE_ASSERT(ec == std::errc(), "integer does not fit its buffer");
+  line_.append(buffer, end);
   return *this;
+}
+
+void RowBatch::Absorb(RowBatch&& other) {
+  for (std::size_t t = 0; t < kTableCount; ++t) {
+    for (auto* pair : {&lines_, &new_lines_}) {
+      auto& mine = (*pair)[t];
+      auto& theirs = (pair == &lines_ ? other.lines_ : other.new_lines_)[t];
+      for (auto& line : theirs) {
+        if (static_cast<TableId>(t) == TableId::kCurrencies &&
+            std::find(mine.begin(), mine.end(), line) != mine.end()) {
+          continue;
+        }
+        mine.push_back(std::move(line));
+        ++rows_;
+      }
+      theirs.clear();
+    }
+  }
+  other.rows_ = 0;
 }
 
 void RowBatch::Clear() {

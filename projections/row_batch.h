@@ -74,6 +74,7 @@ class CopyLine {
   std::string Take() { return std::move(line_); }
 
  private:
+  static constexpr std::size_t kLineReserve = 128;  // most rows fit: one allocation
   void Separator();
   std::string line_;
   bool first_ = true;
@@ -101,6 +102,10 @@ class RowBatch {
   std::size_t rows() const { return rows_; }
   bool empty() const { return rows_ == 0; }
   void Clear();
+  // Moves every row of `other` into this batch (other is left empty). A
+  // kCurrencies line already here is dropped: each mapper shard writes the
+  // currencies it meets, and a kUpsert key may appear only once per batch.
+  void Absorb(RowBatch&& other);
 
  private:
   std::array<std::vector<std::string>, kTableCount> lines_;
