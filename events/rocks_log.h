@@ -54,7 +54,7 @@ struct RocksLog {
 inline constexpr std::size_t kWriteBufferBytes = std::size_t{64} << 20;
 // Bloom filters for point lookups that miss (BaseRocksOptions): memtable filter
 // size as a fraction of kWriteBufferBytes, and bits per key in SST filters.
-inline constexpr double kMemtableBloomRatio = 0.05;
+inline constexpr double kMemtableBloomRatio = 0.05;  // RocksDB option type (double); not money
 inline constexpr int kBloomBitsPerKey = 10;
 // Live WAL above this makes RocksDB flush the oldest memtables (max_total_wal_size).
 inline constexpr uint64_t kMaxTotalWalBytes = uint64_t{128} << 20;
