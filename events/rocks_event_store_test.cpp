@@ -157,7 +157,9 @@ TEST_F(RocksStoreTest, StatsCountAppendsFsyncsAndBatchSizes) {
   EXPECT_EQ(s.batch_events.sum, 25u);
   EXPECT_EQ(s.batch_requests.count, s.batches_total);
   ASSERT_EQ(s.batch_events.counts.size(), kBatchSizeBounds.size() + 1);
-  EXPECT_EQ(s.batch_events.counts[2], 1u);  // the 3-event batch is in (2, 5]
+  // The 3-event batch is in (2, 5]; groups of the 20 async appends may land there too
+  // (how they group depends on fsync timing), so at least one.
+  EXPECT_GE(s.batch_events.counts[2], 1u);
   EXPECT_EQ(s.append_latency_us.count, 23u);
   uint64_t in_buckets = 0;
   for (uint64_t c : s.append_latency_us.counts) in_buckets += c;
