@@ -11,32 +11,14 @@
 
 #include "engine/json.h"
 #include "engine/service.h"
+#include "engine/scenario_test_util.h"
 #include "events/event_store.h"
 
 namespace accrue::engine {
 namespace {
 
-std::vector<std::string> Lines(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;  // D-7
-    out.push_back(line);
-  }
-  return out;
-}
-
-std::string Field(const JsonValue& v, const char* a, const char* b = nullptr) {
-  const JsonValue* x = v.Find(a);
-  if (x != nullptr && b != nullptr) x = x->Find(b);
-  if (x == nullptr) return "<absent>";
-  if (x->is_string()) return x->text;
-  if (x->kind == JsonValue::Kind::kBool) return x->boolean ? "true" : "false";
-  if (x->is_null()) return "null";
-  return x->text;
-}
+using testutil::Field;
+using testutil::Lines;
 
 void RunScenario(const std::string& name) {
   const std::string dir = ACCRUE_SCENARIO_DIR;

@@ -24,30 +24,14 @@
 #include "engine/service.h"
 #include "engine/snapshot_codec.h"
 #include "engine/state_json.h"
+#include "engine/scenario_test_util.h"
 #include "events/event_store.h"
 
 namespace accrue::engine {
 namespace {
 
-std::vector<std::string> Lines(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;  // D-7
-    out.push_back(line);
-  }
-  return out;
-}
-
-std::string Field(const JsonValue& v, const char* a, const char* b = nullptr) {
-  const JsonValue* x = v.Find(a);
-  if (x != nullptr && b != nullptr) x = x->Find(b);
-  if (x == nullptr) return "<absent>";
-  if (x->kind == JsonValue::Kind::kBool) return x->boolean ? "true" : "false";
-  return x->text;
-}
+using testutil::Field;
+using testutil::Lines;
 
 // The state of `stream` folded from version 1 through `through` (0 = the end).
 AccountState FoldAccount(events::EventStore* store, const std::string& stream, uint64_t through = 0) {
