@@ -24,7 +24,6 @@ const std::vector<BenchCommand>& BenchTable() {
       {"project", "project --pg URL [--events N] [--log DIR] [--batch B] [--json]",
        "projector into Postgres (events/s, rows/s) vs raw COPY of the same rows in the same run",
        RunBenchProject},
-      // Add `post`, `load`, `http`, `project` here (see app/bench.h).
   };
   return table;
 }
@@ -47,7 +46,16 @@ int RunBench(const GlobalOptions& g, const std::vector<std::string>& args) {
     return args.empty() ? kExitUsage : kExitOk;
   }
   for (const BenchCommand& b : BenchTable()) {
-    if (b.name == args[0]) return b.run(g, std::vector<std::string>(args.begin() + 1, args.end()));
+    if (b.name != args[0]) continue;
+    for (std::size_t i = 1; i < args.size(); ++i) {
+      if (args[i] == "--help" || args[i] == "-h") {
+        std::printf("Usage: accrue bench %s\n\n%s.\nFigures go to stdout (--json: one object a line); "
+                    "scratch data is removed after the run.\n",
+                    b.synopsis.c_str(), b.summary.c_str());
+        return kExitOk;
+      }
+    }
+    return b.run(g, std::vector<std::string>(args.begin() + 1, args.end()));
   }
   return UsageError("unknown benchmark '" + args[0] + "'");
 }
