@@ -10,6 +10,7 @@
 //    WriteBatch of `batch` 8-byte-key / kPayloadBytes-value puts with sync = true.
 // Prints events/s, p50/p99 latency of one append (one Write for raw) and the
 // ratio accrue/raw. Data goes to a scratch dir (--dir, default /tmp), removed after.
+// --batch N / --appenders N run only that row (for profiling one configuration).
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
@@ -131,7 +132,11 @@ int RunBenchAppend(const GlobalOptions&, const std::vector<std::string>& args) {
   std::string dir_text = "/tmp";
   bool quick = false;
   bool json = false;
+  std::string only_batch;
+  std::string only_appenders;
   FlagParser flags;
+  flags.Value("--batch", &only_batch);
+  flags.Value("--appenders", &only_appenders);
   flags.Value("--seconds", &seconds_text);
   flags.Value("--dir", &dir_text);
   flags.Bool("--quick", &quick);
@@ -159,7 +164,9 @@ int RunBenchAppend(const GlobalOptions&, const std::vector<std::string>& args) {
   }
   int code = kExitOk;
   for (std::size_t batch : kBatchSizes) {
+    if (!only_batch.empty() && only_batch != std::to_string(batch)) continue;
     for (int appenders : kAppenderCounts) {
+      if (!only_appenders.empty() && only_appenders != std::to_string(appenders)) continue;
       const std::string tag = std::to_string(batch) + "-" + std::to_string(appenders);
       Figures raw = RunRaw(scratch + "/raw-" + tag, batch, appenders, duration);
       Figures ours = RunAccrue(scratch + "/accrue-" + tag, batch, appenders, duration);

@@ -8,7 +8,7 @@ namespace accrue::app {
 
 const std::vector<BenchCommand>& BenchTable() {
   static const std::vector<BenchCommand> table = {
-      {"append", "append [--seconds S] [--quick] [--json]",
+      {"append", "append [--seconds S] [--batch B] [--appenders A] [--quick] [--json]",
        "event log appends vs raw RocksDB WriteBatch (sync = true), batch 1/100/1000, 1/4/16 appenders",
        RunBenchAppend},
       {"gen", "gen [--profile P] [--accounts N] [--months M] [--seed S]",
