@@ -6,7 +6,7 @@
 //  - accrue: a fresh RocksDB event log; each appender owns one stream and
 //    appends `batch` events per Append with its expected version (envelope,
 //    hash chain, stream index, group commit, sync = true);
-//  - raw: a fresh RocksDB with the same options; each appender writes one
+//  - raw: a fresh RocksDB with the events family's options; each appender writes one
 //    WriteBatch of `batch` 8-byte-key / kPayloadBytes-value puts with sync = true.
 // Prints events/s, p50/p99 latency of one append (one Write for raw) and the
 // ratio accrue/raw. Data goes to a scratch dir (--dir, default /tmp), removed after.
@@ -104,7 +104,7 @@ Figures RunAccrue(const std::string& dir, std::size_t batch, int appenders,
 Figures RunRaw(const std::string& dir, std::size_t batch, int appenders,
                std::chrono::milliseconds duration) {
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(events::BaseRocksOptions(), dir, &raw);
+  rocksdb::Status s = rocksdb::DB::Open(events::WithoutPointFilters(events::BaseRocksOptions()), dir, &raw);
   if (!s.ok()) return Figures{0, 0, {}, s.ToString()};
   std::unique_ptr<rocksdb::DB> db(raw);
   std::atomic<uint64_t> next_key{1};

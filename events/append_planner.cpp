@@ -117,7 +117,7 @@ Status ValidateRequest(const AppendRequest& request) {
 }
 
 AppendPlan PlanAppend(const AppendRequest& request, AppendState& state, const LogHead& head,
-                      int64_t now_us) {
+                      int64_t now_us, PlanPayloads payloads) {
   AppendPlan plan;
   if (Status s = ValidateRequest(request); !s.ok()) {
     plan.result = Failed(std::move(s));
@@ -141,6 +141,10 @@ AppendPlan PlanAppend(const AppendRequest& request, AppendState& state, const Lo
   uint64_t position = head.position;
   std::string prev_hash = head.hash;
   const std::string idempotency_key = request.idempotency ? request.idempotency->key : "";
+  std::size_t total = 0;
+  for (const StreamAppend& part : request.streams) total += part.events.size();
+  plan.events.reserve(total);
+  plan.encoded.reserve(total);
   for (const StreamAppend& part : request.streams) {
     uint64_t& version = next_version[part.stream];
     for (const NewEvent& ne : part.events) {
@@ -154,9 +158,11 @@ AppendPlan PlanAppend(const AppendRequest& request, AppendState& state, const Lo
       e.idempotency_key = idempotency_key;
       e.correlation_id = request.correlation_id;
       e.causation_id = request.causation_id;
-      e.payload = ne.payload;
       e.prev_hash = std::move(prev_hash);
-      plan.encoded.push_back(SealEnvelope(e));
+      EnvelopeFields fields = FieldsOf(e);
+      fields.payload = ne.payload;  // sealed from the request: no copy on the writer's path
+      plan.encoded.push_back(SealFields(fields, &e.hash));
+      if (payloads == PlanPayloads::kKeep) e.payload = ne.payload;
       prev_hash = e.hash;
       plan.events.push_back(std::move(e));
     }

@@ -57,7 +57,7 @@ struct LogHead {
 
 struct AppendPlan {
   AppendResult result;                                 // the outcome; kAppended = write it
-  std::vector<RecordedEvent> events;                   // sealed, in position order
+  std::vector<RecordedEvent> events;                   // sealed, in position order (payload per PlanPayloads)
   std::vector<std::string> encoded;                    // stored envelope bytes, parallel to events
   std::vector<std::pair<std::string, uint64_t>> heads; // stream -> new last version
   std::vector<Claim> new_claims;                       // claims not held before
@@ -69,8 +69,11 @@ Status ValidateRequest(const AppendRequest& request);
 
 // Decides the outcome of `request` (steps 2-5). On kAppended, the plan's events
 // follow `head`; the caller writes them and advances its head to the last event.
+// kDrop leaves plan.events' payloads empty (the RocksDB writer needs only the
+// encoded bytes); kKeep copies them (the memory store keeps the events).
+enum class PlanPayloads { kKeep, kDrop };
 AppendPlan PlanAppend(const AppendRequest& request, AppendState& state, const LogHead& head,
-                      int64_t now_us);
+                      int64_t now_us, PlanPayloads payloads = PlanPayloads::kKeep);
 
 }  // namespace accrue::events
 

@@ -12,25 +12,39 @@ constexpr char kHashTag = static_cast<char>(0x62);
 constexpr char kHashLength = static_cast<char>(kSha256Bytes);
 constexpr std::size_t kHashRecordBytes = 2 + kSha256Bytes;
 
-// The envelope without its hash, canonically serialized.
-std::string SerializeUnhashed(const RecordedEvent& e) {
-  accrue::events::v1::Envelope env;
-  env.set_position(e.position);
-  env.set_stream(e.stream);
-  env.set_stream_version(e.version);
-  env.set_event_type(e.type);
-  env.set_schema_version(e.schema_version);
-  env.set_recorded_at_us(e.recorded_at_us);
-  env.set_idempotency_key(e.idempotency_key);
-  env.set_correlation_id(e.correlation_id);
-  env.set_causation_id(e.causation_id);
-  env.set_payload(e.payload);
-  env.set_prev_hash(e.prev_hash);
-  std::string out;
-  bool ok = env.SerializeToString(&out);
-  ACCRUE_ASSERT(ok, "envelope serialization failed");
-  return out;
+// Protobuf wire format (https://protobuf.dev/programming-guides/encoding/):
+// a record is varint(field << 3 | wire type); wire type 0 = varint, 2 = length-
+// delimited. Canonical proto3 output writes fields in number order and omits
+// zero numbers and empty strings.
+constexpr uint32_t kVarint = 0;
+constexpr uint32_t kLengthDelimited = 2;
+
+void PutVarint(uint64_t v, std::string* out) {
+  char buf[10];
+  std::size_t n = 0;
+  while (v >= 0x80) {
+    buf[n++] = static_cast<char>((v & 0x7F) | 0x80);
+    v >>= 7;
+  }
+  buf[n++] = static_cast<char>(v);
+  out->append(buf, n);
 }
+
+void PutUint(uint32_t field, uint64_t v, std::string* out) {
+  if (v == 0) return;
+  PutVarint((field << 3) | kVarint, out);
+  PutVarint(v, out);
+}
+
+void PutBytes(uint32_t field, std::string_view v, std::string* out) {
+  if (v.empty()) return;
+  PutVarint((field << 3) | kLengthDelimited, out);
+  PutVarint(v.size(), out);
+  out->append(v.data(), v.size());
+}
+
+// Upper bound of the record overhead (tags and lengths) of one envelope.
+constexpr std::size_t kMaxRecordOverhead = 12 * (1 + 10);
 
 Status Bad(uint64_t position, const std::string& why) {
   return Status::Corruption("position " + std::to_string(position) + ": " + why);
@@ -43,19 +57,47 @@ const std::string& ZeroHash() {
   return kZero;
 }
 
-std::string ComputeEventHash(const RecordedEvent& event) {
-  return Sha256(event.prev_hash, SerializeUnhashed(event));
+EnvelopeFields FieldsOf(const RecordedEvent& e) {
+  return EnvelopeFields{e.position,       e.stream,         e.version,
+                        e.type,           e.schema_version, e.recorded_at_us,
+                        e.idempotency_key, e.correlation_id, e.causation_id,
+                        e.payload,        e.prev_hash};
 }
 
-std::string SealEnvelope(RecordedEvent& event) {
-  std::string bytes = SerializeUnhashed(event);
-  event.hash = Sha256(event.prev_hash, bytes);
-  bytes.reserve(bytes.size() + kHashRecordBytes);
+void AppendUnhashed(const EnvelopeFields& f, std::string* out) {
+  out->reserve(out->size() + kMaxRecordOverhead + f.stream.size() + f.type.size() +
+               f.idempotency_key.size() + f.correlation_id.size() + f.causation_id.size() +
+               f.payload.size() + f.prev_hash.size() + kHashRecordBytes);
+  PutUint(1, f.position, out);
+  PutBytes(2, f.stream, out);
+  PutUint(3, f.version, out);
+  PutBytes(4, f.type, out);
+  PutUint(5, f.schema_version, out);
+  PutUint(6, static_cast<uint64_t>(f.recorded_at_us), out);  // int64: two's complement varint
+  PutBytes(7, f.idempotency_key, out);
+  PutBytes(8, f.correlation_id, out);
+  PutBytes(9, f.causation_id, out);
+  PutBytes(10, f.payload, out);
+  PutBytes(11, f.prev_hash, out);
+}
+
+std::string SealFields(const EnvelopeFields& fields, std::string* hash) {
+  std::string bytes;
+  AppendUnhashed(fields, &bytes);
+  *hash = Sha256(fields.prev_hash, bytes);
   bytes.push_back(kHashTag);
   bytes.push_back(kHashLength);
-  bytes.append(event.hash);
+  bytes.append(*hash);
   return bytes;
 }
+
+std::string ComputeEventHash(const RecordedEvent& event) {
+  std::string bytes;
+  AppendUnhashed(FieldsOf(event), &bytes);
+  return Sha256(event.prev_hash, bytes);
+}
+
+std::string SealEnvelope(RecordedEvent& event) { return SealFields(FieldsOf(event), &event.hash); }
 
 Result<RecordedEvent> DecodeStored(std::string_view bytes, uint64_t expected_position) {
   accrue::events::v1::Envelope env;

@@ -29,6 +29,34 @@ namespace accrue::events {
 // prev_hash of position 1: 32 zero bytes.
 const std::string& ZeroHash();
 
+// The fields of an envelope without its hash, as views (no copies): what the
+// writer seals straight from an AppendRequest.
+struct EnvelopeFields {
+  uint64_t position = 0;
+  std::string_view stream;
+  uint64_t version = 0;
+  std::string_view type;
+  uint32_t schema_version = 0;
+  int64_t recorded_at_us = 0;
+  std::string_view idempotency_key;
+  std::string_view correlation_id;
+  std::string_view causation_id;
+  std::string_view payload;
+  std::string_view prev_hash;
+};
+
+// The fields of `event` (views into it; `event` must outlive the result).
+EnvelopeFields FieldsOf(const RecordedEvent& event);
+
+// Appends the canonical protobuf serialization of `fields` (hash unset) to *out.
+// Hand-written because it is the writer's hot path; envelope_codec_test proves it
+// byte-identical to Envelope::SerializeToString for any envelope.
+void AppendUnhashed(const EnvelopeFields& fields, std::string* out);
+
+// Seals `fields`: sets *hash = SHA-256(prev_hash || unhashed bytes) and returns the
+// stored bytes (unhashed bytes followed by the field-12 hash record).
+std::string SealFields(const EnvelopeFields& fields, std::string* hash);
+
 // Fills event.hash from event.prev_hash and the other fields; returns the stored
 // bytes (envelope with hash).
 std::string SealEnvelope(RecordedEvent& event);

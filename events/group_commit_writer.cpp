@@ -256,7 +256,7 @@ void GroupCommitWriter::CommitGroup(std::vector<Pending>& group) {
   std::vector<AppendResult> results;
   results.reserve(group.size());
   for (Pending& p : group) {
-    AppendPlan plan = PlanAppend(p.request, state, head, now_us);
+    AppendPlan plan = PlanAppend(p.request, state, head, now_us, PlanPayloads::kDrop);
     if (plan.result.outcome == AppendOutcome::kAppended) state.Apply(plan, &batch, &head);
     results.push_back(std::move(plan.result));
   }

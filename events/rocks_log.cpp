@@ -25,7 +25,11 @@ const std::vector<std::string>& FamilyNames() {
 std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(const rocksdb::Options& options) {
   std::vector<rocksdb::ColumnFamilyDescriptor> out;
   for (const std::string& name : FamilyNames()) {
-    out.emplace_back(name, rocksdb::ColumnFamilyOptions(options));
+    rocksdb::ColumnFamilyOptions family(options);
+    if (name == keys::kEventsFamily || name == keys::kStreamIndexFamily) {
+      family = rocksdb::ColumnFamilyOptions(WithoutPointFilters(options));
+    }
+    out.emplace_back(name, family);
   }
   return out;
 }
@@ -129,6 +133,16 @@ rocksdb::Options BaseRocksOptions() {
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey, false));
   table.whole_key_filtering = true;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return options;
+}
+
+rocksdb::Options WithoutPointFilters(rocksdb::Options options) {
+  options.memtable_whole_key_filtering = false;
+  options.memtable_prefix_bloom_size_ratio = 0;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset();
+  table.whole_key_filtering = false;
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return options;
 }

@@ -59,8 +59,14 @@ inline constexpr int kBloomBitsPerKey = 10;
 // Live WAL above this makes RocksDB flush the oldest memtables (max_total_wal_size).
 inline constexpr uint64_t kMaxTotalWalBytes = uint64_t{128} << 20;
 
-// The DB options every log uses (and the raw baseline of `accrue bench append`).
+// The DB options every log uses.
 rocksdb::Options BaseRocksOptions();
+
+// `options` without bloom filters (memtable and SST): the events and stream_index
+// families, which are read by position and by range, never probed for absent
+// keys, so a filter there costs every insert and flush and saves no read. The raw
+// baseline of `accrue bench append` uses these too (the same family options).
+rocksdb::Options WithoutPointFilters(rocksdb::Options options);
 
 // Maps a RocksDB status to ours: NoSpace -> kUnavailable ("disk full"), IOError ->
 // kIoError, Corruption -> kCorruption, NotFound -> kNotFound, Busy/TryAgain ->

@@ -8,6 +8,19 @@
 
 namespace accrue::events {
 
+namespace {
+
+// OpenSSL 3 looks the algorithm up in its provider table on every
+// EVP_DigestInit_ex(ctx, EVP_sha256(), ...) (an "implicit fetch", with locking);
+// fetching once and reusing the method halves the cost of a 300-byte digest.
+const EVP_MD* Sha256Method() {
+  static EVP_MD* const kMethod = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  ACCRUE_ASSERT(kMethod != nullptr, "OpenSSL has no SHA256 implementation");
+  return kMethod;
+}
+
+}  // namespace
+
 std::string Sha256(std::string_view first, std::string_view second) {
   // One context per thread: EVP_MD_CTX_new costs an allocation per call otherwise.
   // Owned, so it is freed when the thread exits (LeakSanitizer found the raw pointer).
@@ -17,7 +30,7 @@ std::string Sha256(std::string_view first, std::string_view second) {
   ACCRUE_ASSERT(ctx != nullptr, "EVP_MD_CTX_new failed");
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  bool ok = EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1 &&
+  bool ok = EVP_DigestInit_ex2(ctx, Sha256Method(), nullptr) == 1 &&
             EVP_DigestUpdate(ctx, first.data(), first.size()) == 1 &&
             EVP_DigestUpdate(ctx, second.data(), second.size()) == 1 &&
             EVP_DigestFinal_ex(ctx, digest, &length) == 1;
