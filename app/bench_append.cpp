@@ -104,7 +104,7 @@ Figures RunAccrue(const std::string& dir, std::size_t batch, int appenders,
 Figures RunRaw(const std::string& dir, std::size_t batch, int appenders,
                std::chrono::milliseconds duration) {
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(events::WithoutPointFilters(events::BaseRocksOptions()), dir, &raw);
+  rocksdb::Status s = rocksdb::DB::Open(events::EventsFamilyOptions(events::BaseRocksOptions()), dir, &raw);
   if (!s.ok()) return Figures{0, 0, {}, s.ToString()};
   std::unique_ptr<rocksdb::DB> db(raw);
   std::atomic<uint64_t> next_key{1};

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 
 #include "events/keys.h"
@@ -26,8 +27,9 @@ std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors(const rocksdb::Options&
   std::vector<rocksdb::ColumnFamilyDescriptor> out;
   for (const std::string& name : FamilyNames()) {
     rocksdb::ColumnFamilyOptions family(options);
-    if (name == keys::kEventsFamily || name == keys::kStreamIndexFamily) {
-      family = rocksdb::ColumnFamilyOptions(WithoutPointFilters(options));
+    if (name == keys::kEventsFamily) family = rocksdb::ColumnFamilyOptions(EventsFamilyOptions(options));
+    if (name == keys::kStreamIndexFamily) {
+      family = rocksdb::ColumnFamilyOptions(StreamIndexFamilyOptions(options));
     }
     out.emplace_back(name, family);
   }
@@ -137,6 +139,8 @@ rocksdb::Options BaseRocksOptions() {
   return options;
 }
 
+namespace {
+
 rocksdb::Options WithoutPointFilters(rocksdb::Options options) {
   options.memtable_whole_key_filtering = false;
   options.memtable_prefix_bloom_size_ratio = 0;
@@ -144,6 +148,31 @@ rocksdb::Options WithoutPointFilters(rocksdb::Options options) {
   table.filter_policy.reset();
   table.whole_key_filtering = false;
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return options;
+}
+
+// Prefix of a stream index key: everything before the fixed64 version
+// (stream 0x00), so one insert hint per stream (keys.h grammar).
+class StreamIndexPrefix final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "accrue.StreamIndexPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), key.size() - sizeof(uint64_t));
+  }
+  bool InDomain(const rocksdb::Slice& key) const override { return key.size() > sizeof(uint64_t); }
+};
+
+}  // namespace
+
+rocksdb::Options EventsFamilyOptions(rocksdb::Options base) {
+  rocksdb::Options options = WithoutPointFilters(std::move(base));
+  options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(0));
+  return options;
+}
+
+rocksdb::Options StreamIndexFamilyOptions(rocksdb::Options base) {
+  rocksdb::Options options = WithoutPointFilters(std::move(base));
+  options.memtable_insert_with_hint_prefix_extractor = std::make_shared<StreamIndexPrefix>();
   return options;
 }
 

@@ -62,11 +62,17 @@ inline constexpr uint64_t kMaxTotalWalBytes = uint64_t{128} << 20;
 // The DB options every log uses.
 rocksdb::Options BaseRocksOptions();
 
-// `options` without bloom filters (memtable and SST): the events and stream_index
-// families, which are read by position and by range, never probed for absent
-// keys, so a filter there costs every insert and flush and saves no read. The raw
-// baseline of `accrue bench append` uses these too (the same family options).
-rocksdb::Options WithoutPointFilters(rocksdb::Options options);
+// The options of the two families written in key order, derived from `base`:
+//  - no bloom filters (memtable and SST): they are read by position and by range,
+//    never probed for absent keys, so a filter costs every insert and flush and
+//    saves no read;
+//  - a memtable insert hint per key prefix (memtable_insert_with_hint_prefix_
+//    extractor): events are inserted in position order (one prefix, the empty
+//    one) and a stream's index entries in version order (prefix = stream 0x00),
+//    so each insert starts from the previous one instead of the skiplist's top.
+// The raw baseline of `accrue bench append` uses EventsFamilyOptions.
+rocksdb::Options EventsFamilyOptions(rocksdb::Options base);
+rocksdb::Options StreamIndexFamilyOptions(rocksdb::Options base);
 
 // Maps a RocksDB status to ours: NoSpace -> kUnavailable ("disk full"), IOError ->
 // kIoError, Corruption -> kCorruption, NotFound -> kNotFound, Busy/TryAgain ->
