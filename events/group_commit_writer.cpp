@@ -1,11 +1,9 @@
 #include "events/group_commit_writer.h"
 
-#include <rocksdb/write_batch.h>
-
-#include <unordered_map>
-
+#include "events/assert.h"
 #include "events/envelope_codec.h"
 #include "events/keys.h"
+#include "events/rocks_event_store.h"
 
 namespace accrue::events {
 namespace {
@@ -22,89 +20,6 @@ std::size_t CountEvents(const AppendRequest& request) {
   for (const StreamAppend& part : request.streams) n += part.events.size();
   return n;
 }
-
-// The state one group commit is planned against: the DB plus what earlier
-// requests of the same group wrote (and what was read, cached for the group).
-class GroupState final : public AppendState {
- public:
-  explicit GroupState(RocksLog& log) : log_(log) {}
-
-  Result<std::optional<IdempotencyLookup>> FindIdempotency(const std::string& key) override {
-    if (auto it = records_.find(key); it != records_.end()) return std::optional(it->second);
-    std::string value;
-    rocksdb::Status s = log_.db->Get(rocksdb::ReadOptions(), log_.idempotency, key, &value);
-    if (s.IsNotFound()) return std::optional<IdempotencyLookup>();
-    if (!s.ok()) return FromRocks(s, "reading idempotency record");
-    auto decoded = keys::DecodeIdempotency(value);
-    if (!decoded) return Status::Corruption("idempotency record of '" + key + "' is malformed");
-    return std::optional(*decoded);
-  }
-
-  Result<uint64_t> FindStreamVersion(const std::string& stream) override {
-    if (auto it = versions_.find(stream); it != versions_.end()) return it->second;
-    std::string value;
-    rocksdb::Status s = log_.db->Get(rocksdb::ReadOptions(), log_.stream_heads, stream, &value);
-    uint64_t version = 0;
-    if (!s.IsNotFound()) {
-      if (!s.ok()) return FromRocks(s, "reading stream head");
-      std::string_view in(value);
-      if (!keys::GetFixed64(&in, &version)) {
-        return Status::Corruption("stream head of '" + stream + "' is malformed");
-      }
-    }
-    versions_.emplace(stream, version);
-    return version;
-  }
-
-  Result<std::optional<std::string>> FindClaimOwner(const std::string& key) override {
-    if (auto it = claims_.find(key); it != claims_.end()) return std::optional(it->second);
-    std::string value;
-    rocksdb::Status s = log_.db->Get(rocksdb::ReadOptions(), log_.claims, key, &value);
-    if (s.IsNotFound()) return std::optional<std::string>();
-    if (!s.ok()) return FromRocks(s, "reading claim");
-    Claim claim;
-    if (!keys::DecodeClaimValue(value, &claim)) return Status::Corruption("claim '" + key + "' is malformed");
-    return std::optional(std::move(claim.stream));
-  }
-
-  // Adds a planned append to the batch and the overlay; asserts each envelope
-  // before it is written (position, version, chain).
-  void Apply(const AppendPlan& plan, rocksdb::WriteBatch* batch, LogHead* head) {
-    for (std::size_t i = 0; i < plan.events.size(); ++i) {
-      const RecordedEvent& e = plan.events[i];
-      uint64_t& version = versions_.at(e.stream);
-      CheckBeforeWrite(e, head->position + 1, version + 1, head->hash);
-      const std::string position_key = keys::PositionKey(e.position);
-      (void)batch->Put(log_.events, position_key, plan.encoded[i]);
-      (void)batch->Put(log_.stream_index, keys::StreamIndexKey(e.stream, e.version), position_key);
-      version = e.version;
-      head->position = e.position;
-      head->hash = e.hash;
-    }
-    for (const auto& [stream, last] : plan.heads) {
-      ACCRUE_ASSERT(versions_.at(stream) == last, "stream head differs from its last event");
-      std::string value;
-      keys::PutFixed64(&value, last);
-      (void)batch->Put(log_.stream_heads, stream, value);
-    }
-    for (const Claim& c : plan.new_claims) {
-      (void)batch->Put(log_.claims, c.key, keys::EncodeClaimValue(c));
-      claims_.emplace(c.key, c.stream);
-    }
-    if (plan.record) {
-      IdempotencyLookup stored{plan.record->command_hash, plan.record->result,
-                               plan.result.last_position};
-      (void)batch->Put(log_.idempotency, plan.record->key, keys::EncodeIdempotency(stored));
-      records_.emplace(plan.record->key, std::move(stored));
-    }
-  }
-
- private:
-  RocksLog& log_;
-  std::unordered_map<std::string, IdempotencyLookup> records_;
-  std::unordered_map<std::string, uint64_t> versions_;
-  std::unordered_map<std::string, std::string> claims_;
-};
 
 }  // namespace
 
@@ -139,9 +54,10 @@ GroupCommitWriter::GroupCommitWriter(RocksLog* log, Clock clock, std::size_t que
       clock_(std::move(clock)),
       queue_capacity_(queue_capacity),
       notifier_(std::move(notifier)),
-      head_(std::move(head)),
-      durable_position_(head_.position) {
-  thread_ = std::thread([this] { Run(); });
+      durable_position_(head.position),
+      head_(std::move(head)) {
+  committer_ = std::thread([this] { RunCommitter(); });
+  sealer_ = std::thread([this] { RunSealer(); });
 }
 
 GroupCommitWriter::~GroupCommitWriter() { Stop(); }
@@ -152,7 +68,8 @@ void GroupCommitWriter::Stop() {
     stopping_ = true;
   }
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (sealer_.joinable()) sealer_.join();  // drains the queue, then tells the committer
+  if (committer_.joinable()) committer_.join();
 }
 
 std::future<AppendResult> GroupCommitWriter::Submit(AppendRequest request) {
@@ -198,11 +115,37 @@ bool GroupCommitWriter::TakeGroup(std::vector<Pending>* group) {
   return true;
 }
 
-void GroupCommitWriter::Run() {
+void GroupCommitWriter::RunSealer() {
   std::vector<Pending> group;
   while (TakeGroup(&group)) {
-    CommitGroup(group);
+    SealGroup(group);
     group.clear();
+  }
+  {
+    std::lock_guard<std::mutex> lock(handoff_mutex_);
+    sealer_done_ = true;
+  }
+  handoff_cv_.notify_all();
+}
+
+void GroupCommitWriter::RunCommitter() {
+  while (true) {
+    SealedGroup sealed;
+    {
+      std::unique_lock<std::mutex> lock(handoff_mutex_);
+      handoff_cv_.wait(lock, [&] { return sealer_done_ || !sealed_.empty(); });
+      if (sealed_.empty()) return;  // the sealer is done and everything is written
+      sealed = std::move(sealed_.front());
+      sealed_.pop_front();
+      committing_ = true;
+    }
+    handoff_cv_.notify_all();  // a slot is free for the sealer
+    CommitSealed(sealed);
+    {
+      std::lock_guard<std::mutex> lock(handoff_mutex_);
+      committing_ = false;
+    }
+    handoff_cv_.notify_all();
   }
 }
 
@@ -229,8 +172,23 @@ Status GroupCommitWriter::Recover() {
   auto reloaded = LoadHead(*log_);
   if (!reloaded.ok()) return reloaded.status();
   head_ = std::move(reloaded.value());
-  durable_position_.store(head_.position);
-  needs_recovery_ = false;
+  ACCRUE_ASSERT(head_.position == durable_position_.load(),
+                "log head after recovery differs from the last durable position");
+  return Status::Ok();
+}
+
+Status GroupCommitWriter::RecoverAfterFailure() {
+  {
+    std::unique_lock<std::mutex> lock(handoff_mutex_);
+    if (failure_.ok()) return Status::Ok();
+    // Every group sealed on top of the failed one is failed by the committer.
+    handoff_cv_.wait(lock, [&] { return sealed_.empty() && !committing_; });
+  }
+  in_flight_.clear();  // none of them reached the DB
+  Status s = Recover();
+  if (!s.ok()) return s;
+  std::lock_guard<std::mutex> lock(handoff_mutex_);
+  failure_ = Status::Ok();
   return Status::Ok();
 }
 
@@ -242,42 +200,73 @@ void GroupCommitWriter::Complete(Pending& pending, AppendResult result) {
   pending.promise.set_value(std::move(result));
 }
 
-void GroupCommitWriter::CommitGroup(std::vector<Pending>& group) {
-  if (needs_recovery_) {
-    if (Status s = Recover(); !s.ok()) {
-      for (Pending& p : group) Complete(p, FailedResult(s));
-      return;
-    }
+void GroupCommitWriter::SealGroup(std::vector<Pending>& group) {
+  if (Status s = RecoverAfterFailure(); !s.ok()) {
+    for (Pending& p : group) Complete(p, FailedResult(s));
+    return;
   }
-  GroupState state(*log_);
-  rocksdb::WriteBatch batch;
+  // Groups whose Write returned OK are in the DB now: their overlays can go.
+  const uint64_t written = written_sequence_.load();
+  while (!in_flight_.empty() && in_flight_.front().sequence <= written) in_flight_.pop_front();
+
+  SealedGroup sealed;
+  sealed.sequence = next_sequence_++;
+  GroupState state(*log_, in_flight_, sealed.sequence);
   LogHead head = head_;
+  sealed.first_position = head.position + 1;
   const int64_t now_us = clock_();
-  std::vector<AppendResult> results;
-  results.reserve(group.size());
+  sealed.results.reserve(group.size());
   for (Pending& p : group) {
     AppendPlan plan = PlanAppend(p.request, state, head, now_us, PlanPayloads::kDrop);
-    if (plan.result.outcome == AppendOutcome::kAppended) state.Apply(plan, &batch, &head);
-    results.push_back(std::move(plan.result));
+    if (plan.result.outcome == AppendOutcome::kAppended) state.Apply(plan, &sealed.batch, &head);
+    sealed.results.push_back(std::move(plan.result));
   }
-  if (batch.Count() > 0) {
+  sealed.last_position = head.position;
+  sealed.group = std::move(group);
+  head_ = std::move(head);
+  in_flight_.push_back(state.TakeEffects());
+  {
+    std::unique_lock<std::mutex> lock(handoff_mutex_);
+    handoff_cv_.wait(lock, [&] { return sealed_.size() < kMaxSealedGroups; });
+    sealed_.push_back(std::move(sealed));
+  }
+  handoff_cv_.notify_all();
+}
+
+void GroupCommitWriter::CommitSealed(SealedGroup& sealed) {
+  Status failed;
+  {
+    std::lock_guard<std::mutex> lock(handoff_mutex_);
+    failed = failure_;
+  }
+  if (!failed.ok()) {  // sealed on top of a group whose write failed
+    for (Pending& p : sealed.group) Complete(p, FailedResult(failed));
+    return;
+  }
+  if (sealed.batch.Count() > 0) {
     rocksdb::WriteOptions write_options;
     write_options.sync = true;  // durability before acknowledgement (design.md)
-    rocksdb::Status s = log_->db->Write(write_options, &batch);
+    rocksdb::Status s = log_->db->Write(write_options, &sealed.batch);
     if (!s.ok()) {
-      Status failed = FromRocks(s, "group commit of " + std::to_string(group.size()) +
-                                       " appends (nothing acknowledged; retrying with the same "
-                                       "idempotency key is safe)");
-      for (Pending& p : group) Complete(p, FailedResult(failed));
-      needs_recovery_ = true;
+      failed = FromRocks(s, "group commit of " + std::to_string(sealed.group.size()) +
+                                " appends (nothing acknowledged; retrying with the same "
+                                "idempotency key is safe)");
+      {
+        std::lock_guard<std::mutex> lock(handoff_mutex_);
+        failure_ = failed;
+      }
+      for (Pending& p : sealed.group) Complete(p, FailedResult(failed));
       return;
     }
-    stats_.RecordBatch(group.size(), head.position - head_.position, write_options.sync);
+    stats_.RecordBatch(sealed.group.size(), sealed.last_position + 1 - sealed.first_position,
+                       write_options.sync);
   }
-  head_ = std::move(head);
-  durable_position_.store(head_.position);
-  notifier_->Publish(head_.position);
-  for (std::size_t i = 0; i < group.size(); ++i) Complete(group[i], std::move(results[i]));
+  written_sequence_.store(sealed.sequence);
+  durable_position_.store(sealed.last_position);
+  notifier_->Publish(sealed.last_position);
+  for (std::size_t i = 0; i < sealed.group.size(); ++i) {
+    Complete(sealed.group[i], std::move(sealed.results[i]));
+  }
 }
 
 }  // namespace accrue::events

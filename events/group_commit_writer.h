@@ -1,17 +1,23 @@
-// GroupCommitWriter: the single writer thread of the RocksDB event log.
+// GroupCommitWriter: the writer of the RocksDB event log, a two-stage pipeline.
 //
 // Callers Submit() requests into a bounded queue (kAppendQueueCapacity requests,
 // kAppendQueueMaxEvents events); a full queue completes the future at once with
-// kFailed / kUnavailable (backpressure; retry is safe). The writer thread takes
-// everything queued (up to kMaxGroupCommitRequests / kMaxGroupCommitEvents),
-// plans each request with the shared AppendPlanner against the DB plus an
-// overlay of what earlier requests of the same group wrote, asserts every
-// envelope before it goes into the WriteBatch, writes ONE WriteBatch with
-// sync = true, and only then completes the futures and wakes subscribers.
+// kFailed / kUnavailable (backpressure; retry is safe).
 //
-// If the write fails (disk full, fsync error) every request of the group gets
-// kFailed with the mapped status; nothing of the group is visible. Before the
-// next group the writer calls DB::Resume(), flushes every column family (so the
+// Stage 1, the sealer thread, takes everything queued (up to
+// kMaxGroupCommitRequests / kMaxGroupCommitEvents), plans each request with the
+// shared AppendPlanner against the DB plus the effects of groups sealed but not
+// yet written (group_state.h), assigns positions, seals the hash chain, asserts
+// every envelope, and builds ONE WriteBatch. Stage 2, the committer thread,
+// writes that batch with sync = true and only then completes the futures and
+// wakes subscribers. While the committer waits for group N's fsync, the sealer
+// prepares group N+1 (at most kMaxSealedGroups sealed groups wait), so the CPU
+// work of sealing overlaps the disk. Groups are written in seal order.
+//
+// If a write fails (disk full, fsync error) every request of that group, and of
+// every group sealed after it (they were planned on top of it), gets kFailed
+// with the mapped status; nothing of them is visible. Once the committer has
+// drained, the sealer calls DB::Resume(), flushes every column family (so the
 // WAL that may hold the failed bytes is retired) and reloads its head; until
 // that succeeds each group fails with the same retryable status. Disk full
 // (NoSpace) recovers in-process once space returns. A failed WAL write or fsync
@@ -19,7 +25,7 @@
 // kIoError "restart accrue" until the log is reopened, which replays the WAL.
 //
 // Thread-safety: Submit may be called from any thread. Stop() drains the queue
-// (later Submits fail with kUnavailable "shutting down") and joins the thread.
+// (later Submits fail with kUnavailable "shutting down") and joins both threads.
 #ifndef ACCRUE_EVENTS_GROUP_COMMIT_WRITER_H_
 #define ACCRUE_EVENTS_GROUP_COMMIT_WRITER_H_
 
@@ -34,6 +40,7 @@
 #include <vector>
 
 #include "events/append_planner.h"
+#include "events/group_state.h"
 #include "events/event_store.h"
 #include "events/rocks_log.h"
 #include "events/store_stats.h"
@@ -65,13 +72,29 @@ class GroupCommitWriter {
     std::chrono::steady_clock::time_point submitted;  // for the latency histogram
   };
 
+  // A group sealed by stage 1, waiting for (or in) stage 2.
+  struct SealedGroup {
+    std::vector<Pending> group;
+    std::vector<AppendResult> results;  // parallel to group
+    rocksdb::WriteBatch batch;
+    uint64_t sequence = 0;
+    uint64_t first_position = 0;  // of the batch's events (0 when none)
+    uint64_t last_position = 0;   // the head after this group
+  };
+
   GroupCommitWriter(RocksLog* log, Clock clock, std::size_t queue_capacity,
                     std::shared_ptr<PositionNotifier> notifier, LogHead head);
-  void Run();
+  void RunSealer();
+  void RunCommitter();
   // Takes the next group from the queue; false when stopping and drained.
   bool TakeGroup(std::vector<Pending>* group);
-  void CommitGroup(std::vector<Pending>& group);
-  // After a failed write: clears RocksDB's error and retires the WAL.
+  // Stage 1: plans `group` into a batch and hands it to the committer.
+  void SealGroup(std::vector<Pending>& group);
+  // Stage 2: writes one sealed group (or fails it after an earlier failure).
+  void CommitSealed(SealedGroup& sealed);
+  // Sealer: after a failed write, waits for the committer to drain, then clears
+  // RocksDB's error and retires the WAL; ok when appends may go on.
+  Status RecoverAfterFailure();
   Status Recover();
   // Completes one waiter and records its latency.
   void Complete(Pending& pending, AppendResult result);
@@ -80,17 +103,32 @@ class GroupCommitWriter {
   Clock clock_;
   std::size_t queue_capacity_;
   std::shared_ptr<PositionNotifier> notifier_;
-  LogHead head_;  // writer thread only
-  bool needs_recovery_ = false;  // writer thread only
-  std::atomic<uint64_t> durable_position_;
   StoreStatsRecorder stats_;
+  std::atomic<uint64_t> durable_position_;
 
+  // Sealer thread only.
+  LogHead head_;                        // the head after the last sealed group
+  std::deque<GroupEffects> in_flight_;  // effects of sealed groups, oldest first
+  uint64_t next_sequence_ = 1;
+
+  // Submit queue.
   std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<Pending> queue_;
   std::size_t queued_events_ = 0;
   bool stopping_ = false;
-  std::thread thread_;
+
+  // Sealer -> committer handoff.
+  std::mutex handoff_mutex_;
+  std::condition_variable handoff_cv_;
+  std::deque<SealedGroup> sealed_;
+  bool committing_ = false;           // the committer holds a group
+  bool sealer_done_ = false;
+  Status failure_;                    // set by a failed write until recovery
+  std::atomic<uint64_t> written_sequence_{0};  // last group whose Write returned OK
+
+  std::thread committer_;
+  std::thread sealer_;
 };
 
 // Reads the last position and its hash from the events column family.

@@ -48,6 +48,9 @@ inline constexpr std::size_t kAppendQueueMaxEvents = 262'144;
 // One group commit takes at most this many requests / events from the queue.
 inline constexpr std::size_t kMaxGroupCommitRequests = 4096;
 inline constexpr std::size_t kMaxGroupCommitEvents = 65'536;
+// Sealed groups waiting for the committer (besides the one being written): the
+// depth of the writer's pipeline (group_commit_writer.h).
+inline constexpr std::size_t kMaxSealedGroups = 1;
 // How often a secondary catches up with the primary (at most).
 inline constexpr std::chrono::milliseconds kSecondaryPollInterval{200};
 

@@ -1,0 +1,94 @@
+#include "events/group_state.h"
+
+#include "events/assert.h"
+#include "events/envelope_codec.h"
+#include "events/keys.h"
+
+namespace accrue::events {
+
+GroupState::GroupState(RocksLog& log, const std::deque<GroupEffects>& in_flight, uint64_t sequence)
+    : log_(log), in_flight_(in_flight) {
+  own_.sequence = sequence;
+}
+
+Result<std::optional<IdempotencyLookup>> GroupState::FindIdempotency(const std::string& key) {
+  if (auto it = own_.records.find(key); it != own_.records.end()) return std::optional(it->second);
+  for (auto g = in_flight_.rbegin(); g != in_flight_.rend(); ++g) {
+    if (auto it = g->records.find(key); it != g->records.end()) return std::optional(it->second);
+  }
+  std::string value;
+  rocksdb::Status s = log_.db->Get(rocksdb::ReadOptions(), log_.idempotency, key, &value);
+  if (s.IsNotFound()) return std::optional<IdempotencyLookup>();
+  if (!s.ok()) return FromRocks(s, "reading idempotency record");
+  auto decoded = keys::DecodeIdempotency(value);
+  if (!decoded) return Status::Corruption("idempotency record of '" + key + "' is malformed");
+  return std::optional(*decoded);
+}
+
+Result<uint64_t> GroupState::FindStreamVersion(const std::string& stream) {
+  if (auto it = own_.versions.find(stream); it != own_.versions.end()) return it->second;
+  for (auto g = in_flight_.rbegin(); g != in_flight_.rend(); ++g) {
+    if (auto it = g->versions.find(stream); it != g->versions.end()) {
+      own_.versions.emplace(stream, it->second);
+      return it->second;
+    }
+  }
+  std::string value;
+  rocksdb::Status s = log_.db->Get(rocksdb::ReadOptions(), log_.stream_heads, stream, &value);
+  uint64_t version = 0;
+  if (!s.IsNotFound()) {
+    if (!s.ok()) return FromRocks(s, "reading stream head");
+    std::string_view in(value);
+    if (!keys::GetFixed64(&in, &version)) {
+      return Status::Corruption("stream head of '" + stream + "' is malformed");
+    }
+  }
+  own_.versions.emplace(stream, version);
+  return version;
+}
+
+Result<std::optional<std::string>> GroupState::FindClaimOwner(const std::string& key) {
+  if (auto it = own_.claims.find(key); it != own_.claims.end()) return std::optional(it->second);
+  for (auto g = in_flight_.rbegin(); g != in_flight_.rend(); ++g) {
+    if (auto it = g->claims.find(key); it != g->claims.end()) return std::optional(it->second);
+  }
+  std::string value;
+  rocksdb::Status s = log_.db->Get(rocksdb::ReadOptions(), log_.claims, key, &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocks(s, "reading claim");
+  Claim claim;
+  if (!keys::DecodeClaimValue(value, &claim)) return Status::Corruption("claim '" + key + "' is malformed");
+  return std::optional(std::move(claim.stream));
+}
+
+void GroupState::Apply(const AppendPlan& plan, rocksdb::WriteBatch* batch, LogHead* head) {
+  for (std::size_t i = 0; i < plan.events.size(); ++i) {
+    const RecordedEvent& e = plan.events[i];
+    uint64_t& version = own_.versions.at(e.stream);  // planned, so looked up before
+    CheckBeforeWrite(e, head->position + 1, version + 1, head->hash);
+    const std::string position_key = keys::PositionKey(e.position);
+    (void)batch->Put(log_.events, position_key, plan.encoded[i]);
+    (void)batch->Put(log_.stream_index, keys::StreamIndexKey(e.stream, e.version), position_key);
+    version = e.version;
+    head->position = e.position;
+    head->hash = e.hash;
+  }
+  for (const auto& [stream, last] : plan.heads) {
+    ACCRUE_ASSERT(own_.versions.at(stream) == last, "stream head differs from its last event");
+    std::string value;
+    keys::PutFixed64(&value, last);
+    (void)batch->Put(log_.stream_heads, stream, value);
+  }
+  for (const Claim& c : plan.new_claims) {
+    (void)batch->Put(log_.claims, c.key, keys::EncodeClaimValue(c));
+    own_.claims.emplace(c.key, c.stream);
+  }
+  if (plan.record) {
+    IdempotencyLookup stored{plan.record->command_hash, plan.record->result,
+                             plan.result.last_position};
+    (void)batch->Put(log_.idempotency, plan.record->key, keys::EncodeIdempotency(stored));
+    own_.records.emplace(plan.record->key, std::move(stored));
+  }
+}
+
+}  // namespace accrue::events
