@@ -122,6 +122,7 @@ rocksdb::Options BaseRocksOptions() {
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   options.IncreaseParallelism(2);
+  options.max_file_opening_threads = kFileOpeningThreads;
   options.write_buffer_size = kWriteBufferBytes;
   options.max_total_wal_size = kMaxTotalWalBytes;
   options.keep_log_file_num = 4;
