@@ -2,6 +2,8 @@
 find_package(PkgConfig REQUIRED)
 find_package(RocksDB CONFIG REQUIRED)
 pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
+# The accrue executable's allocator (docs/decisions/0007-memory-allocator.md).
+pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
 find_package(Protobuf REQUIRED)
 find_package(Boost REQUIRED)
 find_package(date CONFIG REQUIRED)

@@ -9,7 +9,7 @@ PACKAGES=(
   librocksdb-dev libpqxx-dev libpq-dev libprotobuf-dev protobuf-compiler
   libboost-dev libhowardhinnant-date-dev tzdata libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev librapidcheck-dev libssl-dev libbenchmark-dev
-  rapidjson-dev postgresql postgresql-client
+  rapidjson-dev libjemalloc-dev postgresql postgresql-client
   clang-14 libclang-rt-14-dev curl wrk util-linux procps
 )
 
