@@ -19,6 +19,7 @@
 
 #include "app/http_errors.h"
 #include "app/logging.h"
+#include "events/thread_name.h"
 
 namespace accrue::app {
 namespace {
@@ -300,7 +301,10 @@ class HttpServer::Impl {
 
   void Start() {
     Accept();
-    for (std::size_t i = 0; i < core_.limits.io_threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
+    for (std::size_t i = 0; i < core_.limits.io_threads; ++i) threads_.emplace_back([this] {
+      events::NameThisThread("http-io");
+      ioc_.run();
+    });
   }
 
   bool Drain() {

@@ -6,6 +6,7 @@
 
 #include "app/http_errors.h"
 #include "app/http_json_peek.h"
+#include "events/thread_name.h"
 
 namespace accrue::app {
 namespace {
@@ -31,8 +32,13 @@ CommandOutcome Await(std::future<CommandOutcome>& future, KeyOf key_of) {
 
 }  // namespace
 
-JobPool::JobPool(std::size_t threads) {
-  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
+JobPool::JobPool(std::size_t threads, const std::string& name) {
+  for (std::size_t i = 0; i < threads; ++i) {
+    threads_.emplace_back([this, name] {
+      events::NameThisThread(name);
+      Loop();
+    });
+  }
 }
 
 JobPool::~JobPool() {
@@ -76,8 +82,8 @@ ServiceBackend::ServiceBackend(engine::CommandService* service, MetricsRegistry*
       wait_latency_(metrics->HistogramFor("accrue_command_durable_seconds",
                                           "Time from submitting a command to its durable outcome", {},
                                           LatencyBucketsUs(), 1000000)),
-      waiters_(kCommandWaiterThreads),
-      readers_(kReadThreads) {
+      waiters_(kCommandWaiterThreads, "http-wait"),
+      readers_(kReadThreads, "http-read") {
   metrics->AddCollector([this](std::string* out) {
     *out += "# HELP accrue_http_waiter_queue Command futures waiting for a waiter thread\n";
     *out += "# TYPE accrue_http_waiter_queue gauge\n";

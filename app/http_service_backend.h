@@ -40,7 +40,8 @@ inline constexpr std::size_t kReadThreads = 2;
 // A FIFO of jobs run by a fixed set of threads; drains on destruction.
 class JobPool {
  public:
-  explicit JobPool(std::size_t threads);
+  // `name` names the threads (events/thread_name.h).
+  JobPool(std::size_t threads, const std::string& name);
   ~JobPool();
   void Post(std::function<void()> job);
   std::size_t queued() const;

@@ -4,6 +4,7 @@
 #include "events/envelope_codec.h"
 #include "events/keys.h"
 #include "events/rocks_event_store.h"
+#include "events/thread_name.h"
 
 namespace accrue::events {
 namespace {
@@ -56,8 +57,14 @@ GroupCommitWriter::GroupCommitWriter(RocksLog* log, Clock clock, std::size_t que
       notifier_(std::move(notifier)),
       durable_position_(head.position),
       head_(std::move(head)) {
-  committer_ = std::thread([this] { RunCommitter(); });
-  sealer_ = std::thread([this] { RunSealer(); });
+  committer_ = std::thread([this] {
+    NameThisThread("log-commit");
+    RunCommitter();
+  });
+  sealer_ = std::thread([this] {
+    NameThisThread("log-seal");
+    RunSealer();
+  });
 }
 
 GroupCommitWriter::~GroupCommitWriter() { Stop(); }

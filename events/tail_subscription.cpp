@@ -1,5 +1,7 @@
 #include "events/tail_subscription.h"
 
+#include "events/thread_name.h"
+
 namespace accrue::events {
 
 void PositionNotifier::Publish(uint64_t last_position) {
@@ -37,7 +39,10 @@ TailSubscription::TailSubscription(std::shared_ptr<PositionNotifier> notifier,
       on_event_(std::move(on_event)),
       poll_interval_(poll_interval),
       refresh_(std::move(refresh)) {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("log-tail");
+    Run();
+  });
 }
 
 TailSubscription::~TailSubscription() {
