@@ -139,12 +139,8 @@ void PrintJson(const Summary& s, const invariants::LogChecker& checker, uint64_t
 
 int RunBenchSummary(const GlobalOptions& g, const std::vector<std::string>& args) {
   bool json = false;
-  FlagParser flags;
-  flags.Bool("--json", &json);
-  std::vector<std::string> positional;
-  std::string error;
-  if (!flags.Parse(args, &positional, &error)) return UsageError(error);
-  if (!positional.empty()) return UsageError("bench summary takes no positional arguments");
+  int code = kExitOk;
+  if (!ParseJsonFlagOnly(args, "bench summary", &json, &code)) return code;
   events::RocksStoreOptions options;
   options.mode = events::OpenMode::kAutoReadOnly;
   auto store = events::OpenRocksEventStore(g.data_dir, options);

@@ -145,6 +145,23 @@ bool FlagParser::Parse(const std::vector<std::string>& args, std::vector<std::st
   return true;
 }
 
+bool ParseJsonFlagOnly(const std::vector<std::string>& args, std::string_view command, bool* json,
+                       int* exit_code) {
+  FlagParser flags;
+  flags.Bool("--json", json);
+  std::vector<std::string> positional;
+  std::string error;
+  if (!flags.Parse(args, &positional, &error)) {
+    *exit_code = UsageError(error);
+    return false;
+  }
+  if (!positional.empty()) {
+    *exit_code = UsageError(std::string(command) + " takes no arguments");
+    return false;
+  }
+  return true;
+}
+
 bool ParseUint64(std::string_view text, unsigned long long* out) {
   if (text.empty() || text.size() > 19) return false;
   unsigned long long v = 0;

@@ -60,6 +60,12 @@ class FlagParser {
   std::map<std::string, bool*> bools_;
 };
 
+// For commands whose only option is --json and that take no arguments: parses
+// `args` into *json; on bad input prints the usage error ("<command> takes no
+// arguments") and returns false with *exit_code set.
+bool ParseJsonFlagOnly(const std::vector<std::string>& args, std::string_view command, bool* json,
+                       int* exit_code);
+
 // Parses an unsigned decimal flag value; false on garbage.
 bool ParseUint64(std::string_view text, unsigned long long* out);
 

@@ -56,13 +56,8 @@ uint64_t SizeOnDisk(const std::string& dir) {
 
 int Verify(const GlobalOptions& g, const std::vector<std::string>& args) {
   bool json = false;
-  FlagParser flags;
-  flags.Bool("--json", &json);
-  std::vector<std::string> positional;
-  std::string error;
-  if (!flags.Parse(args, &positional, &error)) return UsageError(error);
-  if (!positional.empty()) return UsageError("log verify takes no arguments");
   int code = kExitOk;
+  if (!ParseJsonFlagOnly(args, "log verify", &json, &code)) return code;
   auto store = OpenForReading(g, &code);
   if (!store) return code;
   events::VerifyOptions options;
@@ -102,13 +97,8 @@ int Verify(const GlobalOptions& g, const std::vector<std::string>& args) {
 
 int Stat(const GlobalOptions& g, const std::vector<std::string>& args) {
   bool json = false;
-  FlagParser flags;
-  flags.Bool("--json", &json);
-  std::vector<std::string> positional;
-  std::string error;
-  if (!flags.Parse(args, &positional, &error)) return UsageError(error);
-  if (!positional.empty()) return UsageError("log stat takes no arguments");
   int code = kExitOk;
+  if (!ParseJsonFlagOnly(args, "log stat", &json, &code)) return code;
   auto store = OpenForReading(g, &code);
   if (!store) return code;
   const uint64_t last = store->LastPosition();

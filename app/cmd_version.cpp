@@ -22,12 +22,8 @@ namespace accrue::app {
 
 int RunVersion(const GlobalOptions&, const std::vector<std::string>& args) {
   bool json = false;
-  FlagParser flags;
-  flags.Bool("--json", &json);
-  std::vector<std::string> positional;
-  std::string error;
-  if (!flags.Parse(args, &positional, &error)) return UsageError(error);
-  if (!positional.empty()) return UsageError("version takes no arguments");
+  int code = kExitOk;
+  if (!ParseJsonFlagOnly(args, "version", &json, &code)) return code;
 
   const std::string protobuf = std::to_string(GOOGLE_PROTOBUF_VERSION / 1000000) + "." +
                                std::to_string(GOOGLE_PROTOBUF_VERSION / 1000 % 1000) + "." +
