@@ -4,29 +4,10 @@
 // replaced global operator new, to show the 64-bit path never touches the heap.
 #include <benchmark/benchmark.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
+#include "engine/alloc_counter_test_util.h"
 #include "engine/calendar.h"
 #include "engine/decimal.h"
 #include "engine/money.h"
-
-// GCC 12 inlines the replaced operators into static initialisers and then flags
-// malloc/free pairing as a new/delete mismatch; the pairing here is correct.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
-namespace {
-std::atomic<long> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace accrue::engine {
 namespace {
@@ -34,9 +15,9 @@ namespace {
 // Runs `body` state.max_iterations times and reports heap allocations per call.
 template <typename Body>
 void RunCounted(benchmark::State& state, Body&& body) {
-  const long before = g_allocations.load();
-  for (auto _ : state) body();
-  const long allocations = g_allocations.load() - before;
+  const long allocations = ::accrue::testing::AllocationsDuring([&] {
+    for (auto _ : state) body();
+  });
   state.counters["allocs_per_op"] =
       benchmark::Counter(static_cast<double>(allocations) / static_cast<double>(state.iterations()));
 }

@@ -6,34 +6,14 @@
 // each check runs the call between two readings of the counter.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
+#include "engine/alloc_counter_test_util.h"
 #include "engine/decimal.h"
 #include "engine/money.h"
-
-namespace {
-std::atomic<long> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace accrue::engine {
 namespace {
 
-template <typename F>
-long AllocationsDuring(F&& f) {
-  const long before = g_allocations.load();
-  f();
-  return g_allocations.load() - before;
-}
+using ::accrue::testing::AllocationsDuring;
 
 TEST(NoAllocationTest, ParseAmountAndRoundProductFitInRegisters) {
   Int128 sink = 0;
