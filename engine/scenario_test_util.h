@@ -1,9 +1,11 @@
-// Helpers shared by the in-process scenario tests (scenario_replay_test,
-// snapshot_test): reading a scenario file's lines and one result field.
+// Helpers shared by the scenario tests (engine/scenario_replay_test,
+// engine/snapshot_test, tests/scenario_test): reading a scenario file's lines and one result field.
 #ifndef ACCRUE_ENGINE_SCENARIO_TEST_UTIL_H_
 #define ACCRUE_ENGINE_SCENARIO_TEST_UTIL_H_
 
 #include <fstream>
+#include <istream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -11,9 +13,8 @@
 
 namespace accrue::engine::testutil {
 
-// The non-blank lines of a JSON-lines file, CR stripped (D-7).
-inline std::vector<std::string> Lines(const std::string& path) {
-  std::ifstream in(path);
+// The non-blank lines of JSON-lines text, CR stripped (D-7).
+inline std::vector<std::string> LinesOf(std::istream& in) {
   std::vector<std::string> out;
   std::string line;
   while (std::getline(in, line)) {
@@ -22,6 +23,17 @@ inline std::vector<std::string> Lines(const std::string& path) {
     out.push_back(line);
   }
   return out;
+}
+
+inline std::vector<std::string> SplitLines(const std::string& text) {
+  std::istringstream in(text);
+  return LinesOf(in);
+}
+
+// The non-blank lines of a JSON-lines file.
+inline std::vector<std::string> Lines(const std::string& path) {
+  std::ifstream in(path);
+  return LinesOf(in);
 }
 
 // Field a (or a.b) of a result object as comparable text: "<absent>", "true",

@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "engine/json.h"
+#include "engine/scenario_test_util.h"
 #include "tests/process_util.h"
 
 namespace accrue {
@@ -26,17 +27,7 @@ using engine::JsonValue;
 using testing::ProcessRun;
 ProcessRun Execute(const std::string& command) { return testing::RunCommand(command); }
 
-std::vector<std::string> SplitLines(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream ss(text);
-  std::string line;
-  while (std::getline(ss, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    out.push_back(line);
-  }
-  return out;
-}
+using engine::testutil::SplitLines;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
