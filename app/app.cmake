@@ -29,6 +29,7 @@ target_sources(accrue_app PRIVATE
   bench_summary.cpp
   bench_post.cpp
   bench_load.cpp
+  bench_billrun.cpp
 )
 target_link_libraries(accrue_app PUBLIC accrue_workload accrue_invariants)
 # ---- end workload benchmarks ----

@@ -37,6 +37,7 @@ int RunBenchGen(const GlobalOptions& g, const std::vector<std::string>& args);
 int RunBenchSummary(const GlobalOptions& g, const std::vector<std::string>& args);
 int RunBenchPost(const GlobalOptions& g, const std::vector<std::string>& args);
 int RunBenchLoad(const GlobalOptions& g, const std::vector<std::string>& args);
+int RunBenchBillrun(const GlobalOptions& g, const std::vector<std::string>& args);  // bench_billrun.cpp
 int RunBenchProject(const GlobalOptions& g, const std::vector<std::string>& args);  // bench_project.cpp
 
 }  // namespace accrue::app

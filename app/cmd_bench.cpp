@@ -19,6 +19,8 @@ const std::vector<BenchCommand>& BenchTable() {
       {"load", "load [--events N] [--runs R] [--json]",
        "inspect and the first command after a restart for an account with 1,000,000 events (snapshots)",
        RunBenchLoad},
+      {"billrun", "billrun [--accounts N] [--runs R] [--json]",
+       "one tenant-wide run_billing over N accounts with one subscription each (invoices/s)", RunBenchBillrun},
       {"summary", "summary [--json]",
        "invoices issued, revenue by line kind, open receivables, invariants over the log", RunBenchSummary},
       {"project", "project --pg URL [--events N] [--log DIR] [--batch B] [--json]",
