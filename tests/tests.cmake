@@ -98,6 +98,10 @@ add_dependencies(scenario_test accrue)
 accrue_test(run_crash_test SOURCES run_crash_test.cpp LIBS accrue_codec accrue_test_process LABELS domain)
 target_compile_definitions(run_crash_test PRIVATE ACCRUE_BINARY="$<TARGET_FILE:accrue>")
 add_dependencies(run_crash_test accrue)
+# bench_smoke_test: the benchmark commands complete on tiny workloads (no rates checked).
+accrue_test(bench_smoke_test SOURCES bench_smoke_test.cpp LIBS accrue_test_process LABELS unit)
+target_compile_definitions(bench_smoke_test PRIVATE ACCRUE_BINARY="$<TARGET_FILE:accrue>")
+add_dependencies(bench_smoke_test accrue)
 # ---- end domain --------------------------------------------------------------------
 
 # ---- read models (issue 6): projections against the throwaway PostgreSQL ----------
