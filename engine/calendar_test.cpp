@@ -132,6 +132,20 @@ TEST(TimeZoneTest, NamesAreTzdataZoneAndLinkNames) {
   EXPECT_EQ(TimeZone::Find("US/Eastern")->name(), "US/Eastern");         // as given
 }
 
+// "UTC" is answered without the zone files (calendar.cpp fast path); it must agree
+// with the zone file's own UTC ("Etc/UTC", read through date/tz) everywhere.
+RC_GTEST_PROP(TimeZoneTest, UtcFastPathAgreesWithTheZoneFile, ()) {
+  const TimeZone* fast = TimeZone::Find("UTC");
+  const TimeZone* file = TimeZone::Find("Etc/UTC");
+  RC_ASSERT(fast != nullptr && file != nullptr && fast != file);
+  RC_ASSERT(fast->name() == "UTC");
+  const int64_t micros = *rc::gen::inRange<int64_t>(ParseInstant("0001-01-02T00:00:00Z")->micros,
+                                                     ParseInstant("9999-12-30T00:00:00Z")->micros);
+  const LocalDate day = fast->LocalDateOf(Instant{micros});
+  RC_ASSERT(day.days == file->LocalDateOf(Instant{micros}).days);
+  RC_ASSERT(fast->LocalMidnight(day).micros == file->LocalMidnight(day).micros);
+}
+
 // R-C2 / D-32 table: DST in New York and Sydney does not move midnight's date;
 // Santiago's midnight gap maps to the transition; Havana's midnight is ambiguous
 // and takes the first instant; Apia skipped 2011-12-30 entirely.
