@@ -263,7 +263,8 @@ void AggregateCache::ApplySpeculatively(const std::string& tenant, const Decisio
     std::string key = ClaimKey(tenant, kind, id);
     std::string value = ClaimValue(d, kind, id);
     request->claims.push_back(events::Claim{key, append.stream, value});
-    pending_claims_[key] = PendingClaim{append.stream, touched->accounts.back().entry, std::move(value)};
+    const bool routed = kind == kClaimSubscription || kind == kClaimInvoice || kind == kClaimPayment;
+    pending_claims_[key] = PendingClaim{append.stream, touched->accounts.back().entry, std::move(value), routed};
     touched->claim_keys.push_back(std::move(key));
   }
   request->streams.push_back(std::move(append));
@@ -293,7 +294,7 @@ void AggregateCache::Settle(const Touched& touched, bool written) {
   for (const std::string& key : touched.claim_keys) {
     auto it = pending_claims_.find(key);
     if (it == pending_claims_.end()) continue;
-    if (written) Remember(key, it->second.stream, it->second.value);
+    if (written && it->second.remember) Remember(key, std::move(it->second.stream), std::move(it->second.value));
     pending_claims_.erase(it);
   }
 }

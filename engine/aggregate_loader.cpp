@@ -34,6 +34,11 @@ template <typename State, typename Decode, typename Fold>
 Status Load(const LoadContext& ctx, const std::string& stream, State* state, Loaded* loaded, Decode decode,
             Fold fold) {
   *loaded = Loaded{};
+  // The stream head first (one point read): a stream that does not exist yet (an
+  // account being opened) needs no snapshot read and no stream iterator.
+  auto head = ctx.store->StreamVersion(stream);
+  if (!head.ok()) return head.status();
+  if (head.value() == events::kNoStream) return Status::Ok();
   auto snapshot = ctx.store->LoadSnapshot(stream);
   Status problem;
   if (!snapshot.ok()) {
@@ -51,7 +56,12 @@ Status Load(const LoadContext& ctx, const std::string& stream, State* state, Loa
     ctx.counters->snapshots_rejected++;
     if (ctx.warn) ctx.warn("ignoring the snapshot of '" + stream + "' (full fold): " + problem.ToString());
   }
-  uint64_t last = 0;
+  uint64_t last = loaded->snapshot_version;
+  if (last >= head.value()) {  // the snapshot covers the head: no tail to read
+    loaded->version = last;
+    ctx.counters->snapshot_loads++;
+    return Status::Ok();
+  }
   auto counting = [&](const v1::BillingEvent& e) {
     fold(state, e);
     loaded->tail_events++;

@@ -2,7 +2,9 @@
 // (not a public interface; used by the aggregate cache, the durable reads and the
 // snapshot writer).
 //
-// Load = LoadSnapshot(stream) decoded by engine/snapshot_codec.h, then
+// Load = StreamVersion(stream) (a stream that does not exist ends the load: no
+// snapshot read, no iterator), LoadSnapshot(stream) decoded by
+// engine/snapshot_codec.h, then, unless the snapshot covers the head,
 // ReadStream(stream, snapshot.version + 1, ...) folded with evolve() in pages of
 // kReadPageSize events. A snapshot that is unknown (schema version), does not
 // decode, or breaks an invariant is ignored with a warning and the stream is

@@ -63,6 +63,9 @@ bool JsonEqual(const JsonValue& a, const JsonValue& b);
 // A canonical byte form such that CanonicalJson(a) == CanonicalJson(b) exactly when
 // JsonEqual(a, b). Used to hash commands for idempotency.
 std::string CanonicalJson(const JsonValue& v);
+// CanonicalJson of `object` (an object) without its member `skipped_key`, byte for
+// byte what CanonicalJson gives for a copy without that member; no copy is made.
+std::string CanonicalJsonWithout(const JsonValue& object, std::string_view skipped_key);
 
 // Compact writer. Usage: w.BeginObject(); w.Key("a"); w.String("x"); w.EndObject();
 class JsonWriter {

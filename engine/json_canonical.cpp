@@ -20,6 +20,8 @@ namespace {
 
 // Exponent digits beyond this count are handled as a decimal string.
 constexpr std::size_t kMaxSmallExponentDigits = 18;
+// Room reserved for a command's canonical form (grows when longer).
+constexpr std::size_t kCanonicalReserveBytes = 256;
 
 // magnitude (decimal digits, no leading zeros, > |delta|) + delta.
 std::string AddSmall(std::string magnitude, int64_t delta) {
@@ -61,6 +63,8 @@ std::string AdjustExponent(bool negative, std::string_view digits, int64_t delta
   return negative ? "-" + magnitude : magnitude;
 }
 
+void AppendCanonicalObject(const JsonValue& v, const std::string_view* skipped, std::string* out);
+
 void AppendCanonical(const JsonValue& v, std::string* out) {
   switch (v.kind) {
     case JsonValue::Kind::kNull:
@@ -84,23 +88,37 @@ void AppendCanonical(const JsonValue& v, std::string* out) {
       out->push_back(']');
       return;
     }
-    case JsonValue::Kind::kObject: {
-      std::vector<const std::pair<std::string, JsonValue>*> sorted;
-      sorted.reserve(v.members.size());
-      for (const auto& member : v.members) sorted.push_back(&member);
-      std::sort(sorted.begin(), sorted.end(),
-                [](const auto* a, const auto* b) { return a->first < b->first; });
-      out->push_back('{');
-      for (std::size_t i = 0; i < sorted.size(); ++i) {
-        if (i > 0) out->push_back(',');
-        AppendJsonString(out, sorted[i]->first);
-        out->push_back(':');
-        AppendCanonical(sorted[i]->second, out);
-      }
-      out->push_back('}');
+    case JsonValue::Kind::kObject:
+      AppendCanonicalObject(v, nullptr, out);
       return;
-    }
   }
+}
+
+// An object's members sorted by key, without the member named *skipped (when set).
+void AppendCanonicalObject(const JsonValue& v, const std::string_view* skipped, std::string* out) {
+  // Commands have a handful of members: sort pointers on the stack when they fit.
+  constexpr std::size_t kInlineMembers = 16;
+  using Member = std::pair<std::string, JsonValue>;
+  const Member* inline_sorted[kInlineMembers];
+  std::vector<const Member*> heap_sorted;
+  const Member** sorted = inline_sorted;
+  if (v.members.size() > kInlineMembers) {
+    heap_sorted.resize(v.members.size());
+    sorted = heap_sorted.data();
+  }
+  std::size_t n = 0;
+  for (const auto& member : v.members) {
+    if (skipped == nullptr || member.first != *skipped) sorted[n++] = &member;
+  }
+  std::sort(sorted, sorted + n, [](const Member* a, const Member* b) { return a->first < b->first; });
+  out->push_back('{');
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i > 0) out->push_back(',');
+    AppendJsonString(out, sorted[i]->first);
+    out->push_back(':');
+    AppendCanonical(sorted[i]->second, out);
+  }
+  out->push_back('}');
 }
 
 }  // namespace
@@ -147,6 +165,13 @@ std::string CanonicalNumber(std::string_view token) {
 std::string CanonicalJson(const JsonValue& v) {
   std::string out;
   AppendCanonical(v, &out);
+  return out;
+}
+
+std::string CanonicalJsonWithout(const JsonValue& object, std::string_view skipped_key) {
+  std::string out;
+  out.reserve(kCanonicalReserveBytes);
+  AppendCanonicalObject(object, &skipped_key, &out);
   return out;
 }
 

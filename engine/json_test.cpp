@@ -223,6 +223,26 @@ TEST(JsonEquality, CanonicalIsIdempotent) {
   EXPECT_TRUE(JsonEqual(v, again));
 }
 
+// CanonicalJsonWithout(o, k) is CanonicalJson of a copy of o without member k
+// (the command hash), including objects with more members than its inline buffer.
+TEST(JsonEquality, CanonicalWithoutOneMember) {
+  std::string many = "{";
+  for (int i = 40; i > 0; --i) many += "\"m" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  many += "\"idempotency_key\":\"k\"}";
+  for (const std::string& text : {std::string("{\"b\":1.0,\"idempotency_key\":\"k\",\"a\":[{\"y\":1,\"x\":2}]}"),
+                                 std::string("{\"a\":1}"), std::string("{}"), many}) {
+    const JsonValue v = MustParse(text);
+    JsonValue copy;
+    copy.kind = JsonValue::Kind::kObject;
+    for (const auto& m : v.members) {
+      if (m.first != "idempotency_key") copy.members.push_back(m);
+    }
+    EXPECT_EQ(CanonicalJsonWithout(v, "idempotency_key"), CanonicalJson(copy)) << text;
+  }
+  EXPECT_EQ(CanonicalJsonWithout(MustParse("{\"b\":1.0,\"idempotency_key\":\"k\",\"a\":2}"), "idempotency_key"),
+            "{\"a\":2,\"b\":1e0}");
+}
+
 // D-45: compact output, non-ASCII unescaped, control characters escaped.
 TEST(JsonWriter, CompactOutput) {
   JsonWriter w;

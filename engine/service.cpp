@@ -97,12 +97,7 @@ CommandOutcome StoredOutcome(const std::string& json, bool replayed) {
 // The command's hash for idempotency: SHA-256 of the canonical command without
 // its idempotency_key member (so an HTTP header key hashes the same).
 std::string CommandHash(const JsonValue& object) {
-  JsonValue copy;
-  copy.kind = JsonValue::Kind::kObject;
-  for (const auto& m : object.members) {
-    if (m.first != "idempotency_key") copy.members.push_back(m);
-  }
-  return events::Sha256(CanonicalJson(copy));
+  return events::Sha256(CanonicalJsonWithout(object, "idempotency_key"));
 }
 
 void DefaultWarn(std::string_view line) {

@@ -62,6 +62,11 @@ struct PendingClaim {
   std::string stream;
   std::shared_ptr<AccountEntry> entry;
   std::string value;  // the claim's value (a usage claim's D-47 fingerprint)
+  // Kept in the durable claim cache once written: only the kinds commands are
+  // routed by (subscription, invoice, payment; Owner()). The others (a usage id,
+  // an account id, ...) are looked up again only by a duplicate, which reads the
+  // store; remembering each would cost a map entry per command.
+  bool remember = false;
 };
 
 // A durable claim remembered by the cache: owner and value.
