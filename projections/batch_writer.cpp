@@ -16,6 +16,32 @@ std::string Join(const std::vector<std::string>& items, std::size_t from, std::s
 }
 
 std::string StageName(const TableSpec& spec) { return std::string("stage_") + spec.table; }
+std::string ExistingStageName(const TableSpec& spec) {
+  return std::string("stage_") + spec.table + "_existing";
+}
+
+// The statement that applies staged rows of keys known to exist (AddExisting):
+// kUpsert columns are replaced, kAccumulate's summed columns added. The join
+// must be a nested loop over the target's primary key (the transaction turns
+// hash and merge joins off): the target table grows with the log, the batch not.
+std::string UpdateExistingSql(const TableSpec& spec) {
+  const auto& c = spec.columns;
+  const std::size_t n = c.size();
+  const std::size_t k = spec.key_columns;
+  const std::size_t first_sum =
+      spec.mode == WriteMode::kAccumulate ? n - spec.summed_columns : n;
+  std::string sql = std::string("UPDATE ") + spec.table + " t SET ";
+  for (std::size_t i = k; i < n; ++i) {
+    if (i > k) sql += ", ";
+    sql += c[i] + " = " + (i >= first_sum ? "t." + c[i] + " + " : std::string()) + "s." + c[i];
+  }
+  sql += " FROM " + ExistingStageName(spec) + " s WHERE ";
+  for (std::size_t i = 0; i < k; ++i) {
+    if (i > 0) sql += " AND ";
+    sql += "t." + c[i] + " = s." + c[i];
+  }
+  return sql;
+}
 
 // The statement that moves a staged batch into its table (kUpsert / kAccumulate).
 std::string MergeSql(const TableSpec& spec) {
@@ -63,6 +89,10 @@ Status BatchWriter::Prepare() {
       txn.Exec("CREATE TEMP TABLE IF NOT EXISTS " + StageName(spec) +
                " ON COMMIT DELETE ROWS AS SELECT " + Join(spec.columns, 0, spec.columns.size()) +
                " FROM " + spec.table + " WITH NO DATA");
+      if (!spec.updates_existing) continue;
+      txn.Exec("CREATE TEMP TABLE IF NOT EXISTS " + ExistingStageName(spec) +
+               " ON COMMIT DELETE ROWS AS SELECT " + Join(spec.columns, 0, spec.columns.size()) +
+               " FROM " + spec.table + " WITH NO DATA");
     }
     return Status::Ok();
   });
@@ -97,17 +127,34 @@ Status BatchWriter::Apply(const RowBatch& rows, const BatchMeta& meta) {
       return Status::Conflict("checkpoint moved: stored " + std::to_string(stored) +
                               ", expected " + std::to_string(meta.from_position));
     }
+    // Only the UPDATE .. FROM of existing keys joins, and it must probe the
+    // target's primary key per staged row (see UpdateExistingSql).
+    txn.Exec("SET LOCAL enable_hashjoin = off");
+    txn.Exec("SET LOCAL enable_mergejoin = off");
     for (std::size_t t = 0; t < kTableCount; ++t) {
       const TableSpec& spec = TableSpecs()[t];
       const auto& lines = rows.Lines(static_cast<TableId>(t));
+      const auto& existing = rows.ExistingLines(static_cast<TableId>(t));
       txn.Copy(spec.table, spec.columns, rows.NewLines(static_cast<TableId>(t)));
+      // Each staging table is filled once per transaction and emptied by
+      // ON COMMIT DELETE ROWS (or the rollback).
+      if (!existing.empty()) {
+        ACCRUE_ASSERT(spec.updates_existing, "existing-key rows for a table without them");
+        txn.Copy(ExistingStageName(spec), spec.columns, existing);
+        const uint64_t updated = txn.Exec(UpdateExistingSql(spec));
+        if (updated != existing.size()) {
+          // A key the log says exists is missing (or was staged twice): the read
+          // models no longer match the log.
+          return Status::Corruption(std::string(spec.table) + ": " + std::to_string(updated) +
+                                    " rows updated for " + std::to_string(existing.size()) +
+                                    " existing keys; rebuild the read models (--rebuild)");
+        }
+      }
       if (lines.empty()) continue;
       if (spec.mode == WriteMode::kInsert) {
         txn.Copy(spec.table, spec.columns, lines);
       } else {
         txn.Copy(StageName(spec), spec.columns, lines);
-        // Each staging table is filled once per transaction and emptied by
-        // ON COMMIT DELETE ROWS (or the rollback).
         txn.Exec(MergeSql(spec));
       }
     }

@@ -8,9 +8,12 @@
 // the caller re-reads the checkpoint and starts again from there.
 //
 // Rows reach the tables by COPY (projections/row_batch.h): straight into
-// append-only tables, through per-session temp tables plus one INSERT .. ON
-// CONFLICT for the others. That keeps a batch to a few round trips whatever its
-// size.
+// append-only tables and for new keys; through per-session temp tables plus one
+// UPDATE .. FROM for keys known to exist (checked: one row updated per staged row,
+// else kCorruption) and one INSERT .. ON CONFLICT for the others. That keeps a
+// batch to a few round trips whatever its size. The transaction turns hash and
+// merge joins off (SET LOCAL) so that UPDATE .. FROM probes the primary key per
+// staged row instead of scanning the whole table.
 //
 // Thread-safety: none; one BatchWriter per PgClient.
 #ifndef ACCRUE_PROJECTIONS_BATCH_WRITER_H_

@@ -22,6 +22,9 @@ struct EventMapper::Cached {
   std::string tenant;
   AccountState state;
   uint64_t version = 0;  // last stream version folded
+  // The account's own ledger accounts (OwnLedgerAccount) posted to by the events
+  // folded so far: their ledger_balances rows exist.
+  std::set<std::string> posted;
 };
 
 // What a batch changed in one account stream.
@@ -34,6 +37,13 @@ struct EventMapper::Dirty {
   std::set<std::string> subscriptions;
   std::set<std::string> invoices;
   std::set<std::string> payments;
+  // Usage recorded this batch per (subscription, period index, meter): one
+  // usage_totals row per key per batch, not one per record.
+  struct UsageDelta {
+    bool is_new = false;  // no usage of this key before the batch: COPY'd straight in
+    int64_t records = 0;
+  };
+  std::map<std::tuple<std::string, int64_t, std::string>, UsageDelta> usage;
 };
 
 namespace {
@@ -74,6 +84,20 @@ Result<v1::BillingEvent> Decode(const events::RecordedEvent& e) {
   Status s = DecodeInto(e, &event);
   if (!s.ok()) return s;
   return event;
+}
+
+// True for the ledger accounts only `account_id`'s stream posts to (engine/ledger.h):
+// assets:receivable:<id> and liabilities:credit:<id>.
+bool OwnLedgerAccount(std::string_view ledger_account, std::string_view account_id) {
+  for (std::string_view prefix : {std::string_view("assets:receivable:"),
+                                  std::string_view("liabilities:credit:")}) {
+    if (ledger_account.size() == prefix.size() + account_id.size() &&
+        ledger_account.substr(0, prefix.size()) == prefix &&
+        ledger_account.substr(prefix.size()) == account_id) {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -143,6 +167,13 @@ Result<EventMapper::Cached*> EventMapper::Load(const std::string& stream,
       auto event = Decode(e);
       if (!event.ok()) return event.status();
       engine::Evolve(&cached->state, event.value());
+      if (auto entry = engine::LedgerEntry(cached->state.account_id, event.value())) {
+        for (const auto& p : entry->postings) {
+          if (OwnLedgerAccount(p.ledger_account, cached->state.account_id)) {
+            cached->posted.insert(p.ledger_account);
+          }
+        }
+      }
       next = e.version + 1;
     }
   }
@@ -220,15 +251,29 @@ Status EventMapper::MapOne(const events::RecordedEvent& e, RowBatch* out) {
   if (!loaded.ok()) return loaded.status();
   Cached* c = loaded.value();
   if (c->tenant != tenant) c->tenant.assign(tenant);
+  auto& d = dirty_[e.stream];
+  if (!d) d = std::make_unique<Dirty>();
+  d->account = c;
+  if (event.has_usage_recorded()) {
+    // Whether the key had usage before this batch is read from the state BEFORE
+    // evolve adds this record (recorded_usage is never pruned; a subscription's
+    // period length and anchor are fixed for life, so period index <-> period_start
+    // is one to one and the state's key is the table's key).
+    const auto& u = event.usage_recorded();
+    auto [it, first] = d->usage.try_emplace({u.subscription_id(), u.period_index(), u.meter()});
+    if (first) {
+      const engine::Subscription* sub = c->state.FindSubscription(u.subscription_id());
+      it->second.is_new =
+          sub == nullptr || sub->recorded_usage.count({u.period_index(), u.meter()}) == 0;
+    }
+    ++it->second.records;
+  }
   engine::Evolve(&c->state, event);
   c->version = e.version;
   const AccountState& s = c->state;
   const int exp = s.currency.exponent;
   auto amount = [exp](Int128 v) { return FormatAmount(v, exp); };
 
-  auto& d = dirty_[e.stream];
-  if (!d) d = std::make_unique<Dirty>();
-  d->account = c;
   // accounts.updated_position: the last event that changed the account row, so
   // the value does not depend on where batches happen to end.
   auto touch_account = [&] {
@@ -286,17 +331,7 @@ Status EventMapper::MapOne(const events::RecordedEvent& e, RowBatch* out) {
     case E::kSubscriptionCanceled:
       d->subscriptions.insert(event.subscription_canceled().subscription_id());
       break;
-    case E::kUsageRecorded: {
-      const auto& u = event.usage_recorded();
-      const engine::Subscription* sub = s.FindSubscription(u.subscription_id());
-      ACCRUE_ASSERT(sub != nullptr, "usage of an unknown subscription");
-      engine::Period p = sub->PeriodOf(u.period_index());
-      CopyLine line;
-      line.Text(tenant).Text(u.subscription_id()).Text(u.meter()).Text(engine::FormatDate(p.start));
-      DateField(line, p.end).Text(u.quantity()).Int(1);
-      out->Add(TableId::kUsageTotals, line.Take());
-      break;
-    }
+    case E::kUsageRecorded: break;  // counted above; its row is rendered by Flush
     case E::kInvoiceIssued: {
       const auto& ev = event.invoice_issued();
       d->invoices.insert(ev.invoice_id());
@@ -379,8 +414,14 @@ Status EventMapper::MapOne(const events::RecordedEvent& e, RowBatch* out) {
                CopyLine().Text(position).Int(1).Int(++line_no).Text(tenant)
                    .Text(p.ledger_account).Text(s.currency.code).Text(amount(p.debit))
                    .Text(amount(p.credit)).Take());
-      BalanceSum& sum =
-          balances_[{std::string(tenant), p.ledger_account, std::string(s.currency.code)}];
+      auto [it, first] = balances_.try_emplace(
+          {std::string(tenant), p.ledger_account, std::string(s.currency.code)});
+      BalanceSum& sum = it->second;
+      if (first && OwnLedgerAccount(p.ledger_account, s.account_id)) {
+        // The first posting of this batch to it: did an earlier batch post to it?
+        const bool existed = !c->posted.insert(p.ledger_account).second;
+        sum.known = existed ? BalanceSum::Known::kExisting : BalanceSum::Known::kNew;
+      }
       sum.exponent = exp;
       sum.debit += p.debit;
       sum.credit += p.credit;
@@ -391,23 +432,46 @@ Status EventMapper::MapOne(const events::RecordedEvent& e, RowBatch* out) {
 
 void EventMapper::Flush(RowBatch* out) {
   for (const auto& [key, sum] : balances_) {
-    out->Add(TableId::kLedgerBalances,
-             CopyLine().Text(std::get<0>(key)).Text(std::get<1>(key)).Text(std::get<2>(key))
-                 .Text(FormatAmount(sum.debit, sum.exponent))
-                 .Text(FormatAmount(sum.credit, sum.exponent)).Take());
+    std::string line =
+        CopyLine().Text(std::get<0>(key)).Text(std::get<1>(key)).Text(std::get<2>(key))
+            .Text(FormatAmount(sum.debit, sum.exponent))
+            .Text(FormatAmount(sum.credit, sum.exponent)).Take();
+    switch (sum.known) {
+      case BalanceSum::Known::kNew: out->AddNew(TableId::kLedgerBalances, std::move(line)); break;
+      case BalanceSum::Known::kExisting:
+        out->AddExisting(TableId::kLedgerBalances, std::move(line));
+        break;
+      case BalanceSum::Known::kMaybe: out->Add(TableId::kLedgerBalances, std::move(line)); break;
+    }
   }
   for (const auto& [stream, d] : dirty_) {
     const AccountState& s = d->account->state;
     const std::string& tenant = d->account->tenant;
     const int exp = s.currency.exponent;
     auto amount = [exp](Int128 v) { return FormatAmount(v, exp); };
+    // Entities created by this batch's events are new; every other dirty one was
+    // created by an earlier (committed) event of the stream, so its row exists.
     auto add = [&](TableId table, bool is_new, std::string line) {
       if (is_new) {
         out->AddNew(table, std::move(line));
       } else {
-        out->Add(table, std::move(line));
+        out->AddExisting(table, std::move(line));
       }
     };
+    for (const auto& [key, delta] : d->usage) {
+      const auto& [sub_id, period_index, meter] = key;
+      const engine::Subscription* sub = s.FindSubscription(sub_id);
+      ACCRUE_ASSERT(sub != nullptr, "usage of an unknown subscription");
+      const auto total = sub->recorded_usage.find({period_index, meter});
+      ACCRUE_ASSERT(total != sub->recorded_usage.end(), "dirty usage not in state");
+      const engine::Period p = sub->PeriodOf(period_index);
+      // quantity is the key's running total (the state's exact sum), records the
+      // records of this batch (added to the stored count for an existing key).
+      CopyLine line;
+      line.Text(tenant).Text(sub_id).Text(meter).Text(engine::FormatDate(p.start));
+      DateField(line, p.end).Text(engine::FormatDecimal(total->second)).Int(delta.records);
+      add(TableId::kUsageTotals, delta.is_new, line.Take());
+    }
     if (d->account_row) {
       add(TableId::kAccounts, d->account_new,
                CopyLine().Text(tenant).Text(s.account_id).Text(s.currency.code).Text(s.timezone)

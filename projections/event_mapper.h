@@ -4,8 +4,15 @@
 // so the rows say exactly what `accrue inspect account` says, and uses each event
 // to know WHICH entities it changed ("dirty" sets). At the end of a batch it
 // renders the current state of every dirty entity once (accounts, subscriptions,
-// invoices, payments: kUpsert rows), and the append-only facts as they happen
-// (invoice lines, applications, credit notes, refunds, usage, ledger postings).
+// invoices, payments: kUpsert rows), one row per usage key and ledger balance
+// (kAccumulate), and the append-only facts as they happen (invoice lines,
+// applications, credit notes, refunds, ledger postings). A keyed row goes to the
+// batch as new (RowBatch::AddNew), existing (AddExisting) or unknown (Add), as the
+// folded state tells: entities created by this batch's events are new, all other
+// dirty ones existing; a usage key is new when the state had no usage for it
+// before the batch; an account's own ledger accounts (receivable, credit) are new
+// until its stream first posts to them (Cached::posted); shared ledger accounts
+// and catalog rows are unknown.
 //
 // Account states are cached between batches (bounded by kMaxCachedAccounts); a
 // stream not in the cache is folded from the log up to the event before the
@@ -98,6 +105,11 @@ class EventMapper {
     int exponent = 0;
     engine::Int128 debit = 0;
     engine::Int128 credit = 0;
+    // Where the row goes (RowBatch): an account's own ledger accounts
+    // (receivable, credit) are posted to by its stream only, so whether their row
+    // exists is known from the stream's earlier postings; shared ones (cash,
+    // income, ...) may have been written by any stream: upserted.
+    enum class Known { kMaybe, kNew, kExisting } known = Known::kMaybe;
   };
   // Ledger balance deltas of this batch by (tenant, ledger account, currency).
   std::map<std::tuple<std::string, std::string, std::string>, BalanceSum> balances_;

@@ -17,15 +17,15 @@ const std::array<TableSpec, kTableCount>& TableSpecs() {
       {"accounts",
        {"tenant", "account_id", "currency", "timezone", "status", "amount_due", "credit",
         "updated_position"},
-       2, WriteMode::kUpsert},
+       2, WriteMode::kUpsert, 0, true},
       {"subscriptions",
        {"tenant", "subscription_id", "account_id", "plan_id", "quantity", "status", "start_at",
         "end_date", "invoiced_periods"},
-       2, WriteMode::kUpsert},
+       2, WriteMode::kUpsert, 0, true},
       {"invoices",
        {"tenant", "invoice_id", "account_id", "number", "issued_at", "status", "total",
         "amount_due", "credited", "currency", "is_reversal"},
-       2, WriteMode::kUpsert},
+       2, WriteMode::kUpsert, 0, true},
       {"invoice_lines",
        {"tenant", "invoice_id", "line_no", "kind", "subscription_id", "meter", "payment_id",
         "plan_id", "period_start", "period_end", "quantity", "amount", "currency"},
@@ -33,7 +33,7 @@ const std::array<TableSpec, kTableCount>& TableSpecs() {
       {"payments",
        {"tenant", "payment_id", "account_id", "amount", "refunded", "currency", "received_at",
         "external_ref", "reversed"},
-       2, WriteMode::kUpsert},
+       2, WriteMode::kUpsert, 0, true},
       {"payment_applications",
        {"tenant", "payment_id", "application_no", "invoice_id", "amount"}, 3,
        WriteMode::kInsert},
@@ -49,7 +49,7 @@ const std::array<TableSpec, kTableCount>& TableSpecs() {
       {"usage_totals",
        {"tenant", "subscription_id", "meter", "period_start", "period_end", "quantity",
         "records"},
-       4, WriteMode::kAccumulate, 2},
+       4, WriteMode::kAccumulate, 1, true},
       {"ledger_entries", {"position", "entry_no", "tenant", "kind", "account_id", "currency"}, 2,
        WriteMode::kInsert},
       {"ledger_postings",
@@ -57,7 +57,7 @@ const std::array<TableSpec, kTableCount>& TableSpecs() {
         "credit"},
        3, WriteMode::kInsert},
       {"ledger_balances", {"tenant", "ledger_account", "currency", "debit", "credit"}, 3,
-       WriteMode::kAccumulate, 2},
+       WriteMode::kAccumulate, 2, true},
   }};
   return specs;
 }
@@ -105,9 +105,12 @@ CopyLine& CopyLine::Int(long long value) {
 
 void RowBatch::Absorb(RowBatch&& other) {
   for (std::size_t t = 0; t < kTableCount; ++t) {
-    for (auto* pair : {&lines_, &new_lines_}) {
-      auto& mine = (*pair)[t];
-      auto& theirs = (pair == &lines_ ? other.lines_ : other.new_lines_)[t];
+    using Lists = std::array<std::vector<std::string>, kTableCount>;
+    for (auto [mine_lists, their_lists] : {std::pair<Lists*, Lists*>{&lines_, &other.lines_},
+                                           {&new_lines_, &other.new_lines_},
+                                           {&existing_lines_, &other.existing_lines_}}) {
+      auto& mine = (*mine_lists)[t];
+      auto& theirs = (*their_lists)[t];
       for (auto& line : theirs) {
         if (static_cast<TableId>(t) == TableId::kCurrencies &&
             std::find(mine.begin(), mine.end(), line) != mine.end()) {
@@ -125,6 +128,7 @@ void RowBatch::Absorb(RowBatch&& other) {
 void RowBatch::Clear() {
   for (auto& l : lines_) l.clear();
   for (auto& l : new_lines_) l.clear();
+  for (auto& l : existing_lines_) l.clear();
   rows_ = 0;
 }
 

@@ -7,8 +7,15 @@
 //               DO UPDATE: the row is the entity's whole current state; a key
 //               appears at most once per batch (the mapper deduplicates);
 //   kAccumulate like kUpsert, but staged rows are grouped by key and the trailing
-//               `summed` columns are added to the stored ones (usage totals,
-//               ledger balances); the other non-key columns take the newest value.
+//               `summed` columns are added to the stored ones (usage totals:
+//               records; ledger balances: debit, credit); the other non-key
+//               columns take the newest value.
+// Besides Add (the key may or may not exist), the mapper can say what it knows
+// about a key: AddNew (did not exist before the batch: COPY straight into the
+// table) and AddExisting (exists: staged, then one UPDATE .. FROM the staging
+// table, which costs about half an INSERT .. ON CONFLICT; the writer checks that
+// every staged row updated one row). Only tables with `updates_existing` take
+// AddExisting rows, and a key appears at most once among them per batch.
 // Tables are written in TableId order; foreign keys are deferred to COMMIT.
 //
 // Text format (PostgreSQL COPY TEXT): fields separated by a tab, NULL is \N, and
@@ -56,6 +63,7 @@ struct TableSpec {
   std::size_t key_columns;
   WriteMode mode;
   std::size_t summed_columns = 0;  // kAccumulate: the last n columns are added
+  bool updates_existing = false;   // takes AddExisting rows
 };
 
 // The spec of every table, indexed by TableId.
@@ -93,6 +101,15 @@ class RowBatch {
     new_lines_[static_cast<std::size_t>(table)].push_back(std::move(line));
     ++rows_;
   }
+  // A row of an `updates_existing` table whose key exists before this batch
+  // (folded from earlier, committed events); at most one per key per batch.
+  void AddExisting(TableId table, std::string line) {
+    existing_lines_[static_cast<std::size_t>(table)].push_back(std::move(line));
+    ++rows_;
+  }
+  const std::vector<std::string>& ExistingLines(TableId table) const {
+    return existing_lines_[static_cast<std::size_t>(table)];
+  }
   const std::vector<std::string>& NewLines(TableId table) const {
     return new_lines_[static_cast<std::size_t>(table)];
   }
@@ -110,6 +127,7 @@ class RowBatch {
  private:
   std::array<std::vector<std::string>, kTableCount> lines_;
   std::array<std::vector<std::string>, kTableCount> new_lines_;
+  std::array<std::vector<std::string>, kTableCount> existing_lines_;
   std::size_t rows_ = 0;
 };
 

@@ -2,6 +2,7 @@
 // migrations apply once and are recorded; a payload that does not decode stops the
 // projector with kCorruption and an unknown event type with kFailedPrecondition,
 // in both cases with everything before the bad event committed and nothing after;
+// a row the log says exists but the read models lack stops it with kCorruption;
 // --rebuild switches in a fresh schema and keeps the old one beside it.
 #include <gtest/gtest.h>
 
@@ -100,6 +101,36 @@ TEST(ProjectionsBadEvents, UnknownEventTypeStopsWithFailedPrecondition) {
   EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
   EXPECT_NE(s.message().find("AccountFrozen"), std::string::npos) << s.message();
   EXPECT_EQ(Checkpoint(db.url()), 0u);  // one batch: nothing of it written
+}
+
+TEST(ProjectionsBadEvents, ExistingRowMissingFromTheReadModelsStopsWithCorruption) {
+  PgTestDatabase db;
+  ASSERT_TRUE(db.ok());
+  auto store = events::NewMemoryEventStore(FixedClock);
+  AppendEvent(store.get(), "t/account/a", "AccountOpened", OpenedPayload("a"));
+  projections::ProjectorOptions options;
+  options.pg_url = db.url();
+  {
+    projections::Projector projector(store.get(), options);
+    ASSERT_TRUE(projector.Run(projections::ProjectMode::kOnce).ok());
+  }
+  {  // Someone deletes a row the log says exists.
+    pqxx::connection conn(db.url());
+    pqxx::work tx(conn);
+    tx.exec0("DELETE FROM accrue.accounts WHERE account_id = 'a'");
+    tx.commit();
+  }
+  AppendEvent(store.get(), "t/account/a", "AccountClosed", [] {
+    v1::BillingEvent e;
+    e.mutable_account_closed()->set_account_id("a");
+    return e.SerializeAsString();
+  }());
+  projections::Projector projector(store.get(), options);
+  Status s = projector.Run(projections::ProjectMode::kOnce);
+  EXPECT_EQ(s.code(), StatusCode::kCorruption) << s.ToString();
+  EXPECT_NE(s.message().find("accounts: 0 rows updated for 1 existing keys"), std::string::npos)
+      << s.message();
+  EXPECT_EQ(Checkpoint(db.url()), 1u);  // the batch was not written
 }
 
 TEST(ProjectionsRebuild, SwitchesInAFreshSchemaAndKeepsTheOldOne) {
