@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/event_codec.h"
@@ -59,16 +60,21 @@ inline bool HasUnknownFields(const pb::Message& m, int depth) {
   return false;
 }
 
-// The BillingEvent case whose message is named `type`, or nullptr.
+// The BillingEvent case whose message is named `type`, or nullptr. The table is
+// built once from the descriptor (verify asks this for every event).
 inline const pb::FieldDescriptor* CaseOfType(const std::string& type) {
-  const pb::OneofDescriptor* oneof =
-      engine::v1::BillingEvent::descriptor()->FindOneofByName("event");
-  if (oneof == nullptr) return nullptr;
-  for (int i = 0; i < oneof->field_count(); ++i) {
-    const pb::FieldDescriptor* f = oneof->field(i);
-    if (f->message_type() != nullptr && f->message_type()->name() == type) return f;
-  }
-  return nullptr;
+  static const std::unordered_map<std::string, const pb::FieldDescriptor*> kCases = [] {
+    std::unordered_map<std::string, const pb::FieldDescriptor*> cases;
+    const pb::OneofDescriptor* oneof =
+        engine::v1::BillingEvent::descriptor()->FindOneofByName("event");
+    for (int i = 0; oneof != nullptr && i < oneof->field_count(); ++i) {
+      const pb::FieldDescriptor* f = oneof->field(i);
+      if (f->message_type() != nullptr) cases.emplace(f->message_type()->name(), f);
+    }
+    return cases;
+  }();
+  auto it = kCases.find(type);
+  return it == kCases.end() ? nullptr : it->second;
 }
 
 }  // namespace payload_check_internal

@@ -99,24 +99,115 @@ std::string ComputeEventHash(const RecordedEvent& event) {
 
 std::string SealEnvelope(RecordedEvent& event) { return SealFields(FieldsOf(event), &event.hash); }
 
-Result<RecordedEvent> DecodeStored(std::string_view bytes, uint64_t expected_position) {
-  accrue::events::v1::Envelope env;
-  if (!env.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return Bad(expected_position, "envelope does not decode");
+namespace {
+
+// Reads a varint at *pos; false if truncated or longer than 10 bytes, or if a
+// 10th byte carries more than the top bit of a uint64.
+bool GetVarint(std::string_view in, std::size_t* pos, uint64_t* v) {
+  uint64_t result = 0;
+  for (int shift = 0; shift < 64 && *pos < in.size(); shift += 7) {
+    const auto byte = static_cast<uint8_t>(in[(*pos)++]);
+    if (shift == 63 && byte > 1) return false;
+    result |= static_cast<uint64_t>(byte & 0x7F) << shift;
+    if ((byte & 0x80) == 0) {
+      *v = result;
+      return true;
+    }
   }
+  return false;
+}
+
+bool AllAscii(std::string_view s) {
+  for (char c : s) {
+    if (static_cast<uint8_t>(c) >= 0x80) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+namespace internal {
+
+bool DecodeCanonical(std::string_view bytes, RecordedEvent* e) {
+  std::size_t pos = 0;
+  uint32_t last_field = 0;
+  while (pos < bytes.size()) {
+    uint64_t tag = 0;
+    if (!GetVarint(bytes, &pos, &tag)) return false;
+    const auto field = static_cast<uint32_t>(tag >> 3);
+    const auto wire = static_cast<uint32_t>(tag & 7);
+    if (field <= last_field || field > 12 || tag > (12u << 3 | 7u)) return false;
+    last_field = field;
+    const bool is_varint_field = field == 1 || field == 3 || field == 5 || field == 6;
+    if (wire != (is_varint_field ? kVarint : kLengthDelimited)) return false;
+    if (is_varint_field) {
+      uint64_t v = 0;
+      if (!GetVarint(bytes, &pos, &v)) return false;
+      switch (field) {
+        case 1: e->position = v; break;
+        case 3: e->version = v; break;
+        case 5:
+          if (v > UINT32_MAX) return false;  // protobuf would truncate: let it decide
+          e->schema_version = static_cast<uint32_t>(v);
+          break;
+        default: e->recorded_at_us = static_cast<int64_t>(v); break;
+      }
+      continue;
+    }
+    uint64_t length = 0;
+    if (!GetVarint(bytes, &pos, &length) || length > bytes.size() - pos) return false;
+    const std::string_view value = bytes.substr(pos, static_cast<std::size_t>(length));
+    pos += static_cast<std::size_t>(length);
+    // proto3 `string` fields must be UTF-8; non-ASCII text goes to protobuf's check.
+    const bool is_text = field == 2 || field == 4 || (field >= 7 && field <= 9);
+    if (is_text && !AllAscii(value)) return false;
+    switch (field) {
+      case 2: e->stream.assign(value); break;
+      case 4: e->type.assign(value); break;
+      case 7: e->idempotency_key.assign(value); break;
+      case 8: e->correlation_id.assign(value); break;
+      case 9: e->causation_id.assign(value); break;
+      case 10: e->payload.assign(value); break;
+      case 11: e->prev_hash.assign(value); break;
+      default: e->hash.assign(value); break;
+    }
+  }
+  return true;
+}
+
+bool DecodeWithProtobuf(std::string_view bytes, RecordedEvent* e) {
+  accrue::events::v1::Envelope env;
+  if (!env.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return false;
+  e->position = env.position();
+  // Moved out of the parsed message (it is dropped here): no second copy.
+  e->stream = std::move(*env.mutable_stream());
+  e->version = env.stream_version();
+  e->type = std::move(*env.mutable_event_type());
+  e->schema_version = env.schema_version();
+  e->recorded_at_us = env.recorded_at_us();
+  e->idempotency_key = std::move(*env.mutable_idempotency_key());
+  e->correlation_id = std::move(*env.mutable_correlation_id());
+  e->causation_id = std::move(*env.mutable_causation_id());
+  e->payload = std::move(*env.mutable_payload());
+  e->prev_hash = std::move(*env.mutable_prev_hash());
+  e->hash = std::move(*env.mutable_hash());
+  return true;
+}
+
+}  // namespace internal
+
+Result<RecordedEvent> DecodeStored(std::string_view bytes, uint64_t expected_position) {
+  // The bytes this code writes (fields in order, ASCII names) take the hand-written
+  // path; anything else is parsed by protobuf itself, so both accept and read the
+  // same bytes the same way (envelope_codec_test proves it on mutated envelopes).
   RecordedEvent e;
-  e.position = env.position();
-  e.stream = env.stream();
-  e.version = env.stream_version();
-  e.type = env.event_type();
-  e.schema_version = env.schema_version();
-  e.recorded_at_us = env.recorded_at_us();
-  e.idempotency_key = env.idempotency_key();
-  e.correlation_id = env.correlation_id();
-  e.causation_id = env.causation_id();
-  e.payload = env.payload();
-  e.prev_hash = env.prev_hash();
-  e.hash = env.hash();
+  e.schema_version = 0;  // protobuf's default when the field is absent
+  if (!internal::DecodeCanonical(bytes, &e)) {
+    e = RecordedEvent{};
+    if (!internal::DecodeWithProtobuf(bytes, &e)) {
+      return Bad(expected_position, "envelope does not decode");
+    }
+  }
   if (expected_position != 0 && e.position != expected_position) {
     return Bad(expected_position, "envelope says position " + std::to_string(e.position));
   }

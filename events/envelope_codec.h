@@ -69,6 +69,17 @@ std::string ComputeEventHash(const RecordedEvent& event);
 // Returns Status::Corruption naming the position on any failure.
 Result<RecordedEvent> DecodeStored(std::string_view bytes, uint64_t expected_position);
 
+namespace internal {
+// The two decoders behind DecodeStored, exposed for envelope_codec_test. Both
+// fill every field of *e from `bytes` (fields absent from the bytes are left as
+// they were) and return false when they cannot decode.
+// DecodeCanonical accepts only the canonical layout SealEnvelope writes (known
+// fields in ascending order, right wire types, ASCII text); anything else is
+// false, even bytes protobuf would accept. DecodeWithProtobuf is the reference.
+bool DecodeCanonical(std::string_view bytes, RecordedEvent* e);
+bool DecodeWithProtobuf(std::string_view bytes, RecordedEvent* e);
+}  // namespace internal
+
 // Programmer-error checks before an envelope is written: its position, version,
 // prev_hash and hash are what the writer computed.
 void CheckBeforeWrite(const RecordedEvent& event, uint64_t expected_position,

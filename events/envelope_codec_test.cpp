@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <algorithm>
+
 #include "accrue/events/v1/envelope.pb.h"
 #include "events/envelope_codec.h"
 #include "events/sha256.h"
@@ -86,6 +88,74 @@ RC_GTEST_PROP(EnvelopeCodecTest, HandEncodingEqualsProtobufAndRoundTrips, ()) {
   RC_ASSERT(decoded.value().stream == e.stream);
   RC_ASSERT(decoded.value().recorded_at_us == e.recorded_at_us);
   RC_ASSERT(decoded.value().hash == sealed.hash);
+}
+
+bool SameFields(const RecordedEvent& a, const RecordedEvent& b) {
+  return a.position == b.position && a.stream == b.stream && a.version == b.version &&
+         a.type == b.type && a.schema_version == b.schema_version &&
+         a.recorded_at_us == b.recorded_at_us && a.idempotency_key == b.idempotency_key &&
+         a.correlation_id == b.correlation_id && a.causation_id == b.causation_id &&
+         a.payload == b.payload && a.prev_hash == b.prev_hash && a.hash == b.hash;
+}
+
+// The hand-written decoder reads whatever SealEnvelope wrote, and on ANY bytes
+// (sealed envelopes with a flipped, inserted or removed byte, or truncated) it
+// either declines or reads exactly what protobuf reads: it never accepts bytes
+// protobuf refuses, and never reads a field differently.
+// ASCII text (what accrue writes), or any UTF-8 (which the fast path declines).
+rc::Gen<std::string> Name() {
+  return rc::gen::weightedOneOf<std::string>(
+      {{4, rc::gen::container<std::string>(rc::gen::inRange<char>(32, 127))}, {1, Text()}});
+}
+
+RC_GTEST_PROP(EnvelopeCodecTest, CanonicalDecoderAgreesWithProtobufOnAnyBytes, ()) {
+  RecordedEvent e;
+  e.position = *Number();
+  e.stream = *Name();
+  e.version = *Number();
+  e.type = *Name();
+  e.schema_version = static_cast<uint32_t>(*Number());
+  e.recorded_at_us = static_cast<int64_t>(*Number());
+  e.idempotency_key = *Name();
+  e.payload = *Bytes();
+  e.prev_hash = *rc::gen::container<std::string>(kSha256Bytes, rc::gen::arbitrary<char>());
+  const std::string sealed = SealEnvelope(e);
+
+  RecordedEvent fast;
+  fast.schema_version = 0;
+  const std::string names = e.stream + e.type + e.idempotency_key;
+  const bool ascii = std::all_of(names.begin(), names.end(),
+                                 [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  RC_ASSERT(internal::DecodeCanonical(sealed, &fast) == ascii);
+  if (ascii) RC_ASSERT(SameFields(fast, e));
+
+  int accepted = 0;
+  for (int round = 0; round < 20; ++round) {
+    std::string bytes = sealed;
+    const int mutation = *rc::gen::inRange(0, 4);
+    if (mutation == 0) {
+      bytes[*rc::gen::inRange<std::size_t>(0, bytes.size())] ^=
+          static_cast<char>(*rc::gen::inRange(1, 256));
+    } else if (mutation == 1) {
+      bytes.resize(*rc::gen::inRange<std::size_t>(0, bytes.size()));
+    } else if (mutation == 2) {
+      bytes.insert(*rc::gen::inRange<std::size_t>(0, bytes.size() + 1), 1,
+                   *rc::gen::arbitrary<char>());
+    } else {
+      bytes.erase(*rc::gen::inRange<std::size_t>(0, bytes.size()), 1);
+    }
+    RecordedEvent canonical;
+    canonical.schema_version = 0;
+    RecordedEvent reference;
+    const bool canonical_ok = internal::DecodeCanonical(bytes, &canonical);
+    const bool reference_ok = internal::DecodeWithProtobuf(bytes, &reference);
+    if (canonical_ok) {
+      ++accepted;
+      RC_ASSERT(reference_ok);
+      RC_ASSERT(SameFields(canonical, reference));
+    }
+  }
+  RC_TAG(accepted > 0 ? "some mutations decoded canonically" : "all mutations declined");
 }
 
 // A fixed envelope's hash, pinned: a change here changes the stored format

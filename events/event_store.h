@@ -146,6 +146,10 @@ class EventStore {
   // Events with position >= from_position, at most max_count, in order.
   virtual Result<std::vector<RecordedEvent>> ReadAll(uint64_t from_position,
                                                      std::size_t max_count) = 0;
+  // True when every event ReadAll / ReadStream return had its hash recomputed from
+  // the stored bytes and compared (a mismatch is a Corruption error instead), so
+  // VerifyLog need not hash it again. The memory store keeps decoded events: false.
+  virtual bool ReadsCheckHashes() const { return false; }
   // The last version of a stream; kNoStream (0) when it does not exist.
   virtual Result<uint64_t> StreamVersion(const std::string& stream) = 0;
   // The last assigned position (0 for an empty log).

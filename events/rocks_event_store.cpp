@@ -119,6 +119,8 @@ class RocksEventStore final : public EventStore {
     return version;
   }
 
+  bool ReadsCheckHashes() const override { return true; }  // DecodeStored
+
   StoreStats Stats() const override {
     if (writer_) return writer_->Stats();
     return StoreStats{};
