@@ -1,10 +1,15 @@
 #include "events/verify_log.h"
 
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "events/envelope_codec.h"
+#include "events/thread_name.h"
 
 namespace accrue::events {
 namespace {
@@ -101,11 +106,67 @@ class Verifier {
     return Status::Ok();
   }
 
+  // Reads pages [from, last] ahead of the checks on its own thread (bounded by
+  // kVerifyPagesAhead). The reader stops after an error or an empty page (the
+  // checker handles both) or when the checker stops it.
+  class PageReader {
+   public:
+    PageReader(EventStore& store, uint64_t from, uint64_t last)
+        : store_(store), next_(from), last_(last), thread_([this] { Run(); }) {}
+    ~PageReader() {
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        stopping_ = true;
+      }
+      cv_.notify_all();
+      thread_.join();
+    }
+    // The next page in order (blocks until it is read).
+    Result<std::vector<RecordedEvent>> Next() {
+      std::unique_lock<std::mutex> lock(mutex_);
+      cv_.wait(lock, [&] { return !pages_.empty(); });
+      Result<std::vector<RecordedEvent>> page = std::move(pages_.front());
+      pages_.pop_front();
+      cv_.notify_all();
+      return page;
+    }
+
+   private:
+    void Run() {
+      NameThisThread("verify-read");
+      while (true) {
+        Result<std::vector<RecordedEvent>> page =
+            next_ <= last_ ? store_.ReadAll(next_, kVerifyPageSize)
+                           : Result<std::vector<RecordedEvent>>(std::vector<RecordedEvent>());
+        const bool done = !page.ok() || page.value().empty();
+        if (!done) next_ = page.value().back().position + 1;
+        std::unique_lock<std::mutex> lock(mutex_);
+        cv_.wait(lock, [&] { return stopping_ || pages_.size() < kVerifyPagesAhead; });
+        if (stopping_) return;
+        pages_.push_back(std::move(page));
+        cv_.notify_all();
+        if (done) return;
+      }
+    }
+
+    EventStore& store_;
+    uint64_t next_;
+    const uint64_t last_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::deque<Result<std::vector<RecordedEvent>>> pages_;
+    bool stopping_ = false;
+    std::thread thread_;  // last: starts after the members above exist
+  };
+
   Status WalkEvents() {
+    std::optional<PageReader> reader;
+    reader.emplace(store_, next_position_, report_.last_position);
     while (next_position_ <= report_.last_position) {
-      auto page = store_.ReadAll(next_position_, kVerifyPageSize);
+      auto page = reader->Next();
       if (!page.ok()) {
         if (page.status().code() != StatusCode::kCorruption) return page.status();
+        reader.reset();  // Locate reads by itself
         return Locate(page.status());
       }
       if (page.value().empty()) {

@@ -28,6 +28,9 @@
 namespace accrue::events {
 
 inline constexpr std::size_t kVerifyPageSize = 4096;
+// Pages a reader thread reads (and decodes, and hashes) ahead of the checks, so
+// reading and checking use both cores; memory stays bounded by this many pages.
+inline constexpr std::size_t kVerifyPagesAhead = 2;
 
 struct VerifyOptions {
   // Called for every event whose envelope is sound; non-ok marks it bad.
