@@ -1,15 +1,51 @@
 #include "app/logging.h"
 
-#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/base_sink.h>
+#include <unistd.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
+#include <mutex>
 
 namespace accrue::app {
 namespace {
 
 std::atomic<bool> g_json{false};
+
+// Log lines go to their own buffered stream on a duplicate of fd 2: an info line
+// (one per HTTP request) is a memcpy, not a write(2) under the sink's lock.
+// Buffered lines reach stderr every kLogFlushInterval, at once for warn and
+// error, when the buffer fills, and at exit. The process's own stderr stays
+// unbuffered, so an assertion message printed just before abort() is never lost.
+class BufferedStderrSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  BufferedStderrSink() {
+    const int fd = ::dup(STDERR_FILENO);
+    file_ = fd >= 0 ? ::fdopen(fd, "w") : nullptr;
+    if (file_ == nullptr) {
+      file_ = stderr;  // no spare descriptor: write straight through
+    } else {
+      (void)std::setvbuf(file_, nullptr, _IOFBF, kLogBufferBytes);
+    }
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t formatted;
+    formatter_->format(msg, formatted);
+    (void)std::fwrite(formatted.data(), 1, formatted.size(), file_);
+  }
+  void flush_() override { (void)std::fflush(file_); }
+
+ private:
+  std::FILE* file_ = nullptr;  // lives until exit (flushed by FlushLogs)
+};
+
+void FlushLogs() {
+  if (auto* logger = spdlog::default_logger_raw()) logger->flush();
+}
 
 bool NeedsQuoting(std::string_view v) {
   if (v.empty()) return true;
@@ -66,7 +102,7 @@ void AppendJsonEscaped(std::string_view in, std::string* out) {
 }
 
 void InitLogging(LogFormat format) {
-  auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  auto sink = std::make_shared<BufferedStderrSink>();
   auto logger = std::make_shared<spdlog::logger>("accrue", sink);
   const bool json = format == LogFormat::kJson;
   g_json.store(json);
@@ -74,8 +110,11 @@ void InitLogging(LogFormat format) {
                            : "%Y-%m-%dT%H:%M:%S.%fZ %l %v",
                       spdlog::pattern_time_type::utc);
   logger->set_level(spdlog::level::info);
-  logger->flush_on(spdlog::level::info);
+  logger->flush_on(spdlog::level::warn);
   spdlog::set_default_logger(logger);
+  spdlog::flush_every(kLogFlushInterval);
+  static std::once_flag at_exit;
+  std::call_once(at_exit, [] { std::atexit(FlushLogs); });
 }
 
 void LogEvent(LogLevel level, std::string_view msg, const std::vector<LogField>& fields) {

@@ -13,6 +13,8 @@
 #ifndef ACCRUE_APP_LOGGING_H_
 #define ACCRUE_APP_LOGGING_H_
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -32,6 +34,11 @@ inline LogField Str(std::string key, std::string value) { return {std::move(key)
 inline LogField Num(std::string key, int64_t value) { return {std::move(key), std::to_string(value), true}; }
 
 enum class LogLevel { kDebug, kInfo, kWarn, kError };
+
+// Log lines are buffered (see logging.cpp): flushed at least this often, at once
+// for warn and error, and at exit. A SIGKILL can lose at most this much of them.
+inline constexpr std::chrono::seconds kLogFlushInterval{1};
+inline constexpr std::size_t kLogBufferBytes = 64 * 1024;
 
 // Installs the stderr logger in `format`. Safe to call again (replaces it).
 void InitLogging(LogFormat format);
