@@ -6,7 +6,9 @@
 //    `--profile demo`, bill runs included), posted through the CommandService
 //    into DIR (kept, so later runs can reuse it) or into a temp dir (removed).
 // 2. The projector (`accrue project --once`) into a fresh database on the server of
-//    --pg: events/s and rows/s (rows = every row COPY'd, straight or staged).
+//    --pg: events/s and rows/s (rows = every row COPY'd, straight or staged; each
+//    is one row inserted or updated in a read-model table, except the per-shard
+//    partial sums of a shared ledger balance, a few per batch).
 // 3. The baseline, in the same run and on the same server: one COPY of the same
 //    number of rows, shaped like ledger_postings, into a plain table without
 //    indexes or constraints. The figure that matters is the ratio of rows/s.
