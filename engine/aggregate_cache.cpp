@@ -179,22 +179,23 @@ Result<Prepared> AggregateCache::Prepare(const std::string& tenant, const Comman
       p.usage_owner = owner.value();
       p.context.usage_fingerprint = DecodeUsageFingerprint(claim.value()->value);
     } else {
-      p.absent_claim_key = ClaimKey(tenant, kClaimUsage, usage->usage_id);
+      p.scratch->absent_claim_key = ClaimKey(tenant, kClaimUsage, usage->usage_id);
     }
   }
   p.context.catalog = &p.catalog->state;
   p.context.account = p.account ? &p.account->state : nullptr;
   p.context.usage_owner = p.usage_owner ? &p.usage_owner->state : nullptr;
   prepare_error_ = Status::Ok();
-  p.context.claim_taken = [this, tenant, seen = p.pending_claims_seen, absent = p.absent_claim_key](
-                              std::string_view kind, const std::string& id) {
-    const std::string key = ClaimKey(tenant, kind, id);
+  p.scratch->tenant = tenant;
+  p.context.claim_taken = [this, scratch = p.scratch.get()](std::string_view kind, const std::string& id) {
+    const std::string key = ClaimKey(scratch->tenant, kind, id);
     if (auto it = pending_claims_.find(key); it != pending_claims_.end()) {
-      seen->push_back(it->second);  // taken only if that append lands (AddDependencyChecks)
+      // Taken only if that append lands (AddDependencyChecks).
+      scratch->pending_claims_seen.push_back(it->second);
       return true;
     }
-    if (key == absent) return false;  // looked up by Prepare under the same lock
-    auto taken = ClaimTaken(tenant, kind, id);
+    if (key == scratch->absent_claim_key) return false;  // looked up by Prepare under the same lock
+    auto taken = ClaimTaken(scratch->tenant, kind, id);
     if (!taken.ok()) {
       prepare_error_ = taken.status();
       return true;  // fail safe: never hand out an id we could not check
@@ -221,7 +222,7 @@ void AggregateCache::AddDependencyChecks(const std::string& tenant, const Prepar
   if (p.catalog != nullptr && p.catalog->inflight > 0) check(CatalogStream(tenant), p.catalog->version);
   check_account(p.account);
   check_account(p.usage_owner);
-  for (const PendingClaim& claim : *p.pending_claims_seen) check(claim.stream, claim.entry->version);
+  for (const PendingClaim& claim : p.scratch->pending_claims_seen) check(claim.stream, claim.entry->version);
 }
 
 void AggregateCache::ApplySpeculatively(const std::string& tenant, const Decision& d,

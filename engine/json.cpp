@@ -32,6 +32,9 @@ namespace {
 // the 309 digits where RapidJSON's double would overflow; short tokens keep the fast
 // path with no copy.
 constexpr std::size_t kMaskNumbersLongerThan = 16;
+// Members reserved for the root object (a command has about this many): one
+// allocation instead of a vector growing 1, 2, 4, 8.
+constexpr std::size_t kReservedMembers = 8;
 
 // A RapidJSON input stream over a string_view (RapidJSON's StringStream needs a NUL
 // terminator and would stop at an embedded NUL; we reject raw NULs up front anyway).
@@ -175,6 +178,8 @@ class TreeBuilder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TreeB
     }
     JsonValue v;
     v.kind = kind;
+    // Only the root (a command) reserves: an array of 100k small objects must not.
+    if (kind == JsonValue::Kind::kObject && stack_.empty()) v.members.reserve(kReservedMembers);
     JsonValue* added = Add(std::move(v));
     stack_.push_back(added);
     return true;
@@ -198,6 +203,15 @@ class TreeBuilder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TreeB
   }
 
   bool CheckUniqueKeys(const JsonValue& object) {
+    const auto& members = object.members;
+    if (members.size() <= kReservedMembers) {  // a command: compare pairs, no allocation
+      for (std::size_t i = 1; i < members.size(); ++i) {
+        for (std::size_t j = 0; j < i; ++j) {
+          if (members[i].first == members[j].first) return Fail("duplicate key \"" + members[i].first + "\"");
+        }
+      }
+      return true;
+    }
     std::vector<std::string_view> keys;
     keys.reserve(object.members.size());
     for (const auto& [key, value] : object.members) keys.push_back(key);

@@ -411,37 +411,35 @@ void CommandService::Impl::Complete(Completion* c) {
     }
     return;
   }
-  CommandOutcome outcome;
-  for (int attempt = 1;; ++attempt) {
-    events::AppendResult r = c->append.get();
-    std::lock_guard<std::mutex> lock(mu_);
-    if (r.outcome == events::AppendOutcome::kAppended) {
-      cache_.Settle(c->touched, true);
-      outcome = Outcome(c->status, RenderStored(c->stored, r.last_position), c->error, c->replayed);
-      break;
-    }
-    cache_.Settle(c->touched, false);  // the speculative events were not written
-    if (r.outcome == events::AppendOutcome::kReplayed) {
-      outcome = StoredOutcome(RenderStored(r.stored_result, r.last_position), true);
-      break;
-    }
-    if (r.outcome == events::AppendOutcome::kKeyReused) {
-      outcome = RejectedOutcome(c->key, Reject(ErrorCode::kIdempotencyKeyReused, "idempotency_key",
-                                               "this key was used with a different command"));
-      break;
-    }
-    const bool retry = (r.outcome == events::AppendOutcome::kConflict ||
-                        r.outcome == events::AppendOutcome::kClaimTaken) &&
-                       c->command != nullptr && attempt < kMaxDecideAttempts;
-    if (!retry) {
-      outcome = FailedOutcome(c->key, r.status.ok() ? "the log refused the append" : r.status.ToString());
-      break;
-    }
-    DecideAndAppend(c);  // the log moved: decide again on the reloaded aggregate
-  }
+  // Under mu_ only what the cache and the in-flight keys need (one lock per
+  // command); the result is rendered after it is released.
+  events::AppendResult r;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_, std::defer_lock);
+    for (int attempt = 1;; ++attempt) {
+      r = c->append.get();
+      lock.lock();
+      const bool written = r.outcome == events::AppendOutcome::kAppended;
+      cache_.Settle(c->touched, written);  // not written: the speculative events are dropped
+      const bool retry = (r.outcome == events::AppendOutcome::kConflict ||
+                          r.outcome == events::AppendOutcome::kClaimTaken) &&
+                         c->command != nullptr && attempt < kMaxDecideAttempts;
+      if (!retry) break;
+      DecideAndAppend(c);  // the log moved: decide again on the reloaded aggregate
+      lock.unlock();
+    }
     in_flight_.erase(c->scoped_key);
+  }
+  CommandOutcome outcome;
+  if (r.outcome == events::AppendOutcome::kAppended) {
+    outcome = Outcome(c->status, RenderStored(c->stored, r.last_position), c->error, c->replayed);
+  } else if (r.outcome == events::AppendOutcome::kReplayed) {
+    outcome = StoredOutcome(RenderStored(r.stored_result, r.last_position), true);
+  } else if (r.outcome == events::AppendOutcome::kKeyReused) {
+    outcome = RejectedOutcome(c->key, Reject(ErrorCode::kIdempotencyKeyReused, "idempotency_key",
+                                             "this key was used with a different command"));
+  } else {
+    outcome = FailedOutcome(c->key, r.status.ok() ? "the log refused the append" : r.status.ToString());
   }
   c->promise.set_value(std::move(outcome));
 }

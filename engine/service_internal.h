@@ -95,12 +95,19 @@ struct Prepared {
   std::shared_ptr<CatalogEntry> catalog;
   std::shared_ptr<AccountEntry> account;
   std::shared_ptr<AccountEntry> usage_owner;
-  // A claim key Prepare looked up and found unclaimed (durably and in flight);
-  // the claim_taken callback answers it without asking the store again.
-  std::string absent_claim_key;
-  // Claims found taken only because an append in flight claims them; filled
-  // while decide() runs (its claim_taken callback).
-  std::shared_ptr<std::vector<PendingClaim>> pending_claims_seen = std::make_shared<std::vector<PendingClaim>>();
+  // What context.claim_taken reads and fills. On the heap so that moving the
+  // Prepared keeps the callback's pointer valid; the callback captures only
+  // (cache, scratch), which std::function stores without an allocation.
+  struct ClaimScratch {
+    std::string tenant;
+    // A claim key Prepare looked up and found unclaimed (durably and in
+    // flight); claim_taken answers it without asking the store again.
+    std::string absent_claim_key;
+    // Claims found taken only because an append in flight claims them; filled
+    // while decide() runs.
+    std::vector<PendingClaim> pending_claims_seen;
+  };
+  std::unique_ptr<ClaimScratch> scratch = std::make_unique<ClaimScratch>();
 };
 
 class AggregateCache {
