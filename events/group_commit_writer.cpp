@@ -232,10 +232,29 @@ void GroupCommitWriter::SealGroup(std::vector<Pending>& group) {
   sealed.group = std::move(group);
   head_ = std::move(head);
   in_flight_.push_back(state.TakeEffects());
+  // Nothing queued behind this group and nothing ahead of it: there is nothing to
+  // overlap, so the sealer writes it itself and saves the hand-off to the
+  // committer (a thread wake-up on every append of a lone appender).
+  bool queue_empty = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queue_empty = queue_.empty();
+  }
+  bool write_here = false;
   {
     std::unique_lock<std::mutex> lock(handoff_mutex_);
-    handoff_cv_.wait(lock, [&] { return sealed_.size() < kMaxSealedGroups; });
-    sealed_.push_back(std::move(sealed));
+    if (queue_empty && sealed_.empty() && !committing_) {
+      committing_ = true;  // the committer holds nothing, and gets nothing meanwhile
+      write_here = true;
+    } else {
+      handoff_cv_.wait(lock, [&] { return sealed_.size() < kMaxSealedGroups; });
+      sealed_.push_back(std::move(sealed));
+    }
+  }
+  if (write_here) {
+    CommitSealed(sealed);
+    std::lock_guard<std::mutex> lock(handoff_mutex_);
+    committing_ = false;
   }
   handoff_cv_.notify_all();
 }

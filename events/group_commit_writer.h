@@ -12,7 +12,9 @@
 // writes that batch with sync = true and only then completes the futures and
 // wakes subscribers. While the committer waits for group N's fsync, the sealer
 // prepares group N+1 (at most kMaxSealedGroups sealed groups wait), so the CPU
-// work of sealing overlaps the disk. Groups are written in seal order.
+// work of sealing overlaps the disk. When a sealed group has nothing ahead of it
+// and nothing queued behind it, the sealer writes it itself (no overlap to gain,
+// one thread hand-off saved). Groups are written in seal order.
 //
 // If a write fails (disk full, fsync error) every request of that group, and of
 // every group sealed after it (they were planned on top of it), gets kFailed
