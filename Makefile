@@ -31,7 +31,7 @@ build/asan/CMakeCache.txt:
 # Tests under AddressSanitizer + UBSan.
 asan: deps build/asan/CMakeCache.txt
 	cmake --build build/asan -j$(JOBS)
-	cd build/asan && ctest -j$(JOBS) $(CTEST_FLAGS)
+	cd build/asan && LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp ctest -j$(JOBS) $(CTEST_FLAGS)
 
 # Installs what is missing, builds the release tree, runs every test. Under CI
 # (CI=true) the decoder fuzzer also runs for FUZZ_SECONDS first, so ctest's summary
