@@ -16,13 +16,7 @@ Result<std::optional<IdempotencyLookup>> GroupState::FindIdempotency(const std::
   for (auto g = in_flight_.rbegin(); g != in_flight_.rend(); ++g) {
     if (auto it = g->records.find(key); it != g->records.end()) return std::optional(it->second);
   }
-  std::string value;
-  rocksdb::Status s = log_.db->Get(rocksdb::ReadOptions(), log_.idempotency, key, &value);
-  if (s.IsNotFound()) return std::optional<IdempotencyLookup>();
-  if (!s.ok()) return FromRocks(s, "reading idempotency record");
-  auto decoded = keys::DecodeIdempotency(value);
-  if (!decoded) return Status::Corruption("idempotency record of '" + key + "' is malformed");
-  return std::optional(*decoded);
+  return GetIdempotency(log_, key);
 }
 
 Result<uint64_t> GroupState::FindStreamVersion(const std::string& stream) {
@@ -33,16 +27,9 @@ Result<uint64_t> GroupState::FindStreamVersion(const std::string& stream) {
       return it->second;
     }
   }
-  std::string value;
-  rocksdb::Status s = log_.db->Get(rocksdb::ReadOptions(), log_.stream_heads, stream, &value);
-  uint64_t version = 0;
-  if (!s.IsNotFound()) {
-    if (!s.ok()) return FromRocks(s, "reading stream head");
-    std::string_view in(value);
-    if (!keys::GetFixed64(&in, &version)) {
-      return Status::Corruption("stream head of '" + stream + "' is malformed");
-    }
-  }
+  auto head = GetStreamHead(log_, stream);
+  if (!head.ok()) return head.status();
+  const uint64_t version = head.value();
   own_.versions.emplace(stream, version);
   return version;
 }
@@ -52,13 +39,7 @@ Result<std::optional<std::string>> GroupState::FindClaimOwner(const std::string&
   for (auto g = in_flight_.rbegin(); g != in_flight_.rend(); ++g) {
     if (auto it = g->claims.find(key); it != g->claims.end()) return std::optional(it->second);
   }
-  std::string value;
-  rocksdb::Status s = log_.db->Get(rocksdb::ReadOptions(), log_.claims, key, &value);
-  if (s.IsNotFound()) return std::optional<std::string>();
-  if (!s.ok()) return FromRocks(s, "reading claim");
-  Claim claim;
-  if (!keys::DecodeClaimValue(value, &claim)) return Status::Corruption("claim '" + key + "' is malformed");
-  return std::optional(std::move(claim.stream));
+  return GetClaimOwner(log_, key);
 }
 
 void GroupState::Apply(const AppendPlan& plan, rocksdb::WriteBatch* batch, LogHead* head) {

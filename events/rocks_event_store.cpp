@@ -109,14 +109,7 @@ class RocksEventStore final : public EventStore {
 
   Result<uint64_t> StreamVersion(const std::string& stream) override {
     CatchUpIfDue();
-    std::string value;
-    rocksdb::Status s = log_->db->Get(rocksdb::ReadOptions(), log_->stream_heads, stream, &value);
-    if (s.IsNotFound()) return uint64_t{0};
-    if (!s.ok()) return FromRocks(s, "reading stream head");
-    std::string_view in(value);
-    uint64_t version = 0;
-    if (!keys::GetFixed64(&in, &version)) return Status::Corruption("malformed stream head");
-    return version;
+    return GetStreamHead(*log_, stream);
   }
 
   bool ReadsCheckHashes() const override { return true; }  // DecodeStored
@@ -140,25 +133,12 @@ class RocksEventStore final : public EventStore {
 
   Result<std::optional<std::string>> ClaimOwner(const std::string& key) override {
     CatchUpIfDue();
-    std::string value;
-    rocksdb::Status s = log_->db->Get(rocksdb::ReadOptions(), log_->claims, key, &value);
-    if (s.IsNotFound()) return std::optional<std::string>();
-    if (!s.ok()) return FromRocks(s, "reading claim");
-    Claim claim;
-    if (!keys::DecodeClaimValue(value, &claim)) return Status::Corruption("claim '" + key + "' is malformed");
-    return std::optional(std::move(claim.stream));
+    return GetClaimOwner(*log_, key);
   }
 
   Result<std::optional<Claim>> LookupClaim(const std::string& key) override {
     CatchUpIfDue();
-    std::string value;
-    rocksdb::Status s = log_->db->Get(rocksdb::ReadOptions(), log_->claims, key, &value);
-    if (s.IsNotFound()) return std::optional<Claim>();
-    if (!s.ok()) return FromRocks(s, "reading claim");
-    Claim claim;
-    claim.key = key;
-    if (!keys::DecodeClaimValue(value, &claim)) return Status::Corruption("claim '" + key + "' is malformed");
-    return std::optional(std::move(claim));
+    return GetClaim(*log_, key);
   }
 
   Result<std::vector<Claim>> ListClaims(const std::string& prefix) override {
@@ -179,13 +159,7 @@ class RocksEventStore final : public EventStore {
 
   Result<std::optional<IdempotencyLookup>> LookupIdempotency(const std::string& key) override {
     CatchUpIfDue();
-    std::string value;
-    rocksdb::Status s = log_->db->Get(rocksdb::ReadOptions(), log_->idempotency, key, &value);
-    if (s.IsNotFound()) return std::optional<IdempotencyLookup>();
-    if (!s.ok()) return FromRocks(s, "reading idempotency record");
-    auto decoded = keys::DecodeIdempotency(value);
-    if (!decoded) return Status::Corruption("malformed idempotency record of '" + key + "'");
-    return std::optional(*decoded);
+    return GetIdempotency(*log_, key);
   }
 
   Status SaveSnapshot(const std::string& stream, const Snapshot& snapshot) override {

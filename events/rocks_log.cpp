@@ -189,6 +189,47 @@ Status FromRocks(const rocksdb::Status& status, const std::string& what) {
   return Status::Internal(m);
 }
 
+Result<uint64_t> GetStreamHead(RocksLog& log, const std::string& stream) {
+  std::string value;
+  rocksdb::Status s = log.db->Get(rocksdb::ReadOptions(), log.stream_heads, stream, &value);
+  if (s.IsNotFound()) return uint64_t{0};
+  if (!s.ok()) return FromRocks(s, "reading stream head");
+  std::string_view in(value);
+  uint64_t version = 0;
+  if (!keys::GetFixed64(&in, &version)) {
+    return Status::Corruption("stream head of '" + stream + "' is malformed");
+  }
+  return version;
+}
+
+Result<std::optional<Claim>> GetClaim(RocksLog& log, const std::string& key) {
+  std::string value;
+  rocksdb::Status s = log.db->Get(rocksdb::ReadOptions(), log.claims, key, &value);
+  if (s.IsNotFound()) return std::optional<Claim>();
+  if (!s.ok()) return FromRocks(s, "reading claim");
+  Claim claim;
+  claim.key = key;
+  if (!keys::DecodeClaimValue(value, &claim)) return Status::Corruption("claim '" + key + "' is malformed");
+  return std::optional(std::move(claim));
+}
+
+Result<std::optional<std::string>> GetClaimOwner(RocksLog& log, const std::string& key) {
+  auto claim = GetClaim(log, key);
+  if (!claim.ok()) return claim.status();
+  if (!claim.value()) return std::optional<std::string>();
+  return std::optional(std::move(claim.value()->stream));
+}
+
+Result<std::optional<IdempotencyLookup>> GetIdempotency(RocksLog& log, const std::string& key) {
+  std::string value;
+  rocksdb::Status s = log.db->Get(rocksdb::ReadOptions(), log.idempotency, key, &value);
+  if (s.IsNotFound()) return std::optional<IdempotencyLookup>();
+  if (!s.ok()) return FromRocks(s, "reading idempotency record");
+  auto decoded = keys::DecodeIdempotency(value);
+  if (!decoded) return Status::Corruption("idempotency record of '" + key + "' is malformed");
+  return std::optional(*decoded);
+}
+
 bool LogHeldByAnotherProcess(const std::string& dir) {
   int fd = ::open((dir + "/LOCK").c_str(), O_RDONLY);
   if (fd < 0) return false;

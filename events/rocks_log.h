@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,18 @@ rocksdb::Options StreamIndexFamilyOptions(rocksdb::Options base);
 // kIoError, Corruption -> kCorruption, NotFound -> kNotFound, Busy/TryAgain ->
 // kUnavailable, anything else -> kInternal. `what` prefixes the message.
 Status FromRocks(const rocksdb::Status& status, const std::string& what);
+
+// Point reads of one key, decoded (keys.h grammar); a malformed value is
+// kCorruption naming the key, a RocksDB error is mapped by FromRocks. Shared by
+// the store's reads and the writer's planning (group_state.h).
+// The last version of `stream`; 0 when it has no head.
+Result<uint64_t> GetStreamHead(RocksLog& log, const std::string& stream);
+// The claim under `key` (claim.key set), or nullopt.
+Result<std::optional<Claim>> GetClaim(RocksLog& log, const std::string& key);
+// The stream owning the claim under `key`, or nullopt.
+Result<std::optional<std::string>> GetClaimOwner(RocksLog& log, const std::string& key);
+// The idempotency record under `key`, or nullopt.
+Result<std::optional<IdempotencyLookup>> GetIdempotency(RocksLog& log, const std::string& key);
 
 // Opens the log in `dir`; checks or (for a new read-write log) writes the format
 // version. Errors as in OpenRocksEventStore.
