@@ -27,6 +27,20 @@ struct BenchCommand {
 // The registered benchmarks, in help order (cmd_bench.cpp).
 const std::vector<BenchCommand>& BenchTable();
 
+// Options of a benchmark repeated over a workload of `count` items:
+//   accrue bench NAME [COUNT_FLAG N] [--runs R] [--dir SCRATCH] [--json]
+struct RepeatedBenchOptions {
+  unsigned long long count = 0;
+  unsigned long long runs = 3;
+  std::string scratch = "/tmp";
+  bool json = false;
+};
+// Parses `args` (count defaults to `default_count`, 1..max_count; runs 1..99).
+// On bad input prints the usage error and returns false with *exit_code set.
+bool ParseRepeatedBench(const std::vector<std::string>& args, const std::string& name,
+                        const std::string& count_flag, unsigned long long default_count,
+                        unsigned long long max_count, RepeatedBenchOptions* out, int* exit_code);
+
 // The p-th percentile (0..100) of latencies in microseconds; sorts in place.
 uint64_t PercentileUs(std::vector<uint32_t>& latencies_us, unsigned p);
 

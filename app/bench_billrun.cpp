@@ -13,15 +13,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <deque>
 #include <filesystem>
-#include <future>
 #include <string>
 #include <vector>
 
 #include <unistd.h>
 
 #include "app/bench.h"
+#include "app/bench_posting.h"
 #include "engine/json.h"
 #include "engine/service.h"
 #include "events/rocks_event_store.h"
@@ -33,6 +32,8 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::size_t kSetupInFlight = 4096;  // commands kept in flight while building
 constexpr double kBudgetInvoicesPerSecond = 20'000;
+constexpr unsigned long long kDefaultAccounts = 10'000;
+constexpr unsigned long long kMaxAccounts = 1'000'000;
 const std::string kTenant = "bench";
 
 struct RunFigures {
@@ -43,26 +44,13 @@ struct RunFigures {
 
 std::string AccountId(uint64_t i) { return "a" + std::to_string(i); }
 
-// Posts `lines` keeping kSetupInFlight in flight; false (and *error) on the first
-// command that is not accepted.
+// Posts `lines` keeping kSetupInFlight in flight; false (and *error) when one
+// was not accepted.
 bool PostAll(engine::CommandService& service, const std::vector<std::string>& lines,
              std::string* error) {
-  std::deque<std::future<engine::CommandOutcome>> in_flight;
-  bool ok = true;
-  auto settle = [&] {
-    engine::CommandOutcome o = in_flight.front().get();
-    in_flight.pop_front();
-    if (o.status != engine::OutcomeStatus::kAccepted && ok) {
-      ok = false;
-      *error = o.result_json;
-    }
-  };
-  for (const std::string& line : lines) {
-    in_flight.push_back(service.Submit(kTenant, line, std::nullopt));
-    while (in_flight.size() >= kSetupInFlight) settle();
-  }
-  while (!in_flight.empty()) settle();
-  return ok;
+  InFlightPoster poster(service, kTenant, kSetupInFlight);
+  for (const std::string& line : lines) poster.Post(line);
+  return poster.Finish(error);
 }
 
 RunFigures OneRun(const std::string& dir, uint64_t accounts) {
@@ -119,23 +107,17 @@ RunFigures OneRun(const std::string& dir, uint64_t accounts) {
 }  // namespace
 
 int RunBenchBillrun(const GlobalOptions&, const std::vector<std::string>& args) {
-  std::string accounts_text = "10000", runs_text = "3", scratch = "/tmp";
-  bool json = false;
-  FlagParser flags;
-  flags.Value("--accounts", &accounts_text);
-  flags.Value("--runs", &runs_text);
-  flags.Value("--dir", &scratch);
-  flags.Bool("--json", &json);
-  std::vector<std::string> positional;
-  std::string error;
-  if (!flags.Parse(args, &positional, &error)) return UsageError(error);
-  unsigned long long accounts = 0, runs = 0;
-  if (!ParseUint64(accounts_text, &accounts) || accounts < 1 || accounts > 1'000'000 ||
-      !ParseUint64(runs_text, &runs) || runs < 1 || runs > 99 || !positional.empty()) {
-    return UsageError("usage: bench billrun [--accounts N] [--runs R] [--dir SCRATCH] [--json]");
-  }
-  std::vector<double> rates;
+  RepeatedBenchOptions options;
   int code = kExitOk;
+  if (!ParseRepeatedBench(args, "billrun", "--accounts", kDefaultAccounts, kMaxAccounts, &options,
+                          &code)) {
+    return code;
+  }
+  const unsigned long long accounts = options.count;
+  const unsigned long long runs = options.runs;
+  const std::string& scratch = options.scratch;
+  const bool json = options.json;
+  std::vector<double> rates;
   for (unsigned long long r = 1; r <= runs; ++r) {
     const std::string dir = scratch + "/accrue-bench-billrun-" + std::to_string(::getpid());
     std::filesystem::remove_all(dir);

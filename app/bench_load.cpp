@@ -24,13 +24,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <deque>
 #include <filesystem>
-#include <future>
 #include <string>
 #include <vector>
 
 #include "app/bench.h"
+#include "app/bench_posting.h"
 #include "engine/service.h"
 #include "events/rocks_event_store.h"
 #include "invariants/replay_invariants.h"
@@ -42,6 +41,8 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::size_t kLoadInFlight = 4096;
 constexpr double kBudgetMs = 50;
+constexpr unsigned long long kDefaultEvents = 1'000'000;
+constexpr unsigned long long kMaxEvents = 100'000'000;
 const std::string kTenant = "bench";
 const std::string kAccount = "big";
 
@@ -88,21 +89,9 @@ bool Build(const std::string& dir, uint64_t events, std::string* error) {
       return false;
     }
   }
-  std::deque<std::future<engine::CommandOutcome>> in_flight;
-  bool ok = true;
-  auto settle = [&] {
-    auto o = in_flight.front().get();
-    in_flight.pop_front();
-    if (o.status != engine::OutcomeStatus::kAccepted && ok) {
-      ok = false;
-      *error = o.result_json;
-    }
-  };
-  for (uint64_t i = 1; i <= events && ok; ++i) {
-    in_flight.push_back(service.Submit(kTenant, UsageLine(i), std::nullopt));
-    while (in_flight.size() >= kLoadInFlight) settle();
-  }
-  while (!in_flight.empty()) settle();
+  InFlightPoster poster(service, kTenant, kLoadInFlight);
+  for (uint64_t i = 1; i <= events && poster.ok(); ++i) poster.Post(UsageLine(i));
+  const bool ok = poster.Finish(error);
   service.FlushSnapshots();
   return ok;
 }
@@ -171,21 +160,17 @@ Restart TimeRestart(const std::string& dir, uint64_t extra_usage) {
 }  // namespace
 
 int RunBenchLoad(const GlobalOptions&, const std::vector<std::string>& args) {
-  std::string events_text = "1000000", runs_text = "3", scratch = "/tmp";
-  bool json = false;
-  FlagParser flags;
-  flags.Value("--events", &events_text);
-  flags.Value("--runs", &runs_text);
-  flags.Value("--dir", &scratch);
-  flags.Bool("--json", &json);
-  std::vector<std::string> positional;
-  std::string error;
-  if (!flags.Parse(args, &positional, &error)) return UsageError(error);
-  unsigned long long events = 0, runs = 0;
-  if (!ParseUint64(events_text, &events) || events < 1 || events > 100'000'000 || !ParseUint64(runs_text, &runs) ||
-      runs < 1 || runs > 99 || !positional.empty()) {
-    return UsageError("usage: bench load [--events N] [--runs R] [--dir SCRATCH] [--json]");
+  RepeatedBenchOptions options;
+  int parse_code = kExitOk;
+  if (!ParseRepeatedBench(args, "load", "--events", kDefaultEvents, kMaxEvents, &options,
+                          &parse_code)) {
+    return parse_code;
   }
+  const unsigned long long events = options.count;
+  const unsigned long long runs = options.runs;
+  const std::string& scratch = options.scratch;
+  const bool json = options.json;
+  std::string error;
   const std::string dir = scratch + "/accrue-bench-load-" + std::to_string(::getpid());
   std::filesystem::remove_all(dir);
   std::error_code mkdir_error;

@@ -30,6 +30,31 @@ const std::vector<BenchCommand>& BenchTable() {
   return table;
 }
 
+bool ParseRepeatedBench(const std::vector<std::string>& args, const std::string& name,
+                        const std::string& count_flag, unsigned long long default_count,
+                        unsigned long long max_count, RepeatedBenchOptions* out, int* exit_code) {
+  std::string count_text = std::to_string(default_count);
+  std::string runs_text = std::to_string(out->runs);
+  FlagParser flags;
+  flags.Value(count_flag, &count_text);
+  flags.Value("--runs", &runs_text);
+  flags.Value("--dir", &out->scratch);
+  flags.Bool("--json", &out->json);
+  std::vector<std::string> positional;
+  std::string error;
+  if (!flags.Parse(args, &positional, &error)) {
+    *exit_code = UsageError(error);
+    return false;
+  }
+  if (!ParseUint64(count_text, &out->count) || out->count < 1 || out->count > max_count ||
+      !ParseUint64(runs_text, &out->runs) || out->runs < 1 || out->runs > 99 || !positional.empty()) {
+    *exit_code = UsageError("usage: bench " + name + " [" + count_flag + " N (1.." +
+                            std::to_string(max_count) + ")] [--runs R (1..99)] [--dir SCRATCH] [--json]");
+    return false;
+  }
+  return true;
+}
+
 uint64_t PercentileUs(std::vector<uint32_t>& latencies_us, unsigned p) {
   if (latencies_us.empty()) return 0;
   std::size_t rank = (latencies_us.size() - 1) * p / 100;
