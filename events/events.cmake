@@ -17,6 +17,7 @@ accrue_test(events_memory_store_test
 target_sources(accrue_events PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/keys.cpp
   ${CMAKE_CURRENT_LIST_DIR}/rocks_log.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/stream_index.cpp
   ${CMAKE_CURRENT_LIST_DIR}/group_state.cpp
   ${CMAKE_CURRENT_LIST_DIR}/group_commit_writer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/rocks_event_store.cpp

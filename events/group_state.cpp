@@ -43,16 +43,27 @@ Result<std::optional<std::string>> GroupState::FindClaimOwner(const std::string&
 }
 
 void GroupState::Apply(const AppendPlan& plan, rocksdb::WriteBatch* batch, LogHead* head) {
+  // A run: consecutive events of one stream (consecutive positions and
+  // versions by construction); one index entry each (keys.h), or one per event
+  // on a log older than kFirstFormatWithIndexRuns.
+  const bool runs = log_.format_version >= keys::kFirstFormatWithIndexRuns;
+  std::size_t run_start = 0;
   for (std::size_t i = 0; i < plan.events.size(); ++i) {
     const RecordedEvent& e = plan.events[i];
     uint64_t& version = own_.versions.at(e.stream);  // planned, so looked up before
     CheckBeforeWrite(e, head->position + 1, version + 1, head->hash);
-    const std::string position_key = keys::PositionKey(e.position);
-    (void)batch->Put(log_.events, position_key, plan.encoded[i]);
-    (void)batch->Put(log_.stream_index, keys::StreamIndexKey(e.stream, e.version), position_key);
+    (void)batch->Put(log_.events, keys::PositionKey(e.position), plan.encoded[i]);
     version = e.version;
     head->position = e.position;
     head->hash = e.hash;
+    const bool run_ends = !runs || i + 1 == plan.events.size() ||
+                          plan.events[i + 1].stream != e.stream;
+    if (run_ends) {
+      const RecordedEvent& first = plan.events[run_start];
+      (void)batch->Put(log_.stream_index, keys::StreamIndexKey(e.stream, first.version),
+                       keys::EncodeIndexRun(first.position, i + 1 - run_start));
+      run_start = i + 1;
+    }
   }
   for (const auto& [stream, last] : plan.heads) {
     ACCRUE_ASSERT(own_.versions.at(stream) == last, "stream head differs from its last event");

@@ -1,5 +1,7 @@
 #include "events/keys.h"
 
+#include "events/append_planner.h"  // kMaxEventsPerAppend
+
 namespace accrue::events::keys {
 
 void PutFixed64(std::string* out, uint64_t v) {
@@ -49,6 +51,22 @@ bool ParseStreamIndexKey(std::string_view key, std::string* stream, uint64_t* ve
   stream->assign(key.substr(0, key.size() - 9));
   std::string_view rest = key.substr(key.size() - 8);
   return GetFixed64(&rest, version);
+}
+
+std::string EncodeIndexRun(uint64_t position, uint64_t count) {
+  std::string v;
+  v.reserve(16);
+  PutFixed64(&v, position);
+  if (count != 1) PutFixed64(&v, count);
+  return v;
+}
+
+bool DecodeIndexRun(std::string_view value, uint64_t* position, uint64_t* count) {
+  if (value.size() != 8 && value.size() != 16) return false;
+  if (!GetFixed64(&value, position) || *position == 0) return false;
+  *count = 1;
+  if (value.empty()) return true;
+  return GetFixed64(&value, count) && *count >= 2 && *count <= kMaxEventsPerAppend;
 }
 
 std::string EncodeClaimValue(const Claim& claim) {

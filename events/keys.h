@@ -7,7 +7,7 @@
 //   -------------   ----------------------------------   -----------------------------------------
 //   default         "format_version"                     fixed32 format version (kFormatVersion)
 //   events          position:fixed64                     Envelope (accrue.events.v1, protobuf)
-//   stream_index    stream:name 0x00 version:fixed64     position:fixed64
+//   stream_index    stream:name 0x00 version:fixed64     position:fixed64 [count:fixed64]
 //   stream_heads    stream:name                          version:fixed64 (last version)
 //   claims          claim_key:name                       stream:name (the owner)
 //   idempotency     key:name                             hash_len:fixed32 command_hash[hash_len]
@@ -16,6 +16,12 @@
 //
 // The 0x00 separator sorts a stream's index entries together and before any
 // longer stream name that extends it ("a" 0x00 ... < "a/" ...).
+//
+// A stream index entry is a run: versions version .. version+count-1 of the
+// stream are at positions position .. position+count-1. The value is 8 bytes
+// for a run of one (count omitted; every entry of a format-1 log) or 16 bytes
+// with 2 <= count <= kMaxEventsPerAppend (format 2: one entry per stream per
+// append). Runs of one stream never overlap and are gapless from version 1.
 //
 // Thread-safety: stateless functions.
 #ifndef ACCRUE_EVENTS_KEYS_H_
@@ -32,7 +38,10 @@ namespace accrue::events::keys {
 
 // The on-disk format this code writes. A log with a higher number is refused;
 // see docs/event-log-format.md "Format version" for the upgrade rule.
-inline constexpr uint32_t kFormatVersion = 1;
+inline constexpr uint32_t kFormatVersion = 2;
+// The first format whose stream index holds runs of more than one event; a
+// writer on an older log writes runs of one (readable by that log's builds).
+inline constexpr uint32_t kFirstFormatWithIndexRuns = 2;
 inline constexpr char kFormatVersionKey[] = "format_version";
 
 inline constexpr char kEventsFamily[] = "events";
@@ -52,6 +61,11 @@ std::string PositionKey(uint64_t position);
 std::string StreamIndexKey(std::string_view stream, uint64_t version);
 // Splits a stream index key; false if malformed.
 bool ParseStreamIndexKey(std::string_view key, std::string* stream, uint64_t* version);
+// A stream index value: the run's first position and its event count (>= 1).
+std::string EncodeIndexRun(uint64_t position, uint64_t count);
+// False if malformed: not 8 or 16 bytes, position 0, or a 16-byte value whose
+// count is < 2 or > kMaxEventsPerAppend (the writer never stores those).
+bool DecodeIndexRun(std::string_view value, uint64_t* position, uint64_t* count);
 
 // A claims-family value: the owning stream, then (only when the value is not
 // empty) 0x00 and the value. Stream names never contain 0x00.

@@ -8,6 +8,7 @@
 #include "events/group_commit_writer.h"
 #include "events/keys.h"
 #include "events/rocks_log.h"
+#include "events/stream_index.h"
 #include "events/tail_subscription.h"
 
 namespace accrue::events {
@@ -55,34 +56,7 @@ class RocksEventStore final : public EventStore {
   Result<std::vector<RecordedEvent>> ReadStream(const std::string& stream, uint64_t from_version,
                                                 std::size_t max_count) override {
     CatchUpIfDue();
-    std::vector<RecordedEvent> out;
-    const std::string prefix = keys::StreamIndexKey(stream, 0).substr(0, stream.size() + 1);
-    std::unique_ptr<rocksdb::Iterator> it(
-        log_->db->NewIterator(rocksdb::ReadOptions(), log_->stream_index));
-    uint64_t expected = from_version == 0 ? 1 : from_version;
-    for (it->Seek(keys::StreamIndexKey(stream, expected));
-         it->Valid() && out.size() < max_count && it->key().starts_with(prefix); it->Next()) {
-      std::string key_stream;
-      uint64_t version = 0;
-      std::string_view value = View(it->value());
-      uint64_t position = 0;
-      if (!keys::ParseStreamIndexKey(View(it->key()), &key_stream, &version) ||
-          !keys::GetFixed64(&value, &position) || version != expected) {
-        return Status::Corruption("stream index of '" + stream + "' is broken at version " +
-                                  std::to_string(expected));
-      }
-      auto event = ReadPosition(position);
-      if (!event.ok()) return event.status();
-      if (event.value().stream != stream || event.value().version != version) {
-        return Status::Corruption("stream index of '" + stream + "' version " +
-                                  std::to_string(version) + " points at position " +
-                                  std::to_string(position) + " of another event");
-      }
-      out.push_back(std::move(event.value()));
-      ++expected;
-    }
-    if (!it->status().ok()) return FromRocks(it->status(), "reading stream " + stream);
-    return out;
+    return ReadStreamFromIndex(*log_, stream, from_version, max_count);
   }
 
   Result<std::vector<RecordedEvent>> ReadAll(uint64_t from_position,
@@ -193,21 +167,7 @@ class RocksEventStore final : public EventStore {
   Status ScanStreamIndex(const std::function<bool(const std::string&, uint64_t, uint64_t)>& fn)
       override {
     CatchUpIfDue();
-    rocksdb::ReadOptions read_options;
-    read_options.readahead_size = 2 << 20;
-    std::unique_ptr<rocksdb::Iterator> it(log_->db->NewIterator(read_options, log_->stream_index));
-    std::string stream;
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      uint64_t version = 0;
-      uint64_t position = 0;
-      std::string_view value = View(it->value());
-      if (!keys::ParseStreamIndexKey(View(it->key()), &stream, &version) ||
-          !keys::GetFixed64(&value, &position)) {
-        return Status::Corruption("malformed stream index entry");
-      }
-      if (!fn(stream, version, position)) return Status::Ok();
-    }
-    return FromRocks(it->status(), "scanning the stream index");
+    return ScanIndexEntries(*log_, fn);
   }
 
   std::unique_ptr<Subscription> Subscribe(
@@ -224,17 +184,6 @@ class RocksEventStore final : public EventStore {
   }
 
  private:
-  Result<RecordedEvent> ReadPosition(uint64_t position) {
-    std::string value;
-    rocksdb::Status s =
-        log_->db->Get(rocksdb::ReadOptions(), log_->events, keys::PositionKey(position), &value);
-    if (s.IsNotFound()) {
-      return Status::Corruption("position " + std::to_string(position) + " is missing");
-    }
-    if (!s.ok()) return FromRocks(s, "reading position " + std::to_string(position));
-    return DecodeStored(value, position);
-  }
-
   // A secondary sees the primary's new writes only after TryCatchUpWithPrimary;
   // it runs at most once per poll interval (a bounded polling rate).
   void CatchUpIfDue() {

@@ -1,6 +1,7 @@
 // Proves the RocksDB store has the EventStore semantics (the shared conformance
 // suite) plus what only a durable store has: reopen continues the chain, format
-// version refusal, read-only and secondary opens, queue backpressure.
+// version refusal, read-only and secondary opens, queue backpressure, stream
+// index runs and the format-1 upgrade rule.
 #include "events/rocks_event_store.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 
 #include "events/event_store_conformance.h"
 #include "events/keys.h"
+#include "events/append_planner.h"
 #include "events/rocks_log.h"
 
 namespace accrue::events::testing {
@@ -174,6 +176,128 @@ TEST_F(RocksStoreTest, ReadOnlyStoreHasNoStats) {
   auto store = OpenRocksEventStore(dir_, options);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   EXPECT_FALSE(store.value()->Stats().available);
+}
+
+
+// The stream index entries of a log, as (key stream, first version, position,
+// count), straight from the column family (keys.h).
+struct IndexEntry {
+  std::string stream;
+  uint64_t version;
+  uint64_t position;
+  uint64_t count;
+  std::size_t value_bytes;
+  bool operator==(const IndexEntry&) const = default;
+};
+
+std::vector<IndexEntry> RawIndex(const std::string& dir) {
+  RocksStoreOptions read_only;
+  read_only.mode = OpenMode::kReadOnly;
+  auto log = OpenRocksLog(dir, read_only);
+  EXPECT_TRUE(log.ok());
+  std::vector<IndexEntry> out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      log.value()->db->NewIterator(rocksdb::ReadOptions(), log.value()->stream_index));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    IndexEntry e{};
+    std::string_view value(it->value().data(), it->value().size());
+    EXPECT_TRUE(keys::ParseStreamIndexKey(std::string_view(it->key().data(), it->key().size()),
+                                          &e.stream, &e.version));
+    EXPECT_TRUE(keys::DecodeIndexRun(value, &e.position, &e.count));
+    e.value_bytes = value.size();
+    out.push_back(e);
+  }
+  return out;
+}
+
+uint32_t StoredFormat(const std::string& dir) {
+  RocksStoreOptions read_only;
+  read_only.mode = OpenMode::kReadOnly;
+  auto log = OpenRocksLog(dir, read_only);
+  EXPECT_TRUE(log.ok());
+  return log.ok() ? log.value()->format_version : 0;
+}
+
+// Appends: a x3; then one request of a x2, b x1, a x1.
+void AppendRuns(EventStore& store) {
+  ASSERT_EQ(store.Append(Simple("a", kNoStream, 3)).outcome, AppendOutcome::kAppended);
+  AppendRequest r = Simple("a", 3, 2);
+  r.streams.push_back(Simple("b", kNoStream).streams[0]);
+  r.streams.push_back(Simple("a", kAnyVersion).streams[0]);
+  ASSERT_EQ(store.Append(r).outcome, AppendOutcome::kAppended);
+}
+
+void ExpectStreamReads(EventStore& store) {
+  // a is at positions 1,2,3,4,5,7 (versions 1..6); b at 6.
+  const std::vector<uint64_t> a_positions = {1, 2, 3, 4, 5, 7};
+  for (uint64_t from = 0; from <= 8; ++from) {
+    for (std::size_t limit = 0; limit <= 7; ++limit) {
+      auto read = store.ReadStream("a", from, limit);
+      ASSERT_TRUE(read.ok()) << read.status().ToString();
+      std::vector<uint64_t> got;
+      for (const RecordedEvent& e : read.value()) got.push_back(e.position);
+      const std::size_t first = from == 0 ? 0 : std::min<std::size_t>(from - 1, 6);
+      const std::size_t n = std::min(limit, 6 - first);
+      std::vector<uint64_t> want(a_positions.begin() + first, a_positions.begin() + first + n);
+      EXPECT_EQ(got, want) << "from " << from << " limit " << limit;
+    }
+  }
+  EXPECT_EQ(store.ReadStream("b", 1, 10).value().size(), 1u);
+  EXPECT_TRUE(store.ReadStream("c", 1, 10).value().empty());
+}
+
+TEST_F(RocksStoreTest, TheStreamIndexHoldsOneRunPerStreamPerAppend) {
+  {
+    auto store = MakeRocks(dir_);
+    AppendRuns(*store);
+    ExpectStreamReads(*store);
+  }
+  EXPECT_EQ(StoredFormat(dir_), keys::kFormatVersion);
+  const std::vector<IndexEntry> want = {
+      {"a", 1, 1, 3, 16}, {"a", 4, 4, 2, 16}, {"a", 6, 7, 1, 8}, {"b", 1, 6, 1, 8}};
+  EXPECT_EQ(RawIndex(dir_), want);
+}
+
+// Upgrade rule (docs/event-log-format.md): a format-1 log is read and appended
+// to by this build without changing its format: one index entry per event, as
+// a format-1 build expects.
+TEST_F(RocksStoreTest, AFormatOneLogKeepsOneIndexEntryPerEvent) {
+  {
+    auto log = OpenRocksLog(dir_, RocksStoreOptions{});
+    ASSERT_TRUE(log.ok());
+    std::string v;
+    keys::PutFixed32(&v, 1);
+    ASSERT_TRUE(log.value()->db->Put(rocksdb::WriteOptions(), log.value()->meta,
+                                     keys::kFormatVersionKey, v).ok());
+  }
+  {
+    auto store = MakeRocks(dir_);
+    AppendRuns(*store);
+    ExpectStreamReads(*store);
+  }
+  EXPECT_EQ(StoredFormat(dir_), 1u);
+  std::vector<IndexEntry> index = RawIndex(dir_);
+  ASSERT_EQ(index.size(), 7u);
+  for (const IndexEntry& e : index) EXPECT_EQ(e.value_bytes, 8u) << e.stream << " " << e.version;
+}
+
+TEST(IndexRunTest, EncodesAndRefusesMalformedValues) {
+  uint64_t position = 0;
+  uint64_t count = 0;
+  ASSERT_TRUE(keys::DecodeIndexRun(keys::EncodeIndexRun(7, 1), &position, &count));
+  EXPECT_EQ(keys::EncodeIndexRun(7, 1).size(), 8u);
+  EXPECT_EQ(position, 7u);
+  EXPECT_EQ(count, 1u);
+  ASSERT_TRUE(keys::DecodeIndexRun(keys::EncodeIndexRun(9, kMaxEventsPerAppend), &position, &count));
+  EXPECT_EQ(count, kMaxEventsPerAppend);
+  std::string explicit_one;
+  keys::PutFixed64(&explicit_one, 7);
+  keys::PutFixed64(&explicit_one, 1);
+  EXPECT_FALSE(keys::DecodeIndexRun(explicit_one, &position, &count));  // not canonical
+  EXPECT_FALSE(keys::DecodeIndexRun(keys::EncodeIndexRun(9, kMaxEventsPerAppend + 1), &position, &count));
+  EXPECT_FALSE(keys::DecodeIndexRun(keys::EncodeIndexRun(0, 2), &position, &count));
+  EXPECT_FALSE(keys::DecodeIndexRun(std::string(12, '\1'), &position, &count));
+  EXPECT_FALSE(keys::DecodeIndexRun("", &position, &count));
 }
 
 }  // namespace

@@ -72,6 +72,7 @@ Status CheckFormat(RocksLog* log) {
     std::unique_ptr<rocksdb::Iterator> it(log->db->NewIterator(rocksdb::ReadOptions(), log->events));
     it->SeekToFirst();
     if (it->Valid()) return Status::Corruption("log has events but no format_version");
+    log->format_version = keys::kFormatVersion;
     if (log->mode != OpenMode::kReadWrite) return Status::Ok();  // empty log
     std::string encoded;
     keys::PutFixed32(&encoded, keys::kFormatVersion);
@@ -91,6 +92,8 @@ Status CheckFormat(RocksLog* log) {
                                       " is newer than this build's " +
                                       std::to_string(keys::kFormatVersion) + "; upgrade accrue");
   }
+  if (version == 0) return Status::Corruption("format_version is 0");
+  log->format_version = version;
   return Status::Ok();
 }
 

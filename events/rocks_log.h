@@ -48,6 +48,9 @@ struct RocksLog {
   rocksdb::ColumnFamilyHandle* idempotency = nullptr;
   rocksdb::ColumnFamilyHandle* snapshots = nullptr;
   OpenMode mode = OpenMode::kReadWrite;  // resolved (never kAutoReadOnly)
+  // The stored format version (keys.h); kFormatVersion for a new log. Decides
+  // whether the writer may store stream index runs of more than one event.
+  uint32_t format_version = 0;
   std::string secondary_dir;             // scratch dir of a secondary; removed on close
 };
 

@@ -1,6 +1,7 @@
 // Proves VerifyLog finds each kind of damage and names the first bad position:
-// a missing position; stream index damage (an entry pointing elsewhere, a
-// missing entry in the middle or at the end, a stream missing from the index, a
+// a missing position; stream index damage (an entry pointing elsewhere, a run
+// longer than the stream's events there, a missing entry in the middle or at
+// the end, a stream missing from the index, a
 // stream head behind its events), each attributed to a position, never 0; a
 // payload the domain's decoder rejects; and passes a sound log, reporting its head.
 #include "events/verify_log.h"
@@ -85,6 +86,20 @@ TEST_F(VerifyLogTest, AStreamIndexPointingElsewhereNamesThePositionItPointsAt) {
   EXPECT_EQ(r.first_bad_position, 5u) << r.reason;
   EXPECT_NE(r.reason.find("stream index of 's1' version 1 points at position 5, which holds 's0' "
                           "version 3; the event is at position 2"),
+            std::string::npos)
+      << r.reason;
+}
+
+TEST_F(VerifyLogTest, AnIndexRunTooLongNamesThePositionOfAnotherStreamItCovers) {
+  Edit([](RocksLog& log) {  // s1 versions 1..2 claimed at positions 2..3; 3 is s0's
+    ASSERT_TRUE(log.db->Put(rocksdb::WriteOptions(), log.stream_index, keys::StreamIndexKey("s1", 1),
+                            keys::EncodeIndexRun(2, 2)).ok());
+  });
+  VerifyReport r = Verify();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_bad_position, 3u) << r.reason;
+  EXPECT_NE(r.reason.find("stream index of 's1' version 2 points at position 3, which holds 's0' "
+                          "version 2; the event is at position 4"),
             std::string::npos)
       << r.reason;
 }
