@@ -12,6 +12,7 @@
 // ratio accrue/raw. Data goes to a scratch dir (--dir, default /tmp), removed after.
 // --batch N / --appenders N run only that row (for profiling one configuration).
 #include <rocksdb/db.h>
+#include <rocksdb/perf_level.h>
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
@@ -110,6 +111,8 @@ Figures RunRaw(const std::string& dir, std::size_t batch, int appenders,
   std::atomic<uint64_t> next_key{1};
   const std::string payload(kPayloadBytes, 'p');
   Figures f = Drive(appenders, duration, [&](int, uint64_t* n) {
+    // As accrue's writer threads: RocksDB's perf counters off (a thread-local store).
+    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
     rocksdb::WriteBatch wb;
     uint64_t key = next_key.fetch_add(batch);
     for (std::size_t i = 0; i < batch; ++i) {
