@@ -6,7 +6,8 @@
 //                         1 naming the first bad position, 2 when it cannot open;
 //                         progress on stderr when stderr is a terminal.
 //   log stat [--json]     event count (= last position; verify proves positions
-//                         are gapless), last position, head hash, size on disk.
+//                         are gapless), last position, head hash, size on disk,
+//                         format version.
 //   log dump [--from N] [--limit N]   events as JSON lines.
 //   log backup DIR        a consistent RocksDB checkpoint of the log in the new DIR
 //                         (events/log_backup.h); refuses while a writer holds the log.
@@ -117,16 +118,19 @@ int Stat(const GlobalOptions& g, const std::vector<std::string>& args) {
   // `log verify` proves it (a count would be a full scan). Both outputs say so.
   if (json) {
     std::printf("{\"events\":%llu,\"last_position\":%llu,\"head_hash\":\"%s\",\"size_bytes\":%llu,"
-                "\"events_from\":\"last_position\",\"count_proven_by\":\"log verify\"}\n",
+                "\"events_from\":\"last_position\",\"count_proven_by\":\"log verify\","
+                "\"format_version\":%u}\n",
                 static_cast<unsigned long long>(last), static_cast<unsigned long long>(last),
-                events::ToHex(head_hash).c_str(), static_cast<unsigned long long>(bytes));
+                events::ToHex(head_hash).c_str(), static_cast<unsigned long long>(bytes),
+                store->FormatVersion());
   } else {
     std::printf("events:        %llu (the last position: positions are gapless from 1, which "
                 "`accrue log verify` proves; stat does not count them)\n"
-                "last position: %llu\nhead hash:     %s\nsize on disk:  %llu bytes\n",
+                "last position: %llu\nhead hash:     %s\nsize on disk:  %llu bytes\n"
+                "format:        %u (docs/event-log-format.md)\n",
                 static_cast<unsigned long long>(last), static_cast<unsigned long long>(last),
                 head_hash.empty() ? "-" : events::ToHex(head_hash).c_str(),
-                static_cast<unsigned long long>(bytes));
+                static_cast<unsigned long long>(bytes), store->FormatVersion());
   }
   return kExitOk;
 }

@@ -150,6 +150,9 @@ class EventStore {
   // the stored bytes and compared (a mismatch is a Corruption error instead), so
   // VerifyLog need not hash it again. The memory store keeps decoded events: false.
   virtual bool ReadsCheckHashes() const { return false; }
+  // The on-disk format version of a stored log (events/keys.h, docs/event-log-
+  // format.md); 0 for a store with no on-disk format (the memory store).
+  virtual uint32_t FormatVersion() const { return 0; }
   // The last version of a stream; kNoStream (0) when it does not exist.
   virtual Result<uint64_t> StreamVersion(const std::string& stream) = 0;
   // The last assigned position (0 for an empty log).

@@ -88,6 +88,8 @@ class RocksEventStore final : public EventStore {
 
   bool ReadsCheckHashes() const override { return true; }  // DecodeStored
 
+  uint32_t FormatVersion() const override { return log_->format_version; }
+
   StoreStats Stats() const override {
     if (writer_) return writer_->Stats();
     return StoreStats{};

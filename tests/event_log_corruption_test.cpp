@@ -100,6 +100,7 @@ TEST(EventLogCorruptionTest, VerifyNamesTheFirstBadPosition) {
   EXPECT_EQ(stat.exit_code, 0);
   EXPECT_NE(stat.out.find("\"events\":60,\"last_position\":60"), std::string::npos) << stat.out;
   EXPECT_NE(stat.out.find("\"count_proven_by\":\"log verify\""), std::string::npos) << stat.out;
+  EXPECT_NE(stat.out.find("\"format_version\":2}"), std::string::npos) << stat.out;
   CliRun stat_text = Accrue("log stat --data " + good);
   EXPECT_NE(stat_text.out.find("events:        60 (the last position"), std::string::npos)
       << stat_text.out;
