@@ -1,5 +1,7 @@
 #include "events/envelope_codec.h"
 
+#include <cstring>
+
 #include "accrue/events/v1/envelope.pb.h"
 #include "events/assert.h"
 #include "events/sha256.h"
@@ -19,28 +21,29 @@ constexpr std::size_t kHashRecordBytes = 2 + kSha256Bytes;
 constexpr uint32_t kVarint = 0;
 constexpr uint32_t kLengthDelimited = 2;
 
-void PutVarint(uint64_t v, std::string* out) {
-  char buf[10];
-  std::size_t n = 0;
+// Writers into a buffer sized beforehand (AppendUnhashed): one bounds
+// computation per envelope instead of a capacity check per byte run.
+char* PutVarint(uint64_t v, char* out) {
   while (v >= 0x80) {
-    buf[n++] = static_cast<char>((v & 0x7F) | 0x80);
+    *out++ = static_cast<char>((v & 0x7F) | 0x80);
     v >>= 7;
   }
-  buf[n++] = static_cast<char>(v);
-  out->append(buf, n);
+  *out++ = static_cast<char>(v);
+  return out;
 }
 
-void PutUint(uint32_t field, uint64_t v, std::string* out) {
-  if (v == 0) return;
-  PutVarint((field << 3) | kVarint, out);
-  PutVarint(v, out);
+char* PutUint(uint32_t field, uint64_t v, char* out) {
+  if (v == 0) return out;
+  out = PutVarint((field << 3) | kVarint, out);
+  return PutVarint(v, out);
 }
 
-void PutBytes(uint32_t field, std::string_view v, std::string* out) {
-  if (v.empty()) return;
-  PutVarint((field << 3) | kLengthDelimited, out);
-  PutVarint(v.size(), out);
-  out->append(v.data(), v.size());
+char* PutBytes(uint32_t field, std::string_view v, char* out) {
+  if (v.empty()) return out;
+  out = PutVarint((field << 3) | kLengthDelimited, out);
+  out = PutVarint(v.size(), out);
+  std::memcpy(out, v.data(), v.size());
+  return out + v.size();
 }
 
 // Upper bound of the record overhead (tags and lengths) of one envelope.
@@ -65,20 +68,28 @@ EnvelopeFields FieldsOf(const RecordedEvent& e) {
 }
 
 void AppendUnhashed(const EnvelopeFields& f, std::string* out) {
-  out->reserve(out->size() + kMaxRecordOverhead + f.stream.size() + f.type.size() +
-               f.idempotency_key.size() + f.correlation_id.size() + f.causation_id.size() +
-               f.payload.size() + f.prev_hash.size() + kHashRecordBytes);
-  PutUint(1, f.position, out);
-  PutBytes(2, f.stream, out);
-  PutUint(3, f.version, out);
-  PutBytes(4, f.type, out);
-  PutUint(5, f.schema_version, out);
-  PutUint(6, static_cast<uint64_t>(f.recorded_at_us), out);  // int64: two's complement varint
-  PutBytes(7, f.idempotency_key, out);
-  PutBytes(8, f.correlation_id, out);
-  PutBytes(9, f.causation_id, out);
-  PutBytes(10, f.payload, out);
-  PutBytes(11, f.prev_hash, out);
+  const std::size_t start = out->size();
+  const std::size_t bound = kMaxRecordOverhead + f.stream.size() + f.type.size() +
+                            f.idempotency_key.size() + f.correlation_id.size() +
+                            f.causation_id.size() + f.payload.size() + f.prev_hash.size();
+  out->reserve(start + bound + kHashRecordBytes);  // SealFields appends the hash record
+  out->resize(start + bound);
+  char* const begin = out->data() + start;
+  char* p = begin;
+  p = PutUint(1, f.position, p);
+  p = PutBytes(2, f.stream, p);
+  p = PutUint(3, f.version, p);
+  p = PutBytes(4, f.type, p);
+  p = PutUint(5, f.schema_version, p);
+  p = PutUint(6, static_cast<uint64_t>(f.recorded_at_us), p);  // int64: two's complement varint
+  p = PutBytes(7, f.idempotency_key, p);
+  p = PutBytes(8, f.correlation_id, p);
+  p = PutBytes(9, f.causation_id, p);
+  p = PutBytes(10, f.payload, p);
+  p = PutBytes(11, f.prev_hash, p);
+  const auto written = static_cast<std::size_t>(p - begin);
+  ACCRUE_ASSERT(written <= bound, "envelope encoding overran its bound");
+  out->resize(start + written);
 }
 
 std::string SealFields(const EnvelopeFields& fields, std::string* hash) {
