@@ -44,6 +44,10 @@ bool ParseRepeatedBench(const std::vector<std::string>& args, const std::string&
 // The p-th percentile (0..100) of latencies in microseconds; sorts in place.
 uint64_t PercentileUs(std::vector<uint32_t>& latencies_us, unsigned p);
 
+// CPU seconds (user + system) of this process, all threads, so far: on a shared
+// machine CPU per unit of work is steadier than a rate.
+double ProcessCpuSeconds();
+
 // Benchmarks.
 int RunBenchAppend(const GlobalOptions& g, const std::vector<std::string>& args);  // bench_append.cpp
 // Workload benchmarks and tools (issue 5; bench_gen/post/load/summary.cpp).

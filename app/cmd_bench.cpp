@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include <sys/resource.h>
+
 #include "app/bench.h"
 
 namespace accrue::app {
@@ -61,6 +63,15 @@ uint64_t PercentileUs(std::vector<uint32_t>& latencies_us, unsigned p) {
   std::nth_element(latencies_us.begin(), latencies_us.begin() + static_cast<long>(rank),
                    latencies_us.end());
   return latencies_us[rank];
+}
+
+double ProcessCpuSeconds() {
+  rusage usage{};
+  if (::getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 int RunBench(const GlobalOptions& g, const std::vector<std::string>& args) {
