@@ -257,6 +257,14 @@ Result<std::unique_ptr<RocksLog>> OpenRocksLog(const std::string& dir,
                                       " is held by another process; open it read-only");
   }
   rocksdb::Options rocks_options = BaseRocksOptions();
+  if (log->mode != OpenMode::kReadWrite) {
+    // No writer here: a memtable bloom filter would only be allocated and zeroed
+    // (kMemtableBloomRatio x kWriteBufferBytes per family, ~16 MiB in all, most of
+    // a short `inspect`'s page faults) to speed up misses in memtables that hold
+    // at most a replayed WAL tail.
+    rocks_options.memtable_prefix_bloom_size_ratio = 0;
+    rocks_options.memtable_whole_key_filtering = false;
+  }
   rocks_options.create_if_missing = options.create_if_missing;
   if (options.env != nullptr) rocks_options.env = options.env;
   rocksdb::Status s = OpenDb(dir, log->mode, rocks_options, log.get());
