@@ -27,7 +27,6 @@
 #include <future>
 #include <system_error>
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "app/bench.h"
