@@ -1,6 +1,7 @@
 #include "engine/event_codec.h"
 
 #include <variant>
+#include <vector>
 
 #include "engine/money.h"
 #include "events/assert.h"
@@ -125,10 +126,24 @@ PendingItem PendingFromProto(const v1::PendingItem& p) {
   return i;
 }
 
-std::string EventTypeName(const v1::BillingEvent& e) {
-  const auto* field = e.GetDescriptor()->FindFieldByNumber(static_cast<int>(e.event_case()));
-  ACCRUE_ASSERT(field != nullptr && field->message_type() != nullptr, "event without a case");
-  return std::string(field->message_type()->name());
+const std::string& EventTypeName(const v1::BillingEvent& e) {
+  // Per case number, the message name; read from the descriptor once.
+  static const std::vector<std::string> kNames = [] {
+    std::vector<std::string> names;
+    const auto* event = v1::BillingEvent::descriptor()->FindOneofByName("event");
+    ACCRUE_ASSERT(event != nullptr, "BillingEvent has the oneof event");
+    for (int i = 0; i < event->field_count(); ++i) {
+      const auto* field = event->field(i);
+      ACCRUE_ASSERT(field->message_type() != nullptr, "every event case is a message");
+      const auto number = static_cast<std::size_t>(field->number());
+      if (names.size() <= number) names.resize(number + 1);
+      names[number] = std::string(field->message_type()->name());
+    }
+    return names;
+  }();
+  const auto number = static_cast<std::size_t>(e.event_case());
+  ACCRUE_ASSERT(number < kNames.size() && !kNames[number].empty(), "event without a case");
+  return kNames[number];
 }
 
 UsageFingerprint FingerprintOf(const v1::UsageRecorded& e) {

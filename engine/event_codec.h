@@ -37,8 +37,9 @@ InvoiceLine LineFromProto(const v1::InvoiceLine& p);
 v1::PendingItem PendingToProto(const PendingItem& p);
 PendingItem PendingFromProto(const v1::PendingItem& p);
 
-// The envelope's event_type: the set case's message name ("InvoiceIssued").
-std::string EventTypeName(const v1::BillingEvent& e);
+// The envelope's event_type: the set case's message name ("InvoiceIssued"). The
+// names are read from the descriptor once; the reference stays valid for ever.
+const std::string& EventTypeName(const v1::BillingEvent& e);
 
 // D-47: the body of a recorded usage, stored as the value of its usage claim
 // "<tenant>/usage/<id>" (docs/event-log-format.md): a serialized

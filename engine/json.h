@@ -70,6 +70,7 @@ std::string CanonicalJsonWithout(const JsonValue& object, std::string_view skipp
 // Compact writer. Usage: w.BeginObject(); w.Key("a"); w.String("x"); w.EndObject();
 class JsonWriter {
  public:
+  JsonWriter() { out_.reserve(kJsonWriterReserveBytes); }
   void BeginObject();
   void EndObject();
   void BeginArray();
@@ -86,8 +87,13 @@ class JsonWriter {
 
  private:
   void Separate();
+  // Room reserved up front: a command's result fits, so it is written without
+  // growing the buffer.
+  static constexpr std::size_t kJsonWriterReserveBytes = 128;
   std::string out_;
-  std::vector<bool> first_;  // per open container: no element written yet
+  // Per open container, '1' while no element is written yet, else '0'. A string:
+  // nesting up to its inline capacity (15) needs no allocation.
+  std::string first_;
   bool after_key_ = false;
 };
 

@@ -1,5 +1,6 @@
 // Compact JSON output (D-45): no whitespace, keys in the order written, UTF-8 passed
 // through unescaped, '"', '\\' and control characters (< 0x20) escaped.
+#include <charconv>
 #include <string>
 #include <string_view>
 
@@ -8,10 +9,26 @@
 
 namespace accrue::engine {
 
+namespace {
+
+// True for the bytes AppendJsonString copies as they are (everything but '"',
+// '\\' and control characters).
+constexpr bool IsPlain(unsigned char u) { return u >= 0x20 && u != '"' && u != '\\'; }
+
+}  // namespace
+
 void AppendJsonString(std::string* out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
+  out->reserve(out->size() + s.size() + 2);
   out->push_back('"');
-  for (char c : s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    // A run of plain bytes is appended in one go.
+    std::size_t run = i;
+    while (run < s.size() && IsPlain(static_cast<unsigned char>(s[run]))) ++run;
+    if (run > i) out->append(s.data() + i, run - i);
+    if (run == s.size()) break;
+    const char c = s[run];
     const auto u = static_cast<unsigned char>(c);
     switch (c) {
       case '"':
@@ -36,14 +53,11 @@ void AppendJsonString(std::string* out, std::string_view s) {
         out->append("\\t");
         break;
       default:
-        if (u < 0x20) {
-          out->append("\\u00");
-          out->push_back(kHex[u >> 4]);
-          out->push_back(kHex[u & 0xF]);
-        } else {
-          out->push_back(c);
-        }
+        out->append("\\u00");
+        out->push_back(kHex[u >> 4]);
+        out->push_back(kHex[u & 0xF]);
     }
+    i = run + 1;
   }
   out->push_back('"');
 }
@@ -54,15 +68,15 @@ void JsonWriter::Separate() {
     return;
   }
   if (!first_.empty()) {
-    if (!first_.back()) out_.push_back(',');
-    first_.back() = false;
+    if (first_.back() == '0') out_.push_back(',');
+    first_.back() = '0';
   }
 }
 
 void JsonWriter::BeginObject() {
   Separate();
   out_.push_back('{');
-  first_.push_back(true);
+  first_.push_back('1');
 }
 
 void JsonWriter::EndObject() {
@@ -74,7 +88,7 @@ void JsonWriter::EndObject() {
 void JsonWriter::BeginArray() {
   Separate();
   out_.push_back('[');
-  first_.push_back(true);
+  first_.push_back('1');
 }
 
 void JsonWriter::EndArray() {
@@ -98,12 +112,16 @@ void JsonWriter::String(std::string_view s) {
 
 void JsonWriter::Int(long long v) {
   Separate();
-  out_.append(std::to_string(v));
+  char buffer[24];  // the longest long long has 20 characters
+  const auto r = std::to_chars(buffer, buffer + sizeof buffer, v);
+  out_.append(buffer, r.ptr);
 }
 
 void JsonWriter::UInt(unsigned long long v) {
   Separate();
-  out_.append(std::to_string(v));
+  char buffer[24];
+  const auto r = std::to_chars(buffer, buffer + sizeof buffer, v);
+  out_.append(buffer, r.ptr);
 }
 
 void JsonWriter::Bool(bool b) {

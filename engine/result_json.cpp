@@ -1,5 +1,8 @@
 #include "engine/result_json.h"
 
+#include <charconv>
+#include <string_view>
+
 #include "engine/json.h"
 
 namespace accrue::engine {
@@ -101,7 +104,16 @@ std::string RenderStored(const std::string& stored, uint64_t last_position) {
       stored[at + kEvents.size()] == ']') {
     return stored;
   }
-  return stored.substr(0, at) + ",\"position\":" + std::to_string(last_position) + stored.substr(at);
+  static constexpr std::string_view kPosition = ",\"position\":";
+  char digits[24];  // a uint64_t has at most 20 digits
+  const auto end = std::to_chars(digits, digits + sizeof digits, last_position).ptr;
+  std::string out;
+  out.reserve(stored.size() + kPosition.size() + static_cast<std::size_t>(end - digits));
+  out.append(stored, 0, at);
+  out.append(kPosition);
+  out.append(digits, end);
+  out.append(stored, at, std::string::npos);
+  return out;
 }
 
 std::string AddReplayed(const std::string& result) {
