@@ -9,13 +9,20 @@
 namespace accrue::engine::internal {
 namespace {
 
-std::string AccountStream(const std::string& tenant, const std::string& id) {
-  return tenant + "/account/" + id;
-}
 std::string CatalogStream(const std::string& tenant) { return tenant + "/catalog"; }
 std::string ClaimKey(const std::string& tenant, std::string_view kind, const std::string& id) {
-  return tenant + "/" + std::string(kind) + "/" + id;
+  std::string key;
+  key.reserve(tenant.size() + kind.size() + id.size() + 2);
+  key.append(tenant).append(1, '/').append(kind).append(1, '/').append(id);
+  return key;
 }
+// Writes "<tenant>/<kind>/<id>" into *buffer; returns a view of it.
+std::string_view BuildKey(std::string* buffer, std::string_view tenant, std::string_view kind,
+                          std::string_view id) {
+  buffer->assign(tenant).append(1, '/').append(kind).append(1, '/').append(id);
+  return *buffer;
+}
+constexpr std::string_view kAccountKind = "account";  // the middle of "<tenant>/account/<id>"
 
 }  // namespace
 
@@ -31,10 +38,14 @@ void AggregateCache::MaybeRequestSnapshot(StreamKind kind, const std::string& st
 
 Result<std::shared_ptr<AccountEntry>> AggregateCache::Account(const std::string& tenant,
                                                               const std::string& account_id) {
-  const std::string stream = AccountStream(tenant, account_id);
-  if (auto it = accounts_.find(stream); it != accounts_.end()) return it->second;
+  return AccountAt(BuildKey(&stream_buffer_, tenant, kAccountKind, account_id));
+}
+
+Result<std::shared_ptr<AccountEntry>> AggregateCache::AccountAt(std::string_view stream_name) {
+  if (auto it = accounts_.find(stream_name); it != accounts_.end()) return it->second;
   auto entry = std::make_shared<AccountEntry>();
-  entry->stream = stream;
+  entry->stream = std::string(stream_name);
+  const std::string& stream = entry->stream;
   Loaded loaded;
   Status s = LoadAccount(load_, stream, &entry->state, &loaded);
   if (!s.ok()) return s;
@@ -66,8 +77,15 @@ Result<std::shared_ptr<CatalogEntry>> AggregateCache::Catalog(const std::string&
 
 Result<bool> AggregateCache::ClaimTaken(const std::string& tenant, std::string_view kind,
                                         const std::string& id) {
-  const std::string key = ClaimKey(tenant, kind, id);
-  if (pending_claims_.count(key) != 0 || known_claims_.count(key) != 0) return true;
+  return ClaimTakenKey(BuildKey(&claim_key_buffer_, tenant, kind, id));
+}
+
+Result<bool> AggregateCache::ClaimTakenKey(std::string_view key_view) {
+  if (pending_claims_.find(key_view) != pending_claims_.end() ||
+      known_claims_.find(key_view) != known_claims_.end()) {
+    return true;
+  }
+  const std::string key(key_view);
   auto claim = store_->LookupClaim(key);
   if (!claim.ok()) return claim.status();
   if (!claim.value()) return false;
@@ -82,7 +100,10 @@ void AggregateCache::Remember(const std::string& key, std::string stream, std::s
 
 Result<std::optional<KnownClaim>> AggregateCache::FindClaim(const std::string& tenant, std::string_view kind,
                                                             const std::string& id) {
-  const std::string key = ClaimKey(tenant, kind, id);
+  return FindClaimKey(ClaimKey(tenant, kind, id));
+}
+
+Result<std::optional<KnownClaim>> AggregateCache::FindClaimKey(const std::string& key) {
   if (auto it = pending_claims_.find(key); it != pending_claims_.end()) {
     return std::optional(KnownClaim{it->second.stream, it->second.value});
   }
@@ -97,37 +118,42 @@ Result<std::optional<KnownClaim>> AggregateCache::FindClaim(const std::string& t
 Result<std::optional<std::string>> AggregateCache::DurableOwner(const std::string& tenant,
                                                                 std::string_view kind,
                                                                 const std::string& id) {
-  const std::string key = ClaimKey(tenant, kind, id);
+  const std::string_view key = BuildKey(&claim_key_buffer_, tenant, kind, id);
   if (auto known = known_claims_.find(key); known != known_claims_.end()) {
     return std::optional<std::string>(known->second.stream);
   }
-  return store_->ClaimOwner(key);
+  return store_->ClaimOwner(std::string(key));
 }
 
 Result<std::shared_ptr<AccountEntry>> AggregateCache::Owner(const std::string& tenant,
                                                             std::string_view kind,
                                                             const std::string& id) {
-  const std::string key = ClaimKey(tenant, kind, id);
-  std::string stream;
+  const std::string_view key = BuildKey(&claim_key_buffer_, tenant, kind, id);
+  // The owner's stream name lives in the claim maps' entries (which the account
+  // lookup leaves alone), else in `looked_up`.
   if (auto it = pending_claims_.find(key); it != pending_claims_.end()) {
-    stream = it->second.stream;
-  } else if (auto known = known_claims_.find(key); known != known_claims_.end()) {
-    stream = known->second.stream;
-  } else {
-    auto claim = store_->LookupClaim(key);
-    if (!claim.ok()) return claim.status();
-    if (!claim.value()) return std::shared_ptr<AccountEntry>();
-    stream = claim.value()->stream;
-    Remember(key, std::move(claim.value()->stream), std::move(claim.value()->value));
+    return AccountOfStream(tenant, it->second.stream);
   }
-  return AccountOfStream(tenant, stream);
+  if (auto known = known_claims_.find(key); known != known_claims_.end()) {
+    return AccountOfStream(tenant, known->second.stream);
+  }
+  const std::string owned_key(key);
+  auto claim = store_->LookupClaim(owned_key);
+  if (!claim.ok()) return claim.status();
+  if (!claim.value()) return std::shared_ptr<AccountEntry>();
+  const std::string looked_up = claim.value()->stream;
+  Remember(owned_key, std::move(claim.value()->stream), std::move(claim.value()->value));
+  return AccountOfStream(tenant, looked_up);
 }
 
 Result<std::shared_ptr<AccountEntry>> AggregateCache::AccountOfStream(const std::string& tenant,
-                                                                      const std::string& stream) {
-  const std::string prefix = tenant + "/account/";
-  ACCRUE_ASSERT(stream.compare(0, prefix.size(), prefix) == 0, "claims point at account streams");
-  return Account(tenant, stream.substr(prefix.size()));
+                                                                      std::string_view stream) {
+  ACCRUE_ASSERT(stream.size() > tenant.size() + kAccountKind.size() + 2 &&
+                    stream.substr(0, tenant.size()) == tenant && stream[tenant.size()] == '/' &&
+                    stream.substr(tenant.size() + 1, kAccountKind.size()) == kAccountKind &&
+                    stream[tenant.size() + 1 + kAccountKind.size()] == '/',
+                "claims point at account streams");
+  return AccountAt(stream);
 }
 
 Result<std::vector<std::string>> AggregateCache::TenantAccounts(const std::string& tenant) {
@@ -171,7 +197,8 @@ Result<Prepared> AggregateCache::Prepare(const std::string& tenant, const Comman
   p.account = account.value();
   if (const auto* usage = std::get_if<RecordUsage>(&command)) {
     // D-47: the owner and the recorded body (the claim's value) in one lookup.
-    auto claim = FindClaim(tenant, kClaimUsage, usage->usage_id);
+    std::string usage_key = ClaimKey(tenant, kClaimUsage, usage->usage_id);
+    auto claim = FindClaimKey(usage_key);
     if (!claim.ok()) return claim.status();
     if (claim.value()) {
       auto owner = AccountOfStream(tenant, claim.value()->stream);
@@ -179,7 +206,7 @@ Result<Prepared> AggregateCache::Prepare(const std::string& tenant, const Comman
       p.usage_owner = owner.value();
       p.context.usage_fingerprint = DecodeUsageFingerprint(claim.value()->value);
     } else {
-      p.scratch->absent_claim_key = ClaimKey(tenant, kClaimUsage, usage->usage_id);
+      p.scratch->absent_claim_key = std::move(usage_key);
     }
   }
   p.context.catalog = &p.catalog->state;
@@ -188,14 +215,16 @@ Result<Prepared> AggregateCache::Prepare(const std::string& tenant, const Comman
   prepare_error_ = Status::Ok();
   p.scratch->tenant = tenant;
   p.context.claim_taken = [this, scratch = p.scratch.get()](std::string_view kind, const std::string& id) {
-    const std::string key = ClaimKey(scratch->tenant, kind, id);
+    const std::string_view key = BuildKey(&claim_key_buffer_, scratch->tenant, kind, id);
+    // Looked up by Prepare under the same lock (neither in flight nor durable then,
+    // and nothing has changed since).
+    if (key == scratch->absent_claim_key) return false;
     if (auto it = pending_claims_.find(key); it != pending_claims_.end()) {
       // Taken only if that append lands (AddDependencyChecks).
       scratch->pending_claims_seen.push_back(it->second);
       return true;
     }
-    if (key == scratch->absent_claim_key) return false;  // looked up by Prepare under the same lock
-    auto taken = ClaimTaken(scratch->tenant, kind, id);
+    auto taken = ClaimTakenKey(key);
     if (!taken.ok()) {
       prepare_error_ = taken.status();
       return true;  // fail safe: never hand out an id we could not check
@@ -246,7 +275,7 @@ void AggregateCache::ApplySpeculatively(const std::string& tenant, const Decisio
     auto account = Account(tenant, d.account_id);
     ACCRUE_ASSERT(account.ok(), "the account was loaded by Prepare");
     std::shared_ptr<AccountEntry> entry = account.value();
-    append.stream = AccountStream(tenant, d.account_id);
+    append.stream = entry->stream;
     append.expected_version = entry->version;
     for (const auto& e : d.events) Evolve(&entry->state, e);
     entry->version += d.events.size();

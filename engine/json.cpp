@@ -9,11 +9,13 @@
 // alongside the raw token and refuses a number whose value exceeds the double range
 // (kParseErrorNumberTooBig: more than ~308 integer digits, or an exponent above 308).
 // D-31 wants integers without upper bound, and D-5 compares such values exactly, so
-// before parsing we mask every long or exponent-bearing number token outside strings
-// with "0" padded by spaces to the same length (offsets stay valid; the masked text
-// is valid JSON exactly when the original is) and put the original token back in
-// RawNumber. The mask never changes whether a document is accepted: a masked token
-// is a complete number token in both texts and is followed by the same byte.
+// when a parse fails with that error, we mask every long or exponent-bearing number
+// token outside strings with "0" padded by spaces to the same length (offsets stay
+// valid; the masked text is valid JSON exactly when the original is), parse that
+// copy and put the original token back in RawNumber. The mask never changes whether a
+// document is accepted: a masked token is a complete number token in both texts and
+// is followed by the same byte. A document whose numbers all fit (every command in
+// practice) is parsed once, as it is, with no scan for long numbers.
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -309,27 +311,52 @@ const JsonValue* JsonValue::Find(std::string_view key) const {
   return nullptr;
 }
 
+namespace {
+
+// One parse of `text` (masked or not, see the file comment) into `out`.
+rapidjson::ParseResult ParseOnce(std::string_view text, const std::vector<MaskedNumber>& masked,
+                                 JsonValue* out, std::string* builder_error) {
+  ViewStream stream(text);
+  TreeBuilder builder(&stream, &masked);
+  rapidjson::Reader reader;
+  const rapidjson::ParseResult result = reader.Parse<kParseFlags>(stream, builder);
+  if (result.IsError()) {
+    *builder_error = builder.error();
+  } else {
+    *out = std::move(builder.root());
+  }
+  return result;
+}
+
+}  // namespace
+
 bool ParseJsonValue(std::string_view text, JsonValue* out, std::string* error) {
   if (text.find('\0') != std::string_view::npos) {
     *error = "invalid JSON: NUL byte";
     return false;
   }
-  std::string masked_text;
-  const std::vector<MaskedNumber> masked = MaskBigNumbers(text, &masked_text);
-  ViewStream stream(masked.empty() ? text : std::string_view(masked_text));
-  TreeBuilder builder(&stream, &masked);
-  rapidjson::Reader reader;
-  const rapidjson::ParseResult result = reader.Parse<kParseFlags>(stream, builder);
+  // The text as it is first: RapidJSON refuses a number only for its double value
+  // (kParseErrorNumberTooBig), and when it accepts every number, each RawNumber is
+  // the source token, exactly what the masked parse would put back. Only a refused
+  // number costs the scan and a second parse (of the masked copy).
+  static const std::vector<MaskedNumber> kNoneMasked;
+  std::string builder_error;
+  rapidjson::ParseResult result = ParseOnce(text, kNoneMasked, out, &builder_error);
+  if (result.IsError() && result.Code() == rapidjson::kParseErrorNumberTooBig) {
+    std::string masked_text;
+    const std::vector<MaskedNumber> masked = MaskBigNumbers(text, &masked_text);
+    builder_error.clear();
+    result = ParseOnce(masked.empty() ? text : std::string_view(masked_text), masked, out, &builder_error);
+  }
   if (result.IsError()) {
     if (result.Code() == rapidjson::kParseErrorTermination) {
-      *error = "invalid JSON: " + builder.error();
+      *error = "invalid JSON: " + builder_error;
     } else {
       *error = std::string("invalid JSON: ") + rapidjson::GetParseError_En(result.Code()) +
                " (byte " + std::to_string(result.Offset()) + ")";
     }
     return false;
   }
-  *out = std::move(builder.root());
   return true;
 }
 

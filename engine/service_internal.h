@@ -15,6 +15,7 @@
 #include <future>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -27,6 +28,15 @@
 namespace accrue::engine::internal {
 
 inline constexpr std::size_t kMaxKnownClaims = 1'000'000;    // claim-owner cache entries
+
+// Hash for the cache's maps keyed by std::string that also takes a
+// std::string_view (C++20 heterogeneous lookup): a lookup builds no std::string.
+struct KeyHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+template <typename V>
+using KeyMap = std::unordered_map<std::string, V, KeyHash, std::equal_to<>>;
 
 struct AccountEntry {
   std::string stream;  // "<tenant>/account/<id>"
@@ -166,7 +176,13 @@ class AggregateCache {
   // Remembers a durable claim (bounded by kMaxKnownClaims).
   void Remember(const std::string& key, std::string stream, std::string value);
   // The entry of the account stream `stream` of `tenant`.
-  Result<std::shared_ptr<AccountEntry>> AccountOfStream(const std::string& tenant, const std::string& stream);
+  Result<std::shared_ptr<AccountEntry>> AccountOfStream(const std::string& tenant, std::string_view stream);
+  // The entry of the account stream `stream` (cached, else loaded).
+  Result<std::shared_ptr<AccountEntry>> AccountAt(std::string_view stream);
+  // Whether claim `key` is taken (in flight or durably); remembers a durable one.
+  Result<bool> ClaimTakenKey(std::string_view key);
+  // The claim `key` (in flight or durable) with its value; nullopt when unclaimed.
+  Result<std::optional<KnownClaim>> FindClaimKey(const std::string& key);
   // Asks for a snapshot when [before, after] passes a multiple of the interval.
   void MaybeRequestSnapshot(StreamKind kind, const std::string& stream, uint64_t before, uint64_t after);
 
@@ -174,10 +190,15 @@ class AggregateCache {
   events::EventStore* store_;
   ServiceOptions options_;
   SnapshotWriter* writer_;
-  std::unordered_map<std::string, std::shared_ptr<AccountEntry>> accounts_;   // by stream
-  std::unordered_map<std::string, std::shared_ptr<CatalogEntry>> catalogs_;   // by tenant
-  std::unordered_map<std::string, PendingClaim> pending_claims_;  // in flight: key -> owner
-  std::unordered_map<std::string, KnownClaim> known_claims_;    // durable: key -> (stream, value)
+  KeyMap<std::shared_ptr<AccountEntry>> accounts_;   // by stream
+  KeyMap<std::shared_ptr<CatalogEntry>> catalogs_;   // by tenant
+  KeyMap<PendingClaim> pending_claims_;  // in flight: key -> owner
+  KeyMap<KnownClaim> known_claims_;    // durable: key -> (stream, value)
+  // Reused buffers for the keys lookups build (a claim key, a stream name): no
+  // allocation per lookup once they have grown. A view of one is valid until the
+  // next lookup of the same kind.
+  std::string claim_key_buffer_;
+  std::string stream_buffer_;
   Status prepare_error_;
   uint64_t failures_ = 0;
 };
