@@ -73,6 +73,11 @@ TEST(JsonParse, RejectsMalformedLinesD6) {
       "{\"a\":\"\\ud800\"}",                 // lone high surrogate escape
       "{\"a\":\"\\udc00\"}",                 // lone low surrogate escape
       "{\"\xff\":1}",                        // invalid UTF-8 in a key
+      "{\"a\":\"\xc3\\u00a9\"}",              // truncated sequence, then an escape
+      "{\"a\":\"\xe2\x82\\u0041\"}",          // truncated 3-byte sequence, then an escape
+      "{\"a\":\"\\u00e9\xa9\"}",              // an escape, then a stray continuation byte
+      "{\"a\":\"\xf4\x90\x80\x80\"}",         // beyond U+10FFFF
+      "{\"\xc3\\u0041\":1}",                   // the same in a key
       std::string("{\"a\":1}\0", 8),         // raw NUL after the object
       std::string("{\"a\":\"x\0y\"}", 11),   // raw NUL in a string
       "{\"a\":tru}",
