@@ -23,6 +23,7 @@ target_compile_definitions(scenario_replay_test PRIVATE
   ACCRUE_SCENARIO_DIR="${PROJECT_SOURCE_DIR}/tests/scenarios")
 accrue_test(decide_test SOURCES decide_test.cpp LIBS accrue_domain LABELS domain)
 accrue_test(event_codec_test SOURCES event_codec_test.cpp LIBS accrue_domain LABELS domain)
+accrue_test(result_json_test SOURCES result_json_test.cpp LIBS accrue_domain LABELS domain)
 accrue_test(snapshot_test SOURCES snapshot_test.cpp LIBS accrue_domain LABELS domain)
 target_compile_definitions(snapshot_test PRIVATE
   ACCRUE_SCENARIO_DIR="${PROJECT_SOURCE_DIR}/tests/scenarios")

@@ -1,5 +1,6 @@
 #include "engine/event_codec.h"
 
+#include <cstring>
 #include <variant>
 #include <vector>
 
@@ -158,31 +159,32 @@ constexpr int kWireVarint = 0;
 constexpr int kWireBytes = 2;
 constexpr std::size_t kMaxVarintBytes = 10;  // a 64-bit value
 
-void AppendVarint(std::string* out, uint64_t v) {
-  char buffer[kMaxVarintBytes];
-  std::size_t n = 0;
+// Writes v as a varint at p; returns the end.
+char* PutVarint(char* p, uint64_t v) {
   while (v >= 0x80) {
-    buffer[n++] = static_cast<char>((v & 0x7F) | 0x80);
+    *p++ = static_cast<char>((v & 0x7F) | 0x80);
     v >>= 7;
   }
-  buffer[n++] = static_cast<char>(v);
-  out->append(buffer, n);
+  *p++ = static_cast<char>(v);
+  return p;
 }
 
-// A proto3 string field: omitted when empty, as the generated code does.
-void AppendStringField(std::string* out, int number, std::string_view value) {
-  if (value.empty()) return;
-  AppendVarint(out, (static_cast<uint64_t>(number) << 3) | kWireBytes);
-  AppendVarint(out, value.size());
-  out->append(value);
+// A proto3 string field: omitted when empty, as the generated code does. `p` has
+// room for the value and two varints.
+char* PutStringField(char* p, int number, std::string_view value) {
+  if (value.empty()) return p;
+  p = PutVarint(p, (static_cast<uint64_t>(number) << 3) | kWireBytes);
+  p = PutVarint(p, value.size());
+  std::memcpy(p, value.data(), value.size());
+  return p + value.size();
 }
 
 // A proto3 int64 field: omitted when 0; a negative value is its two's complement
 // as a 10-byte varint, as the generated code does.
-void AppendInt64Field(std::string* out, int number, int64_t value) {
-  if (value == 0) return;
-  AppendVarint(out, (static_cast<uint64_t>(number) << 3) | kWireVarint);
-  AppendVarint(out, static_cast<uint64_t>(value));
+char* PutInt64Field(char* p, int number, int64_t value) {
+  if (value == 0) return p;
+  p = PutVarint(p, (static_cast<uint64_t>(number) << 3) | kWireVarint);
+  return PutVarint(p, static_cast<uint64_t>(value));
 }
 
 }  // namespace
@@ -191,12 +193,16 @@ std::string EncodeUsageFingerprint(const v1::UsageRecorded& e) {
   // What SerializeAsString gives for a v1::UsageRecorded holding only these four
   // fields (fields in number order, defaults omitted; event_codec_test compares
   // the two), written directly: no message to build and copy the strings into.
-  std::string out;
-  out.reserve(e.subscription_id().size() + e.meter().size() + e.quantity().size() + 4 * kMaxVarintBytes);
-  AppendStringField(&out, v1::UsageRecorded::kSubscriptionIdFieldNumber, e.subscription_id());
-  AppendStringField(&out, v1::UsageRecorded::kMeterFieldNumber, e.meter());
-  AppendStringField(&out, v1::UsageRecorded::kQuantityFieldNumber, e.quantity());
-  AppendInt64Field(&out, v1::UsageRecorded::kAtUsFieldNumber, e.at_us());
+  // Room for the three strings and, per field, a tag and a length (or value) varint.
+  const std::size_t bound =
+      e.subscription_id().size() + e.meter().size() + e.quantity().size() + 8 * kMaxVarintBytes;
+  std::string out(bound, '\0');
+  char* p = out.data();
+  p = PutStringField(p, v1::UsageRecorded::kSubscriptionIdFieldNumber, e.subscription_id());
+  p = PutStringField(p, v1::UsageRecorded::kMeterFieldNumber, e.meter());
+  p = PutStringField(p, v1::UsageRecorded::kQuantityFieldNumber, e.quantity());
+  p = PutInt64Field(p, v1::UsageRecorded::kAtUsFieldNumber, e.at_us());
+  out.resize(static_cast<std::size_t>(p - out.data()));
   ACCRUE_ASSERT(!out.empty(), "a usage fingerprint names its subscription");
   return out;
 }

@@ -8,6 +8,9 @@
 namespace accrue::engine {
 namespace {
 
+// Room reserved for an accepted result besides its key: one with a few events fits.
+constexpr std::size_t kAcceptedJsonReserveBytes = 96;
+
 void WriteKey(JsonWriter* w, const std::optional<std::string>& key) {
   w->Key("idempotency_key");
   if (key) {
@@ -19,43 +22,51 @@ void WriteKey(JsonWriter* w, const std::optional<std::string>& key) {
 
 }  // namespace
 
+// Written directly rather than through JsonWriter (one result per command): the
+// bytes are exactly what the writer gives for the same members (compact, keys in
+// this order, strings through AppendJsonString).
 std::string AcceptedJson(const std::optional<std::string>& key, const AcceptedResult& r) {
-  JsonWriter w;
-  w.BeginObject();
-  WriteKey(&w, key);
-  w.Key("status");
-  w.String("accepted");
-  if (r.position) {
-    w.Key("position");
-    w.UInt(*r.position);
-  }
-  w.Key("events");
-  w.BeginArray();
-  for (const auto& e : r.events) w.String(e);
-  w.EndArray();
-  if (r.run) {
-    w.Key("invoices");
-    w.BeginArray();
-    for (const auto& i : r.invoices) w.String(i);
-    w.EndArray();
-    w.Key("skipped");
-    w.BeginArray();
-    for (const auto& s : r.skipped) {
-      w.BeginObject();
-      w.Key("account_id");
-      w.String(s.account_id);
-      w.Key("code");
-      w.String(ErrorCodeName(s.code));
-      w.EndObject();
+  auto append_strings = [](std::string* out, const std::vector<std::string>& items) {
+    out->push_back('[');
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (i > 0) out->push_back(',');
+      AppendJsonString(out, items[i]);
     }
-    w.EndArray();
+    out->push_back(']');
+  };
+  std::string out;
+  out.reserve(kAcceptedJsonReserveBytes + (key ? key->size() : 0));
+  out.append("{\"idempotency_key\":");
+  if (key) {
+    AppendJsonString(&out, *key);
+  } else {
+    out.append("null");
   }
-  if (r.replayed) {
-    w.Key("replayed");
-    w.Bool(true);
+  out.append(",\"status\":\"accepted\"");
+  if (r.position) {
+    char digits[24];  // a uint64_t has at most 20 digits
+    out.append(",\"position\":");
+    out.append(digits, std::to_chars(digits, digits + sizeof digits, *r.position).ptr);
   }
-  w.EndObject();
-  return w.Take();
+  out.append(",\"events\":");
+  append_strings(&out, r.events);
+  if (r.run) {
+    out.append(",\"invoices\":");
+    append_strings(&out, r.invoices);
+    out.append(",\"skipped\":[");
+    for (std::size_t i = 0; i < r.skipped.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      out.append("{\"account_id\":");
+      AppendJsonString(&out, r.skipped[i].account_id);
+      out.append(",\"code\":");
+      AppendJsonString(&out, ErrorCodeName(r.skipped[i].code));
+      out.push_back('}');
+    }
+    out.push_back(']');
+  }
+  if (r.replayed) out.append(",\"replayed\":true");
+  out.push_back('}');
+  return out;
 }
 
 std::string RejectedJson(const std::optional<std::string>& key, const Rejection& r) {

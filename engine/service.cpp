@@ -94,6 +94,11 @@ CommandOutcome StoredOutcome(const std::string& json, bool replayed) {
   return Outcome(status, replayed ? AddReplayed(json) : json, code, replayed);
 }
 
+// D-1 step 3: another command under a key already used.
+Rejection KeyReused() {
+  return Reject(ErrorCode::kIdempotencyKeyReused, "idempotency_key", "this key was used with a different command");
+}
+
 // The command's hash for idempotency: SHA-256 of the canonical command without
 // its idempotency_key member (so an HTTP header key hashes the same).
 std::string CommandHash(const JsonValue& object) {
@@ -232,16 +237,15 @@ std::future<CommandOutcome> CommandService::Impl::Submit(
   auto c = std::make_unique<Completion>();
   c->tenant = tenant;
   c->key = key;
-  c->scoped_key = tenant + "/" + key;
+  c->scoped_key.reserve(tenant.size() + 1 + key.size());
+  c->scoped_key.append(tenant).append(1, '/').append(key);
   c->hash = CommandHash(object);
   std::future<CommandOutcome> future = c->promise.get_future();
 
   std::lock_guard<std::mutex> lock(mu_);
   // D-1 step 3: the same key replays; another command under it is reused.
-  const Rejection reused = Reject(ErrorCode::kIdempotencyKeyReused, "idempotency_key",
-                                  "this key was used with a different command");
   if (auto it = in_flight_.find(c->scoped_key); it != in_flight_.end()) {
-    if (it->second != c->hash) return Ready(RejectedOutcome(key, reused));
+    if (it->second != c->hash) return Ready(RejectedOutcome(key, KeyReused()));
     c->kind = Completion::Kind::kReplayInFlight;
     Enqueue(std::move(c));
     return future;
@@ -249,7 +253,7 @@ std::future<CommandOutcome> CommandService::Impl::Submit(
   auto lookup = store_->LookupIdempotency(c->scoped_key);
   if (!lookup.ok()) return Ready(FailedOutcome(key, lookup.status().ToString()));
   if (lookup.value()) {
-    if (lookup.value()->command_hash != c->hash) return Ready(RejectedOutcome(key, reused));
+    if (lookup.value()->command_hash != c->hash) return Ready(RejectedOutcome(key, KeyReused()));
     return Ready(StoredOutcome(RenderStored(lookup.value()->result, lookup.value()->last_position), true));
   }
   // D-1 steps 4-8.
@@ -262,7 +266,7 @@ std::future<CommandOutcome> CommandService::Impl::Submit(
   } else {
     c->command = std::make_shared<const Command>(std::move(std::get<Command>(decoded)));
   }
-  in_flight_[c->scoped_key] = c->hash;
+  in_flight_.emplace(c->scoped_key, c->hash);
   if (c->command != nullptr) {
     if (const auto* run = std::get_if<RunBilling>(c->command.get()); run && !run->account_id) {
       StartRun(c.get(), *run);
@@ -436,8 +440,7 @@ void CommandService::Impl::Complete(Completion* c) {
   } else if (r.outcome == events::AppendOutcome::kReplayed) {
     outcome = StoredOutcome(RenderStored(r.stored_result, r.last_position), true);
   } else if (r.outcome == events::AppendOutcome::kKeyReused) {
-    outcome = RejectedOutcome(c->key, Reject(ErrorCode::kIdempotencyKeyReused, "idempotency_key",
-                                             "this key was used with a different command"));
+    outcome = RejectedOutcome(c->key, KeyReused());
   } else {
     outcome = FailedOutcome(c->key, r.status.ok() ? "the log refused the append" : r.status.ToString());
   }
