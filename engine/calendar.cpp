@@ -17,6 +17,8 @@
 #include <mutex>
 #include <set>
 #include <sstream>
+#include <string_view>
+#include <unordered_map>
 
 #include "engine/tz_rule_internal.h"
 #include "events/assert.h"
@@ -239,6 +241,21 @@ const TimeZone* TimeZone::Find(std::string_view name) {
     static const TimeZone kUtc("UTC", &kUtcImpl);
     return &kUtc;
   }
+  // Zones this thread has found before (a zone, once made, lives as long as the
+  // process; at most one entry per valid name): no name set, lock or map walk for
+  // the zone of every usage command.
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  thread_local std::unordered_map<std::string, const TimeZone*, NameHash, std::equal_to<>> found;
+  if (auto seen = found.find(name); seen != found.end()) return seen->second;
+  const TimeZone* zone = FindOrMake(name);
+  if (zone != nullptr) found.emplace(std::string(name), zone);
+  return zone;
+}
+
+const TimeZone* TimeZone::FindOrMake(std::string_view name) {
   const auto& valid = ValidZoneNames();
   if (valid.find(name) == valid.end()) return nullptr;
   static std::mutex mutex;

@@ -64,6 +64,7 @@ class TimeZone {
   // D-15: a Zone or Link name of the installed tzdata (tzdata.zi), case-sensitive.
   // nullptr for anything else ("localtime", "posixrules", "+05:00", ...).
   // The returned object lives for the whole process.
+  // Thread-safe; each thread remembers the zones it found (no lock after that).
   static const TimeZone* Find(std::string_view name);
 
   const std::string& name() const { return name_; }
@@ -76,6 +77,9 @@ class TimeZone {
   explicit TimeZone(std::string name, const void* impl) : name_(std::move(name)), impl_(impl) {}
 
  private:
+  // Find without the per-thread memo: validates the name, makes the zone once.
+  static const TimeZone* FindOrMake(std::string_view name);
+
   std::string name_;
   const void* impl_;  // calendar.cpp's ZoneImpl (date/tz zone + TZif footer rule)
 };
