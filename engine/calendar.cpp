@@ -180,6 +180,34 @@ std::optional<Instant> ParseInstant(std::string_view text) {
   return Instant{micros};
 }
 
+namespace {
+
+// Writes v (< 10^width) as `width` decimal digits at p.
+void PutDigits(char* p, unsigned v, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+}
+
+// "YYYY-MM-DD" at p (10 bytes) for a year of 0..9999.
+void PutDate(char* p, const date::year_month_day& ymd) {
+  PutDigits(p, static_cast<unsigned>(static_cast<int>(ymd.year())), 4);
+  p[4] = '-';
+  PutDigits(p + 5, static_cast<unsigned>(ymd.month()), 2);
+  p[7] = '-';
+  PutDigits(p + 8, static_cast<unsigned>(ymd.day()), 2);
+}
+
+bool FourDigitYear(const date::year_month_day& ymd) {
+  return static_cast<int>(ymd.year()) >= 0 && static_cast<int>(ymd.year()) <= kMaxYear;
+}
+
+}  // namespace
+
+// Digits are written directly (no printf-family call) for years 0..9999, every
+// year an Instant or LocalDate of the contract has; other years keep the printf
+// form ("%04d" of a negative or five-digit year).
 std::string FormatInstant(Instant t) {
   const Micros since_epoch{t.micros};
   const auto day = date::floor<date::days>(date::sys_time<Micros>(since_epoch));
@@ -188,21 +216,43 @@ std::string FormatInstant(Instant t) {
   const int64_t seconds_of_day = micros_of_day / kMicrosPerSecond;
   const int64_t micros = micros_of_day % kMicrosPerSecond;
   char buffer[40];
-  int n = std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d",
-                        static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                        static_cast<unsigned>(ymd.day()), static_cast<int>(seconds_of_day / 3600),
-                        static_cast<int>(seconds_of_day / 60 % 60),
-                        static_cast<int>(seconds_of_day % 60));
-  if (micros != 0) {
-    n += std::snprintf(buffer + n, sizeof buffer - static_cast<size_t>(n), ".%06d",
-                       static_cast<int>(micros));
+  int n = 0;
+  if (FourDigitYear(ymd)) {
+    PutDate(buffer, ymd);
+    buffer[10] = 'T';
+    PutDigits(buffer + 11, static_cast<unsigned>(seconds_of_day / 3600), 2);
+    buffer[13] = ':';
+    PutDigits(buffer + 14, static_cast<unsigned>(seconds_of_day / 60 % 60), 2);
+    buffer[16] = ':';
+    PutDigits(buffer + 17, static_cast<unsigned>(seconds_of_day % 60), 2);
+    n = 19;
+    if (micros != 0) {
+      buffer[19] = '.';
+      PutDigits(buffer + 20, static_cast<unsigned>(micros), 6);
+      n = 26;
+    }
+  } else {
+    n = std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d",
+                      static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                      static_cast<unsigned>(ymd.day()), static_cast<int>(seconds_of_day / 3600),
+                      static_cast<int>(seconds_of_day / 60 % 60),
+                      static_cast<int>(seconds_of_day % 60));
+    if (micros != 0) {
+      n += std::snprintf(buffer + n, sizeof buffer - static_cast<size_t>(n), ".%06d",
+                         static_cast<int>(micros));
+    }
   }
-  return std::string(buffer, static_cast<size_t>(n)) + "Z";
+  buffer[n++] = 'Z';
+  return std::string(buffer, static_cast<size_t>(n));
 }
 
 std::string FormatDate(LocalDate d) {
   const date::year_month_day ymd = ToCivil(d);
   char buffer[24];
+  if (FourDigitYear(ymd)) {
+    PutDate(buffer, ymd);
+    return std::string(buffer, 10);
+  }
   const int n = std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u",
                               static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
                               static_cast<unsigned>(ymd.day()));

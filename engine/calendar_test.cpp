@@ -16,6 +16,8 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 
@@ -113,6 +115,40 @@ RC_GTEST_PROP(InstantProperty, FormatThenParseIsIdentity, ()) {
   const auto back = ParseInstant(FormatInstant(Instant{micros}));
   RC_ASSERT(back.has_value());
   RC_ASSERT(back->micros == micros);
+}
+
+// FormatInstant and FormatDate write their digits directly; they are held to the
+// printf form they replaced, over the whole range and past it (years 0 and 10000+).
+std::string PrintfInstant(int64_t micros) {
+  const auto day = date::floor<date::days>(date::sys_time<std::chrono::microseconds>(std::chrono::microseconds{micros}));
+  const date::year_month_day ymd(day);
+  const int64_t of_day = micros - std::chrono::duration_cast<std::chrono::microseconds>(day.time_since_epoch()).count();
+  const int64_t seconds = of_day / kMicrosPerSecond;
+  char buffer[64];
+  int n = std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(ymd.year()),
+                        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                        static_cast<int>(seconds / 3600), static_cast<int>(seconds / 60 % 60),
+                        static_cast<int>(seconds % 60));
+  if (of_day % kMicrosPerSecond != 0) {
+    n += std::snprintf(buffer + n, sizeof buffer - static_cast<size_t>(n), ".%06d",
+                       static_cast<int>(of_day % kMicrosPerSecond));
+  }
+  return std::string(buffer, static_cast<size_t>(n)) + "Z";
+}
+
+RC_GTEST_PROP(InstantProperty, FormatMatchesThePrintfForm, ()) {
+  const int64_t lo = ParseInstant("0001-01-02T00:00:00Z")->micros - 400LL * 86400 * kMicrosPerSecond;
+  const int64_t hi = ParseInstant("9999-12-30T23:59:59.999999Z")->micros + 400LL * 86400 * kMicrosPerSecond;
+  const int64_t micros = *rc::gen::oneOf(
+      rc::gen::inRange(lo, hi + 1),
+      rc::gen::map(rc::gen::inRange(lo / kMicrosPerSecond, hi / kMicrosPerSecond),
+                   [](int64_t s) { return s * kMicrosPerSecond; }));
+  RC_ASSERT(FormatInstant(Instant{micros}) == PrintfInstant(micros));
+  const LocalDate d{static_cast<int32_t>(date::floor<date::days>(
+                                              date::sys_time<std::chrono::microseconds>(std::chrono::microseconds{micros}))
+                                              .time_since_epoch()
+                                              .count())};
+  RC_ASSERT(FormatDate(d) == PrintfInstant(micros).substr(0, PrintfInstant(micros).find('T')));
 }
 
 // D-15: the tzdata.zi names, case-sensitive, and nothing else.
