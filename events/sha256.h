@@ -17,6 +17,9 @@ inline constexpr std::size_t kSha256Bytes = 32;
 // only if OpenSSL cannot compute a digest at all, which is an environment bug.
 std::string Sha256(std::string_view first, std::string_view second = {});
 
+// The same digest written to out[0..32) (no allocation: verify's hot path).
+void Sha256Into(std::string_view first, std::string_view second, unsigned char* out);
+
 // Lower-case hex of raw bytes, for printing hashes.
 std::string ToHex(std::string_view bytes);
 
