@@ -9,6 +9,7 @@ target_link_libraries(accrue_app PUBLIC accrue_engine)
 # ---- event log (issue 3): accrue log verify|stat|dump, accrue bench ----
 target_sources(accrue_app PRIVATE
   cmd_log.cpp
+  log_payload_check.cpp
   log_json.cpp
   cmd_bench.cpp
   bench_append.cpp

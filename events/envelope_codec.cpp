@@ -139,7 +139,8 @@ bool AllAscii(std::string_view s) {
 
 namespace internal {
 
-bool DecodeCanonical(std::string_view bytes, RecordedEvent* e) {
+bool DecodeCanonicalView(std::string_view bytes, StoredEnvelopeView* view) {
+  EnvelopeFields& f = view->fields;
   std::size_t pos = 0;
   uint32_t last_field = 0;
   while (pos < bytes.size()) {
@@ -155,13 +156,13 @@ bool DecodeCanonical(std::string_view bytes, RecordedEvent* e) {
       uint64_t v = 0;
       if (!GetVarint(bytes, &pos, &v)) return false;
       switch (field) {
-        case 1: e->position = v; break;
-        case 3: e->version = v; break;
+        case 1: f.position = v; break;
+        case 3: f.version = v; break;
         case 5:
           if (v > UINT32_MAX) return false;  // protobuf would truncate: let it decide
-          e->schema_version = static_cast<uint32_t>(v);
+          f.schema_version = static_cast<uint32_t>(v);
           break;
-        default: e->recorded_at_us = static_cast<int64_t>(v); break;
+        default: f.recorded_at_us = static_cast<int64_t>(v); break;
       }
       continue;
     }
@@ -173,16 +174,39 @@ bool DecodeCanonical(std::string_view bytes, RecordedEvent* e) {
     const bool is_text = field == 2 || field == 4 || (field >= 7 && field <= 9);
     if (is_text && !AllAscii(value)) return false;
     switch (field) {
-      case 2: e->stream.assign(value); break;
-      case 4: e->type.assign(value); break;
-      case 7: e->idempotency_key.assign(value); break;
-      case 8: e->correlation_id.assign(value); break;
-      case 9: e->causation_id.assign(value); break;
-      case 10: e->payload.assign(value); break;
-      case 11: e->prev_hash.assign(value); break;
-      default: e->hash.assign(value); break;
+      case 2: f.stream = value; break;
+      case 4: f.type = value; break;
+      case 7: f.idempotency_key = value; break;
+      case 8: f.correlation_id = value; break;
+      case 9: f.causation_id = value; break;
+      case 10: f.payload = value; break;
+      case 11: f.prev_hash = value; break;
+      default: view->hash = value; break;
     }
   }
+  return true;
+}
+
+bool DecodeCanonical(std::string_view bytes, RecordedEvent* e) {
+  StoredEnvelopeView view;
+  view.fields = FieldsOf(*e);  // fields absent from the bytes stay as they were
+  view.hash = e->hash;
+  if (!DecodeCanonicalView(bytes, &view)) return false;
+  const EnvelopeFields& f = view.fields;
+  RecordedEvent out;
+  out.position = f.position;
+  out.stream.assign(f.stream);
+  out.version = f.version;
+  out.type.assign(f.type);
+  out.schema_version = f.schema_version;
+  out.recorded_at_us = f.recorded_at_us;
+  out.idempotency_key.assign(f.idempotency_key);
+  out.correlation_id.assign(f.correlation_id);
+  out.causation_id.assign(f.causation_id);
+  out.payload.assign(f.payload);
+  out.prev_hash.assign(f.prev_hash);
+  out.hash.assign(view.hash);
+  *e = std::move(out);
   return true;
 }
 
@@ -206,6 +230,41 @@ bool DecodeWithProtobuf(std::string_view bytes, RecordedEvent* e) {
 }
 
 }  // namespace internal
+
+void AppendStored(const RecordedEvent& event, std::string* out) {
+  AppendUnhashed(FieldsOf(event), out);
+  if (event.hash.empty()) return;  // canonical: an empty field is omitted
+  char record[1 + 10];
+  char* p = PutVarint((12u << 3) | kLengthDelimited, record);
+  p = PutVarint(event.hash.size(), p);
+  out->append(record, static_cast<std::size_t>(p - record));
+  out->append(event.hash);
+}
+
+bool DecodeStoredView(std::string_view bytes, uint64_t expected_position,
+                      StoredEnvelopeView* view, Status* error) {
+  *view = StoredEnvelopeView{};
+  if (!internal::DecodeCanonicalView(bytes, view)) return false;
+  const EnvelopeFields& f = view->fields;
+  // The checks of DecodeStored below, in the same order with the same words.
+  if (expected_position != 0 && f.position != expected_position) {
+    *error = Bad(expected_position, "envelope says position " + std::to_string(f.position));
+  } else if (f.version == 0) {
+    *error = Bad(expected_position, "stream version 0");
+  } else if (f.stream.empty()) {
+    *error = Bad(expected_position, "empty stream");
+  } else if (f.prev_hash.size() != kSha256Bytes || view->hash.size() != kSha256Bytes) {
+    *error = Bad(expected_position, "hash fields are not 32 bytes");
+  } else {
+    // Canonical bytes end with the hash record (field 12 is the highest number).
+    unsigned char recomputed[kSha256Bytes];
+    Sha256Into(f.prev_hash, bytes.substr(0, bytes.size() - kHashRecordBytes), recomputed);
+    *error = std::memcmp(recomputed, view->hash.data(), kSha256Bytes) == 0
+                 ? Status::Ok()
+                 : Bad(expected_position, "hash does not match envelope");
+  }
+  return true;
+}
 
 Result<RecordedEvent> DecodeStored(std::string_view bytes, uint64_t expected_position) {
   // The bytes this code writes (fields in order, ASCII names) take the hand-written

@@ -64,6 +64,24 @@ std::string SealEnvelope(RecordedEvent& event);
 // Hash of `event` as it would be sealed (does not modify it).
 std::string ComputeEventHash(const RecordedEvent& event);
 
+// Appends the stored bytes of `event` as it is (its hash as given, not
+// recomputed) to *out: what a store that keeps decoded events hands to verify.
+void AppendStored(const RecordedEvent& event, std::string* out);
+
+// A stored envelope decoded in place: views into the stored bytes.
+struct StoredEnvelopeView {
+  EnvelopeFields fields;
+  std::string_view hash;
+};
+
+// DecodeStored without copies, for the canonical bytes SealFields writes (fields
+// in order, ASCII text): returns true when `bytes` are canonical, and then
+// *error is Ok and *view holds the fields, or *error is the Corruption that
+// DecodeStored would return (same checks, hash recomputed). Returns false for
+// bytes that are not canonical: the caller decodes them with DecodeStored.
+bool DecodeStoredView(std::string_view bytes, uint64_t expected_position,
+                      StoredEnvelopeView* view, Status* error);
+
 // Decodes stored envelope bytes and checks them: parses, recomputes the hash,
 // position == expected_position (when nonzero), version >= 1, 32-byte hashes.
 // Returns Status::Corruption naming the position on any failure.
@@ -77,6 +95,7 @@ namespace internal {
 // fields in ascending order, right wire types, ASCII text); anything else is
 // false, even bytes protobuf would accept. DecodeWithProtobuf is the reference.
 bool DecodeCanonical(std::string_view bytes, RecordedEvent* e);
+bool DecodeCanonicalView(std::string_view bytes, StoredEnvelopeView* view);
 bool DecodeWithProtobuf(std::string_view bytes, RecordedEvent* e);
 }  // namespace internal
 

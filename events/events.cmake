@@ -3,6 +3,7 @@ target_sources(accrue_events PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/sha256.cpp
   ${CMAKE_CURRENT_LIST_DIR}/clock.cpp
   ${CMAKE_CURRENT_LIST_DIR}/envelope_codec.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/event_store.cpp
   ${CMAKE_CURRENT_LIST_DIR}/append_planner.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tail_subscription.cpp
   ${CMAKE_CURRENT_LIST_DIR}/memory_event_store.cpp

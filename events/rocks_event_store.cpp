@@ -86,7 +86,33 @@ class RocksEventStore final : public EventStore {
     return GetStreamHead(*log_, stream);
   }
 
-  bool ReadsCheckHashes() const override { return true; }  // DecodeStored
+  Status ReadStoredPage(uint64_t from_position, std::size_t max_count,
+                        StoredPage* page) override {
+    CatchUpIfDue();
+    PerfCountersOff perf_off;
+    page->Clear();
+    // A walk over the whole log: its blocks would only evict what others read
+    // again. No explicit readahead: a reader's table files are mapped (RocksLog's
+    // read-only and secondary opens); a read-write store reads ahead by itself.
+    // Measured on the 1M-event demo log, verify's wall time (median of 5):
+    // 2 MiB readahead + fill_cache 1.39 s, both off 1.13 s, files mapped 0.96 s.
+    rocksdb::ReadOptions read_options;
+    read_options.fill_cache = false;
+    std::unique_ptr<rocksdb::Iterator> it(log_->db->NewIterator(read_options, log_->events));
+    for (it->Seek(keys::PositionKey(from_position == 0 ? 1 : from_position));
+         it->Valid() && page->entries.size() < max_count; it->Next()) {
+      std::string_view key = View(it->key());
+      uint64_t position = 0;
+      if (key.size() != 8 || !keys::GetFixed64(&key, &position)) {
+        return Status::Corruption("malformed key in the events column family");
+      }
+      const std::size_t offset = page->bytes.size();
+      page->bytes.append(it->value().data(), it->value().size());
+      page->entries.push_back(StoredPage::Entry{position, offset, it->value().size()});
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
+    return Status::Ok();
+  }
 
   uint32_t FormatVersion() const override { return log_->format_version; }
 

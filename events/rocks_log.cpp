@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/perf_level.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 
@@ -180,6 +181,12 @@ rocksdb::Options StreamIndexFamilyOptions(rocksdb::Options base) {
   return options;
 }
 
+PerfCountersOff::PerfCountersOff() : saved_(static_cast<int>(rocksdb::GetPerfLevel())) {
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+}
+
+PerfCountersOff::~PerfCountersOff() { rocksdb::SetPerfLevel(static_cast<rocksdb::PerfLevel>(saved_)); }
+
 Status FromRocks(const rocksdb::Status& status, const std::string& what) {
   if (status.ok()) return Status::Ok();
   std::string m = what + ": " + status.ToString();
@@ -264,6 +271,12 @@ Result<std::unique_ptr<RocksLog>> OpenRocksLog(const std::string& dir,
     // at most a replayed WAL tail.
     rocks_options.memtable_prefix_bloom_size_ratio = 0;
     rocks_options.memtable_whole_key_filtering = false;
+    // Readers map the table files instead of pread-ing each block into a buffer
+    // (`log verify` spent ~9% of its CPU in the kernel copying blocks out of the
+    // page cache; 1.39 -> 0.96 s on the 1M-event demo log). Table files are
+    // immutable once written, so a mapping never sees a file change under it;
+    // the mapped pages are the page cache's, not the process's own memory.
+    rocks_options.allow_mmap_reads = true;
   }
   rocks_options.create_if_missing = options.create_if_missing;
   if (options.env != nullptr) rocks_options.env = options.env;

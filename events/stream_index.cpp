@@ -102,8 +102,9 @@ Result<std::vector<RecordedEvent>> ReadStreamFromIndex(RocksLog& log, const std:
 
 Status ScanIndexEntries(
     RocksLog& log, const std::function<bool(const std::string&, uint64_t, uint64_t)>& fn) {
+  PerfCountersOff perf_off;
   rocksdb::ReadOptions read_options;
-  read_options.readahead_size = 2 << 20;
+  read_options.fill_cache = false;  // a walk over the whole index (see ReadStoredPage)
   std::unique_ptr<rocksdb::Iterator> it(log.db->NewIterator(read_options, log.stream_index));
   std::string stream;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {

@@ -1,9 +1,12 @@
 #include "events/verify_log.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <memory>
 #include <optional>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -36,16 +39,41 @@ struct IndexProblem {
   std::string reason;
 };
 
+// Heterogeneous lookup (find by string_view, no key copy per event).
+struct StreamNameHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// One page of the walk: the stored bytes and the envelopes decoded from them.
+struct Page {
+  StoredPage raw;
+  std::vector<StoredEnvelopeView> events;  // decoded and hash-checked, in order
+  std::deque<RecordedEvent> slow;  // non-canonical envelopes (DecodeStored); `events` views them
+  Status error;                    // ends the page after `events` (read or decode error)
+  uint64_t error_position = 0;     // key position of the entry that failed; 0: unknown
+
+  void Clear() {
+    raw.Clear();
+    events.clear();
+    slow.clear();
+    error = Status::Ok();
+    error_position = 0;
+  }
+  bool Done() const { return !error.ok() || events.empty(); }
+};
+
 class Verifier {
  public:
-  Verifier(EventStore& store, const VerifyOptions& options)
-      : store_(store), options_(options), reads_check_hashes_(store.ReadsCheckHashes()) {}
+  Verifier(EventStore& store, const VerifyOptions& options) : store_(store), options_(options) {}
 
   Result<VerifyReport> Run() {
     report_.last_position = store_.LastPosition();
+    IndexScan index_scan(store_, report_.last_position);  // pass 2's reading, meanwhile
     if (Status s = WalkEvents(); !s.ok()) return s;
+    if (report_.events > 0) report_.head_hash = prev_hash_;
     if (report_.ok) {
-      if (Status s = WalkIndex(); !s.ok()) return s;
+      if (Status s = CompareIndex(index_scan); !s.ok()) return s;
     }
     report_.streams = streams_.size();
     return report_;
@@ -59,29 +87,29 @@ class Verifier {
     return false;
   }
 
-  // Checks one event that decoded; false once a problem is recorded.
-  bool Check(const RecordedEvent& e) {
+  // Checks one event whose envelope decoded with its hash; false once a
+  // problem is recorded.
+  bool Check(const StoredEnvelopeView& e) {
+    const EnvelopeFields& f = e.fields;
     const uint64_t p = next_position_;
-    if (e.position != p) return Fail(p, "position " + std::to_string(p) + " is missing");
-    if (e.prev_hash != prev_hash_) return Fail(p, "prev_hash is not the hash of the previous event");
-    if (!reads_check_hashes_ && ComputeEventHash(e) != e.hash) {
-      return Fail(p, "hash does not match the envelope");
-    }
-    StreamState& st = streams_[e.stream];
-    if (e.version != st.last_version + 1) {
-      return Fail(p, "stream '" + e.stream + "' jumps from version " +
-                         std::to_string(st.last_version) + " to " + std::to_string(e.version));
+    if (f.position != p) return Fail(p, "position " + std::to_string(p) + " is missing");
+    if (f.prev_hash != prev_hash_) return Fail(p, "prev_hash is not the hash of the previous event");
+    auto it = streams_.find(f.stream);
+    if (it == streams_.end()) it = streams_.emplace(std::string(f.stream), StreamState{}).first;
+    StreamState& st = it->second;
+    if (f.version != st.last_version + 1) {
+      return Fail(p, "stream '" + std::string(f.stream) + "' jumps from version " +
+                         std::to_string(st.last_version) + " to " + std::to_string(f.version));
     }
     if (options_.check_payload) {
-      if (Status s = options_.check_payload(e); !s.ok()) {
-        return Fail(p, "payload of " + e.type + " does not decode: " + s.ToString());
+      if (Status s = options_.check_payload(f); !s.ok()) {
+        return Fail(p, "payload of " + std::string(f.type) + " does not decode: " + s.ToString());
       }
     }
-    if (e.version == 1) st.first_position = p;
-    st.last_version = e.version;
+    if (f.version == 1) st.first_position = p;
+    st.last_version = f.version;
     st.digest = Mix(st.digest, p);
-    prev_hash_ = e.hash;
-    report_.head_hash = e.hash;
+    prev_hash_.assign(e.hash);
     ++next_position_;
     ++report_.events;
     if (options_.progress && report_.events % options_.progress_every == 0) {
@@ -90,141 +118,226 @@ class Verifier {
     return true;
   }
 
-  // A page failed to read: find the exact bad position one event at a time.
-  Status Locate(const Status& page_error) {
-    for (uint64_t p = next_position_; p <= report_.last_position; ++p) {
-      auto one = store_.ReadAll(p, 1);
-      if (!one.ok()) {
-        if (one.status().code() != StatusCode::kCorruption) return one.status();
-        Fail(p, one.status().message());
-        return Status::Ok();
-      }
-      if (one.value().empty()) break;
-      if (!Check(one.value()[0])) return Status::Ok();
-    }
-    Fail(next_position_, page_error.message());
-    return Status::Ok();
-  }
-
-  // Reads pages [from, last] ahead of the checks on its own thread (bounded by
-  // kVerifyPagesAhead). The reader stops after an error or an empty page (the
-  // checker handles both) or when the checker stops it.
-  class PageReader {
+  // Reads the pages of positions [from, last] ahead of the checks on
+  // kVerifyReaders threads, and decodes and hashes their envelopes there. Page
+  // k holds the positions from + k * kVerifyPageSize on (positions are gapless
+  // in a sound log, so each reader knows where its pages start without the
+  // others; a gap shifts a page, and the checker, which checks positions one by
+  // one, names the first missing one). Reader r reads pages r, r + R, ... with
+  // at most kVerifyPagesAhead of them waiting; pages are reused (no allocation
+  // per event). A reader stops after a page that ends in an error or is empty,
+  // the checker's last page, or when the checker stops them.
+  class PageReaders {
    public:
-    PageReader(EventStore& store, uint64_t from, uint64_t last)
-        : store_(store), next_(from), last_(last), thread_([this] { Run(); }) {}
-    ~PageReader() {
+    PageReaders(EventStore& store, uint64_t from, uint64_t last)
+        : store_(store), from_(from), last_(last), ready_(kVerifyReaders) {
+      for (std::size_t r = 0; r < kVerifyReaders; ++r) threads_.emplace_back([this, r] { Run(r); });
+    }
+    ~PageReaders() {
       {
         std::lock_guard<std::mutex> lock(mutex_);
         stopping_ = true;
       }
       cv_.notify_all();
-      thread_.join();
+      for (std::thread& t : threads_) t.join();
     }
-    // The next page in order (blocks until it is read).
-    Result<std::vector<RecordedEvent>> Next() {
+    // The next page in order (blocks until it is read); hand it back with Recycle.
+    std::unique_ptr<Page> Next() {
+      std::deque<std::unique_ptr<Page>>& queue = ready_[next_page_ % kVerifyReaders];
+      ++next_page_;
       std::unique_lock<std::mutex> lock(mutex_);
-      cv_.wait(lock, [&] { return !pages_.empty(); });
-      Result<std::vector<RecordedEvent>> page = std::move(pages_.front());
-      pages_.pop_front();
+      cv_.wait(lock, [&] { return !queue.empty(); });
+      std::unique_ptr<Page> page = std::move(queue.front());
+      queue.pop_front();
       cv_.notify_all();
       return page;
     }
+    void Recycle(std::unique_ptr<Page> page) {
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        free_.push_back(std::move(page));
+      }
+      cv_.notify_all();
+    }
 
    private:
-    void Run() {
+    void Fill(uint64_t from, Page* page) {
+      page->Clear();
+      if (from > last_) return;  // past the end: an empty page
+      Status read = store_.ReadStoredPage(from, kVerifyPageSize, &page->raw);
+      for (std::size_t i = 0; i < page->raw.entries.size(); ++i) {
+        const StoredPage::Entry& entry = page->raw.entries[i];
+        if (entry.position > last_) break;  // appended after the walk began
+        StoredEnvelopeView view;
+        Status error;
+        if (!DecodeStoredView(page->raw.At(i), entry.position, &view, &error)) {
+          auto decoded = DecodeStored(page->raw.At(i), entry.position);
+          if (decoded.ok()) {
+            page->slow.push_back(std::move(decoded.value()));
+            view = StoredEnvelopeView{FieldsOf(page->slow.back()), page->slow.back().hash};
+          } else {
+            error = decoded.status();
+          }
+        }
+        if (!error.ok()) {
+          page->error = std::move(error);
+          page->error_position = entry.position;
+          return;
+        }
+        page->events.push_back(view);
+      }
+      if (!read.ok()) page->error = std::move(read);
+    }
+
+    void Run(std::size_t reader) {
       NameThisThread("verify-read");
-      while (true) {
-        Result<std::vector<RecordedEvent>> page =
-            next_ <= last_ ? store_.ReadAll(next_, kVerifyPageSize)
-                           : Result<std::vector<RecordedEvent>>(std::vector<RecordedEvent>());
-        const bool done = !page.ok() || page.value().empty();
-        if (!done) next_ = page.value().back().position + 1;
-        std::unique_lock<std::mutex> lock(mutex_);
-        cv_.wait(lock, [&] { return stopping_ || pages_.size() < kVerifyPagesAhead; });
-        if (stopping_) return;
-        pages_.push_back(std::move(page));
+      std::deque<std::unique_ptr<Page>>& queue = ready_[reader];
+      for (uint64_t k = reader;; k += kVerifyReaders) {
+        std::unique_ptr<Page> page;
+        {
+          std::unique_lock<std::mutex> lock(mutex_);
+          cv_.wait(lock, [&] {
+            return stopping_ || (queue.size() < kVerifyPagesAhead &&
+                                 (!free_.empty() || pages_made_ < kVerifyReaders * (kVerifyPagesAhead + 1)));
+          });
+          if (stopping_) return;
+          if (!free_.empty()) {
+            page = std::move(free_.back());
+            free_.pop_back();
+          } else {
+            ++pages_made_;
+          }
+        }
+        if (!page) page = std::make_unique<Page>();
+        Fill(from_ + k * kVerifyPageSize, page.get());
+        const bool done = page->Done();
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          queue.push_back(std::move(page));
+        }
         cv_.notify_all();
         if (done) return;
       }
     }
 
     EventStore& store_;
-    uint64_t next_;
+    const uint64_t from_;
     const uint64_t last_;
     std::mutex mutex_;
     std::condition_variable cv_;
-    std::deque<Result<std::vector<RecordedEvent>>> pages_;
+    std::vector<std::deque<std::unique_ptr<Page>>> ready_;  // per reader, in page order
+    std::vector<std::unique_ptr<Page>> free_;               // handed back by the checker
+    std::size_t pages_made_ = 0;
+    uint64_t next_page_ = 0;  // the checker's (only it touches this)
     bool stopping_ = false;
-    std::thread thread_;  // last: starts after the members above exist
+    std::vector<std::thread> threads_;  // last: start after the members above exist
   };
 
   Status WalkEvents() {
-    std::optional<PageReader> reader;
-    reader.emplace(store_, next_position_, report_.last_position);
+    PageReaders reader(store_, next_position_, report_.last_position);
     while (next_position_ <= report_.last_position) {
-      auto page = reader->Next();
-      if (!page.ok()) {
-        if (page.status().code() != StatusCode::kCorruption) return page.status();
-        reader.reset();  // Locate reads by itself
-        return Locate(page.status());
+      std::unique_ptr<Page> page = reader.Next();
+      for (const StoredEnvelopeView& e : page->events) {
+        if (e.fields.position > report_.last_position) return Status::Ok();  // appended after we began
+        if (!Check(e)) return Status::Ok();
       }
-      if (page.value().empty()) {
+      if (!page->error.ok()) {
+        if (page->error.code() != StatusCode::kCorruption) return page->error;
+        const uint64_t at = page->error_position != 0 ? page->error_position : next_position_;
+        if (at > report_.last_position) return Status::Ok();  // appended after we began
+        if (at != next_position_) {
+          Fail(next_position_, "position " + std::to_string(next_position_) + " is missing");
+        } else {
+          Fail(at, page->error.message());
+        }
+        return Status::Ok();
+      }
+      if (page->events.empty()) {
         Fail(next_position_, "log ends at position " + std::to_string(next_position_ - 1) +
                                  " but its last position is " +
                                  std::to_string(report_.last_position));
         return Status::Ok();
       }
-      for (const RecordedEvent& e : page.value()) {
-        if (e.position > report_.last_position) return Status::Ok();  // appended after we began
-        if (!Check(e)) return Status::Ok();
-      }
+      reader.Recycle(std::move(page));
     }
     if (options_.progress) options_.progress(report_.events, report_.last_position);
     return Status::Ok();
   }
 
-  // Index entries must be versions 1..n of each stream, at the positions seen.
-  Status WalkIndex() {
-    std::string current;
-    StreamState seen;
-    uint64_t streams_seen = 0;
-    std::optional<IndexProblem> problem;
-    auto finish = [&]() -> bool {
-      if (current.empty()) return true;
-      ++streams_seen;
-      auto it = streams_.find(current);
-      if (it != streams_.end()) it->second.indexed = true;
-      if (it == streams_.end() || it->second.last_version != seen.last_version ||
-          it->second.digest != seen.digest) {
-        problem = IndexProblem{current, "stream index of '" + current + "' disagrees with the events"};
-        return false;
-      }
-      return true;
+  // Pass 2's scan of the stream index, on its own thread while pass 1 runs (it
+  // needs nothing from pass 1 until the comparison): each stream in index order
+  // with its last version and the digest of its positions, up to the first
+  // version jump. Memory: one entry per stream.
+  class IndexScan {
+   public:
+    struct Stream {
+      std::string name;
+      uint64_t last_version = 0;
+      uint64_t digest = 0;
     };
-    Status s = store_.ScanStreamIndex([&](const std::string& stream, uint64_t version,
-                                          uint64_t position) {
-      if (position > report_.last_position) return true;  // appended after we began
-      if (stream != current) {
-        if (!finish()) return false;
-        current = stream;
-        seen = StreamState{};
+    IndexScan(EventStore& store, uint64_t last_position)
+        : store_(store), last_position_(last_position), thread_([this] { Run(); }) {}
+    ~IndexScan() {
+      stop_.store(true, std::memory_order_relaxed);
+      if (thread_.joinable()) thread_.join();
+    }
+    // Waits for the scan; then streams(), jump() and status() are final.
+    void Finish() { thread_.join(); }
+    const std::vector<Stream>& streams() const { return streams_; }  // complete ones
+    const std::optional<IndexProblem>& jump() const { return jump_; }
+    const Status& status() const { return status_; }
+
+   private:
+    void Run() {
+      NameThisThread("verify-index");
+      Stream current;
+      status_ = store_.ScanStreamIndex([&](const std::string& stream, uint64_t version,
+                                           uint64_t position) {
+        if (stop_.load(std::memory_order_relaxed)) return false;
+        if (position > last_position_) return true;  // appended after we began
+        if (stream != current.name) {
+          if (!current.name.empty()) streams_.push_back(std::move(current));
+          current = Stream{stream, 0, 0};
+        }
+        if (version != current.last_version + 1) {
+          jump_ = IndexProblem{stream, "stream index of '" + stream + "' jumps from version " +
+                                           std::to_string(current.last_version) + " to " +
+                                           std::to_string(version) + " (at position " +
+                                           std::to_string(position) + ")"};
+          return false;
+        }
+        current.last_version = version;
+        current.digest = Mix(current.digest, position);
+        return true;
+      });
+      if (!jump_ && !current.name.empty()) streams_.push_back(std::move(current));
+    }
+
+    EventStore& store_;
+    const uint64_t last_position_;
+    std::atomic<bool> stop_{false};
+    std::vector<Stream> streams_;
+    std::optional<IndexProblem> jump_;
+    Status status_;
+    std::thread thread_;  // last: starts after the members above exist
+  };
+
+  // Index entries must be versions 1..n of each stream, at the positions seen:
+  // compares what `scan` found with pass 1's streams, in index order.
+  Status CompareIndex(IndexScan& scan) {
+    scan.Finish();
+    if (!scan.status().ok()) return scan.status();
+    for (const IndexScan::Stream& indexed : scan.streams()) {
+      auto it = streams_.find(indexed.name);
+      if (it != streams_.end()) it->second.indexed = true;
+      if (it == streams_.end() || it->second.last_version != indexed.last_version ||
+          it->second.digest != indexed.digest) {
+        return AttributeIndexProblem(IndexProblem{
+            indexed.name, "stream index of '" + indexed.name + "' disagrees with the events"});
       }
-      if (version != seen.last_version + 1) {
-        problem = IndexProblem{stream,
-                               "stream index of '" + stream + "' jumps from version " +
-                                   std::to_string(seen.last_version) + " to " +
-                                   std::to_string(version) + " (at position " +
-                                   std::to_string(position) + ")"};
-        return false;
-      }
-      seen.last_version = version;
-      seen.digest = Mix(seen.digest, position);
-      return true;
-    });
-    if (!s.ok()) return s;
-    if (!problem) (void)finish();  // the last stream; sets `problem` when it disagrees
-    if (problem) return AttributeIndexProblem(*problem);
+    }
+    if (scan.jump()) return AttributeIndexProblem(*scan.jump());
+    const uint64_t streams_seen = scan.streams().size();
     if (streams_seen != streams_.size()) return AttributeUnindexedStream();
     for (const auto& [stream, st] : streams_) {
       auto head = store_.StreamVersion(stream);
@@ -325,11 +438,10 @@ class Verifier {
 
   EventStore& store_;
   const VerifyOptions& options_;
-  const bool reads_check_hashes_;  // the store recomputed each hash on read
   VerifyReport report_;
   uint64_t next_position_ = 1;
-  std::string prev_hash_ = ZeroHash();
-  std::unordered_map<std::string, StreamState> streams_;
+  std::string prev_hash_ = ZeroHash();  // of the last event checked
+  std::unordered_map<std::string, StreamState, StreamNameHash, std::equal_to<>> streams_;
 };
 
 }  // namespace

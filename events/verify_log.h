@@ -8,9 +8,12 @@
 //  - stream versions are gapless from 1 per stream;
 //  - the payload decodes (pluggable: options.check_payload, e.g. the domain's
 //    protobuf decoding; by default only the envelope is checked).
-// Then one pass over the stream index (ScanStreamIndex): for each stream the
-// index holds versions 1..n, each pointing at the position where pass 1 saw
-// that (stream, version), checked through a per-stream digest of positions.
+// And one pass over the stream index (ScanStreamIndex, on its own thread while
+// pass 1 runs): for each stream the index holds versions 1..n, each pointing at
+// the position where pass 1 saw that (stream, version), compared at the end
+// through a per-stream digest of positions.
+// Pages are read, decoded and hashed by kVerifyReaders threads and checked in
+// order by the calling thread (docs/event-log-format.md, "Verification").
 //
 // Thread-safety: reads the store concurrently with writers; events appended
 // after the walk starts are not verified.
@@ -22,19 +25,24 @@
 #include <functional>
 #include <string>
 
+#include "events/envelope_codec.h"
 #include "events/event_store.h"
 #include "events/status.h"
 
 namespace accrue::events {
 
 inline constexpr std::size_t kVerifyPageSize = 4096;
-// Pages a reader thread reads (and decodes, and hashes) ahead of the checks, so
-// reading and checking use both cores; memory stays bounded by this many pages.
+// Threads that read pages (and decode and hash their envelopes) for the checks,
+// each at most kVerifyPagesAhead pages ahead: with the checker and the index
+// scan they keep both cores of the reference machine busy, and memory stays
+// bounded by kVerifyReaders * (kVerifyPagesAhead + 1) pages.
+inline constexpr std::size_t kVerifyReaders = 2;
 inline constexpr std::size_t kVerifyPagesAhead = 2;
 
 struct VerifyOptions {
-  // Called for every event whose envelope is sound; non-ok marks it bad.
-  std::function<Status(const RecordedEvent&)> check_payload;
+  // Called for every event whose envelope is sound (views into the stored
+  // bytes, valid during the call); non-ok marks it bad.
+  std::function<Status(const EnvelopeFields&)> check_payload;
   // Called every progress_every events with (verified so far, total).
   std::function<void(uint64_t done, uint64_t total)> progress;
   uint64_t progress_every = 100'000;

@@ -4,10 +4,14 @@
 // the end, a stream missing from the index, a
 // stream head behind its events), each attributed to a position, never 0; a
 // payload the domain's decoder rejects; and passes a sound log, reporting its head.
+// Logs of several pages (read by several reader threads): a gap or a corrupt
+// envelope in a later page, the earlier of two problems in different pages, a
+// gap across a page boundary; and the memory store's re-sealed pages.
 #include "events/verify_log.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "events/envelope_codec.h"
@@ -149,7 +153,7 @@ TEST_F(VerifyLogTest, AStreamHeadBehindItsEventsNamesTheFirstEventPastIt) {
 
 TEST_F(VerifyLogTest, APayloadTheDomainRejectsIsNamed) {
   VerifyOptions options;
-  options.check_payload = [](const RecordedEvent& e) {
+  options.check_payload = [](const EnvelopeFields& e) {
     return e.position == 7 ? Status::Corruption("bad protobuf") : Status::Ok();
   };
   uint64_t progress_calls = 0;
@@ -159,6 +163,103 @@ TEST_F(VerifyLogTest, APayloadTheDomainRejectsIsNamed) {
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.first_bad_position, 7u);
   EXPECT_EQ(progress_calls, 3u);  // after events 2, 4, 6
+}
+
+// Logs of several pages: the pages are read by kVerifyReaders threads, each
+// starting its pages at 1 + k * kVerifyPageSize; damage in a later page must
+// not hide damage in an earlier one, and a gap (which shifts every later page)
+// is named at its first missing position.
+class VerifyManyPagesTest : public VerifyLogTest {
+ protected:
+  static constexpr uint64_t kEvents = 3 * kVerifyPageSize + 100;
+  static constexpr int kPerAppend = 500;
+
+  void SetUp() override {
+    char tmpl[] = "/tmp/accrue-verify-pages-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    root_ = tmpl;
+    dir_ = root_ + "/log";
+    auto store = OpenRocksEventStore(dir_, RocksStoreOptions{});
+    ASSERT_TRUE(store.ok());
+    for (uint64_t done = 0; done < kEvents;) {
+      const int n = static_cast<int>(std::min<uint64_t>(kPerAppend, kEvents - done));
+      const std::string stream = "p" + std::to_string(done / kPerAppend % 3);
+      ASSERT_EQ(store.value()->Append(Simple(stream, kAnyVersion, n)).outcome, AppendOutcome::kAppended);
+      done += static_cast<uint64_t>(n);
+    }
+  }
+
+  void DeletePosition(uint64_t position) {
+    Edit([&](RocksLog& log) {
+      ASSERT_TRUE(log.db->Delete(rocksdb::WriteOptions(), log.events, keys::PositionKey(position)).ok());
+    });
+  }
+  void FlipAByteOf(uint64_t position) {
+    Edit([&](RocksLog& log) {
+      std::string value;
+      const std::string key = keys::PositionKey(position);
+      ASSERT_TRUE(log.db->Get(rocksdb::ReadOptions(), log.events, key, &value).ok());
+      value[value.size() / 2] ^= 0x20;
+      ASSERT_TRUE(log.db->Put(rocksdb::WriteOptions(), log.events, key, value).ok());
+    });
+  }
+};
+
+TEST_F(VerifyManyPagesTest, ASoundLogOfSeveralPagesPasses) {
+  VerifyReport r = Verify();
+  EXPECT_TRUE(r.ok) << r.reason;
+  EXPECT_EQ(r.events, kEvents);
+  EXPECT_EQ(r.last_position, kEvents);
+  EXPECT_EQ(r.streams, 3u);
+}
+
+TEST_F(VerifyManyPagesTest, AGapInTheSecondPageIsNamed) {
+  const uint64_t missing = kVerifyPageSize + 50;
+  DeletePosition(missing);
+  VerifyReport r = Verify();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_bad_position, missing) << r.reason;
+  EXPECT_NE(r.reason.find("is missing"), std::string::npos) << r.reason;
+}
+
+TEST_F(VerifyManyPagesTest, ACorruptEnvelopeInTheThirdPageIsNamed) {
+  const uint64_t bad = 2 * kVerifyPageSize + 7;
+  FlipAByteOf(bad);
+  VerifyReport r = Verify();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_bad_position, bad) << r.reason;
+}
+
+TEST_F(VerifyManyPagesTest, TheEarlierOfTwoProblemsInDifferentPagesIsNamed) {
+  FlipAByteOf(2 * kVerifyPageSize + 7);  // read by another reader, maybe first
+  DeletePosition(kVerifyPageSize + 3000);
+  VerifyReport r = Verify();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_bad_position, kVerifyPageSize + 3000) << r.reason;
+}
+
+TEST_F(VerifyManyPagesTest, AGapAcrossAPageBoundaryIsNamedAtItsStart) {
+  const uint64_t first = 2 * kVerifyPageSize - 5;
+  for (uint64_t p = first; p <= 2 * kVerifyPageSize + 5; ++p) DeletePosition(p);
+  VerifyReport r = Verify();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_bad_position, first) << r.reason;
+}
+
+// The memory store hands verify re-sealed bytes (EventStore's default
+// ReadStoredPage): the same checks pass on the same events.
+TEST(VerifyMemoryStoreTest, SeveralPagesFromTheMemoryStorePass) {
+  auto store = NewMemoryEventStore([] { return int64_t{1'700'000'000'000'000}; });
+  const uint64_t events = 2 * kVerifyPageSize + 8;  // a multiple of 10
+  static_assert((2 * kVerifyPageSize + 8) % 10 == 0);
+  for (uint64_t done = 0; done < events; done += 10) {
+    ASSERT_EQ(store->Append(Simple("m" + std::to_string(done % 7), kAnyVersion, 10)).outcome,
+              AppendOutcome::kAppended);
+  }
+  auto report = VerifyLog(*store, VerifyOptions{});
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report.value().ok) << report.value().reason;
+  EXPECT_EQ(report.value().events, events);
 }
 
 }  // namespace

@@ -55,6 +55,10 @@ target_compile_definitions(http_e2e_test PRIVATE ACCRUE_BINARY="$<TARGET_FILE:ac
 add_dependencies(http_e2e_test accrue)
 # ---- end HTTP API ------------------------------------------------------------------
 
+# log_payload_check_test: verify's wire walk agrees with protobuf's parser (issue 3).
+accrue_test(log_payload_check_test SOURCES log_payload_check_test.cpp
+  LIBS accrue_app rapidcheck rapidcheck_gtest LABELS events)
+
 # ---- codec: libFuzzer target for the JSON layer and command decoder -----------------
 # Only with -DACCRUE_FUZZ=ON and clang (scripts/fuzz.sh configures build/fuzz with
 # clang-14 and -fsanitize=fuzzer-no-link,address,undefined for every library).
