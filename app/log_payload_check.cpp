@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/event_codec.h"
+#include "events/wire_format.h"
 
 namespace accrue::app {
 namespace payload_check_internal {
@@ -166,28 +167,8 @@ const BillingTables& Tables() {
   return *kTables;
 }
 
-// Reads a varint as protobuf's parser accepts it (at most 10 bytes; a 10th byte
-// may only carry the top bit). False when truncated or malformed.
-bool ReadVarint(std::string_view in, std::size_t* pos, uint64_t* v) {
-  uint64_t result = 0;
-  for (int shift = 0; shift < 70 && *pos < in.size(); shift += 7) {
-    const auto byte = static_cast<uint8_t>(in[(*pos)++]);
-    if (shift == 63 && byte > 1) return false;
-    result |= static_cast<uint64_t>(byte & 0x7F) << shift;
-    if ((byte & 0x80) == 0) {
-      *v = result;
-      return true;
-    }
-  }
-  return false;
-}
-
-bool AllAscii(std::string_view s) {
-  for (char c : s) {
-    if (static_cast<uint8_t>(c) >= 0x80) return false;
-  }
-  return true;
-}
+using events::wire::AllAscii;
+using events::wire::ReadVarint;
 
 // True when every record of `bytes` is a declared field of `rule` in its
 // declared wire type, recursively (see the header). False: ask the reference.

@@ -5,6 +5,7 @@
 #include "accrue/events/v1/envelope.pb.h"
 #include "events/assert.h"
 #include "events/sha256.h"
+#include "events/wire_format.h"
 
 namespace accrue::events {
 namespace {
@@ -110,32 +111,8 @@ std::string ComputeEventHash(const RecordedEvent& event) {
 
 std::string SealEnvelope(RecordedEvent& event) { return SealFields(FieldsOf(event), &event.hash); }
 
-namespace {
-
-// Reads a varint at *pos; false if truncated or longer than 10 bytes, or if a
-// 10th byte carries more than the top bit of a uint64.
-bool GetVarint(std::string_view in, std::size_t* pos, uint64_t* v) {
-  uint64_t result = 0;
-  for (int shift = 0; shift < 64 && *pos < in.size(); shift += 7) {
-    const auto byte = static_cast<uint8_t>(in[(*pos)++]);
-    if (shift == 63 && byte > 1) return false;
-    result |= static_cast<uint64_t>(byte & 0x7F) << shift;
-    if ((byte & 0x80) == 0) {
-      *v = result;
-      return true;
-    }
-  }
-  return false;
-}
-
-bool AllAscii(std::string_view s) {
-  for (char c : s) {
-    if (static_cast<uint8_t>(c) >= 0x80) return false;
-  }
-  return true;
-}
-
-}  // namespace
+using wire::AllAscii;
+using wire::ReadVarint;
 
 namespace internal {
 
@@ -145,7 +122,7 @@ bool DecodeCanonicalView(std::string_view bytes, StoredEnvelopeView* view) {
   uint32_t last_field = 0;
   while (pos < bytes.size()) {
     uint64_t tag = 0;
-    if (!GetVarint(bytes, &pos, &tag)) return false;
+    if (!ReadVarint(bytes, &pos, &tag)) return false;
     const auto field = static_cast<uint32_t>(tag >> 3);
     const auto wire = static_cast<uint32_t>(tag & 7);
     if (field <= last_field || field > 12 || tag > (12u << 3 | 7u)) return false;
@@ -154,7 +131,7 @@ bool DecodeCanonicalView(std::string_view bytes, StoredEnvelopeView* view) {
     if (wire != (is_varint_field ? kVarint : kLengthDelimited)) return false;
     if (is_varint_field) {
       uint64_t v = 0;
-      if (!GetVarint(bytes, &pos, &v)) return false;
+      if (!ReadVarint(bytes, &pos, &v)) return false;
       switch (field) {
         case 1: f.position = v; break;
         case 3: f.version = v; break;
@@ -167,7 +144,7 @@ bool DecodeCanonicalView(std::string_view bytes, StoredEnvelopeView* view) {
       continue;
     }
     uint64_t length = 0;
-    if (!GetVarint(bytes, &pos, &length) || length > bytes.size() - pos) return false;
+    if (!ReadVarint(bytes, &pos, &length) || length > bytes.size() - pos) return false;
     const std::string_view value = bytes.substr(pos, static_cast<std::size_t>(length));
     pos += static_cast<std::size_t>(length);
     // proto3 `string` fields must be UTF-8; non-ASCII text goes to protobuf's check.

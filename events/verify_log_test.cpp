@@ -32,10 +32,14 @@ class VerifyLogTest : public ::testing::Test {
     dir_ = root_ + "/log";
     auto store = OpenRocksEventStore(dir_, RocksStoreOptions{});
     ASSERT_TRUE(store.ok());
+    Populate(*store.value());
+  }
+  // The log every test starts from: s0 and s1 alternating, 10 events.
+  virtual void Populate(EventStore& store) {
     for (int i = 0; i < 10; ++i) {
       std::string stream = "s";
       stream += std::to_string(i % 2);
-      ASSERT_EQ(store.value()->Append(Simple(stream, kAnyVersion)).outcome, AppendOutcome::kAppended);
+      ASSERT_EQ(store.Append(Simple(stream, kAnyVersion)).outcome, AppendOutcome::kAppended);
     }
   }
   void TearDown() override { std::filesystem::remove_all(root_); }
@@ -174,17 +178,11 @@ class VerifyManyPagesTest : public VerifyLogTest {
   static constexpr uint64_t kEvents = 3 * kVerifyPageSize + 100;
   static constexpr int kPerAppend = 500;
 
-  void SetUp() override {
-    char tmpl[] = "/tmp/accrue-verify-pages-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
-    dir_ = root_ + "/log";
-    auto store = OpenRocksEventStore(dir_, RocksStoreOptions{});
-    ASSERT_TRUE(store.ok());
+  void Populate(EventStore& store) override {
     for (uint64_t done = 0; done < kEvents;) {
       const int n = static_cast<int>(std::min<uint64_t>(kPerAppend, kEvents - done));
       const std::string stream = "p" + std::to_string(done / kPerAppend % 3);
-      ASSERT_EQ(store.value()->Append(Simple(stream, kAnyVersion, n)).outcome, AppendOutcome::kAppended);
+      ASSERT_EQ(store.Append(Simple(stream, kAnyVersion, n)).outcome, AppendOutcome::kAppended);
       done += static_cast<uint64_t>(n);
     }
   }
