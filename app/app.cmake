@@ -10,6 +10,7 @@ target_link_libraries(accrue_app PUBLIC accrue_engine)
 target_sources(accrue_app PRIVATE
   cmd_log.cpp
   log_payload_check.cpp
+  mapped_read_fault.cpp
   log_json.cpp
   cmd_bench.cpp
   bench_append.cpp

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "app/mapped_read_fault.h"
+
 namespace accrue::app {
 namespace {
 
@@ -174,6 +176,7 @@ bool ParseUint64(std::string_view text, unsigned long long* out) {
 }
 
 int Main(int argc, char** argv) {
+  InstallMappedReadFaultHandler();  // a failed read of a mapped log file: a clear exit 2
   std::vector<std::string> args(argv + 1, argv + argc);
   GlobalOptions globals;
   std::string error;

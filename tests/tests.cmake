@@ -58,6 +58,8 @@ add_dependencies(http_e2e_test accrue)
 # log_payload_check_test: verify's wire walk agrees with protobuf's parser (issue 3).
 accrue_test(log_payload_check_test SOURCES log_payload_check_test.cpp
   LIBS accrue_app rapidcheck rapidcheck_gtest LABELS events)
+# mapped_read_fault_test: a failed read of a mapped log file is a clear exit 2.
+accrue_test(mapped_read_fault_test SOURCES mapped_read_fault_test.cpp LIBS accrue_app LABELS events)
 
 # ---- codec: libFuzzer target for the JSON layer and command decoder -----------------
 # Only with -DACCRUE_FUZZ=ON and clang (scripts/fuzz.sh configures build/fuzz with
