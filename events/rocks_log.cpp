@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include <rocksdb/convenience.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/perf_level.h>
 #include <rocksdb/slice_transform.h>
@@ -121,6 +122,20 @@ RocksLog::~RocksLog() {
   }
 }
 
+namespace {
+
+bool Lz4Available() {
+  static const bool kAvailable = [] {
+    for (rocksdb::CompressionType t : rocksdb::GetSupportedCompressions()) {
+      if (t == rocksdb::kLZ4Compression) return true;
+    }
+    return false;
+  }();
+  return kAvailable;
+}
+
+}  // namespace
+
 rocksdb::Options BaseRocksOptions() {
   rocksdb::Options options;
   options.create_if_missing = true;
@@ -141,6 +156,12 @@ rocksdb::Options BaseRocksOptions() {
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey, false));
   table.whole_key_filtering = true;
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // LZ4 decompresses about twice as fast as Snappy (RocksDB's default) at a
+  // similar ratio: verify of the 1M-event demo log 1.36 -> 1.22 s (median of 6,
+  // interleaved), and with kScanFamilyBlockBytes 1.13 s. Each block records its
+  // compression, so logs written with Snappy read as before; a RocksDB built
+  // without LZ4 keeps Snappy.
+  options.compression = Lz4Available() ? rocksdb::kLZ4Compression : rocksdb::kSnappyCompression;
   return options;
 }
 
@@ -152,6 +173,7 @@ rocksdb::Options WithoutPointFilters(rocksdb::Options options) {
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset();
   table.whole_key_filtering = false;
+  table.block_size = kScanFamilyBlockBytes;  // only the scanned families take this path
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return options;
 }
