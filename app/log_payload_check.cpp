@@ -148,7 +148,6 @@ class Rules {
 
 struct BillingTables {
   const MessageRule* billing_event = nullptr;
-  std::unordered_map<std::string_view, int> case_of_type;  // message name -> field number
   Rules rules;
 };
 
@@ -156,12 +155,6 @@ const BillingTables& Tables() {
   static const BillingTables* const kTables = [] {
     auto* t = new BillingTables;  // never freed: lives as long as the descriptors
     t->billing_event = t->rules.For(engine::v1::BillingEvent::descriptor());
-    const pb::OneofDescriptor* oneof =
-        engine::v1::BillingEvent::descriptor()->FindOneofByName("event");
-    for (int i = 0; oneof != nullptr && i < oneof->field_count(); ++i) {
-      const pb::FieldDescriptor* f = oneof->field(i);
-      if (f->message_type() != nullptr) t->case_of_type.emplace(f->message_type()->name(), f->number());
-    }
     return t;
   }();
   return *kTables;
@@ -219,17 +212,17 @@ bool Walk(std::string_view bytes, const MessageRule& rule, int depth) {
 }  // namespace
 
 bool WireWalkVouches(std::string_view type, std::string_view payload) {
-  const BillingTables& tables = Tables();
-  auto it = tables.case_of_type.find(type);
-  if (it == tables.case_of_type.end()) return false;
+  const pb::FieldDescriptor* expected = CaseOfType(type);
+  if (expected == nullptr) return false;
+  const auto number = static_cast<uint64_t>(expected->number());
   // Exactly one record at the top: the case `type` names, a message.
   std::size_t pos = 0;
   uint64_t tag = 0;
   if (!ReadVarint(payload, &pos, &tag)) return false;
-  if (tag != (static_cast<uint64_t>(it->second) << 3 | 2)) return false;
+  if (tag != (number << 3 | 2)) return false;
   uint64_t length = 0;
   if (!ReadVarint(payload, &pos, &length) || length != payload.size() - pos) return false;
-  const FieldRule& field = tables.billing_event->fields[static_cast<std::size_t>(it->second)];
+  const FieldRule& field = Tables().billing_event->fields[static_cast<std::size_t>(number)];
   if (field.kind != Kind::kMessage) return false;
   return Walk(payload.substr(pos), *field.message, 1);
 }

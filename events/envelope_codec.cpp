@@ -114,6 +114,58 @@ std::string SealEnvelope(RecordedEvent& event) { return SealFields(FieldsOf(even
 using wire::AllAscii;
 using wire::ReadVarint;
 
+namespace {
+
+// The checks of a decoded envelope before its hash, shared by both decoders
+// (DecodeStoredView, and DecodeStored for bytes protobuf decoded).
+Status CheckDecoded(const EnvelopeFields& f, std::string_view hash, uint64_t expected_position) {
+  if (expected_position != 0 && f.position != expected_position) {
+    return Bad(expected_position, "envelope says position " + std::to_string(f.position));
+  }
+  if (f.version == 0) return Bad(expected_position, "stream version 0");
+  if (f.stream.empty()) return Bad(expected_position, "empty stream");
+  if (f.prev_hash.size() != kSha256Bytes || hash.size() != kSha256Bytes) {
+    return Bad(expected_position, "hash fields are not 32 bytes");
+  }
+  return Status::Ok();
+}
+
+// True when `hash` is SHA-256(prev_hash || the envelope without its hash), where
+// `unhashed` is that envelope as stored when known (the bytes before a trailing
+// hash record), else empty: then, and when the stored bytes are not what the
+// writer would encode, the envelope is encoded again from `f`.
+bool HashMatches(const EnvelopeFields& f, std::string_view hash, std::string_view unhashed) {
+  unsigned char recomputed[kSha256Bytes];
+  if (!unhashed.empty()) {
+    Sha256Into(f.prev_hash, unhashed, recomputed);
+    if (std::memcmp(recomputed, hash.data(), kSha256Bytes) == 0) return true;
+  }
+  std::string encoded;
+  AppendUnhashed(f, &encoded);
+  Sha256Into(f.prev_hash, encoded, recomputed);
+  return std::memcmp(recomputed, hash.data(), kSha256Bytes) == 0;
+}
+
+RecordedEvent ToRecordedEvent(const StoredEnvelopeView& view) {
+  const EnvelopeFields& f = view.fields;
+  RecordedEvent out;
+  out.position = f.position;
+  out.stream.assign(f.stream);
+  out.version = f.version;
+  out.type.assign(f.type);
+  out.schema_version = f.schema_version;
+  out.recorded_at_us = f.recorded_at_us;
+  out.idempotency_key.assign(f.idempotency_key);
+  out.correlation_id.assign(f.correlation_id);
+  out.causation_id.assign(f.causation_id);
+  out.payload.assign(f.payload);
+  out.prev_hash.assign(f.prev_hash);
+  out.hash.assign(view.hash);
+  return out;
+}
+
+}  // namespace
+
 namespace internal {
 
 bool DecodeCanonicalView(std::string_view bytes, StoredEnvelopeView* view) {
@@ -169,21 +221,7 @@ bool DecodeCanonical(std::string_view bytes, RecordedEvent* e) {
   view.fields = FieldsOf(*e);  // fields absent from the bytes stay as they were
   view.hash = e->hash;
   if (!DecodeCanonicalView(bytes, &view)) return false;
-  const EnvelopeFields& f = view.fields;
-  RecordedEvent out;
-  out.position = f.position;
-  out.stream.assign(f.stream);
-  out.version = f.version;
-  out.type.assign(f.type);
-  out.schema_version = f.schema_version;
-  out.recorded_at_us = f.recorded_at_us;
-  out.idempotency_key.assign(f.idempotency_key);
-  out.correlation_id.assign(f.correlation_id);
-  out.causation_id.assign(f.causation_id);
-  out.payload.assign(f.payload);
-  out.prev_hash.assign(f.prev_hash);
-  out.hash.assign(view.hash);
-  *e = std::move(out);
+  *e = ToRecordedEvent(view);
   return true;
 }
 
@@ -222,23 +260,11 @@ bool DecodeStoredView(std::string_view bytes, uint64_t expected_position,
                       StoredEnvelopeView* view, Status* error) {
   *view = StoredEnvelopeView{};
   if (!internal::DecodeCanonicalView(bytes, view)) return false;
-  const EnvelopeFields& f = view->fields;
-  // The checks of DecodeStored below, in the same order with the same words.
-  if (expected_position != 0 && f.position != expected_position) {
-    *error = Bad(expected_position, "envelope says position " + std::to_string(f.position));
-  } else if (f.version == 0) {
-    *error = Bad(expected_position, "stream version 0");
-  } else if (f.stream.empty()) {
-    *error = Bad(expected_position, "empty stream");
-  } else if (f.prev_hash.size() != kSha256Bytes || view->hash.size() != kSha256Bytes) {
-    *error = Bad(expected_position, "hash fields are not 32 bytes");
-  } else {
-    // Canonical bytes end with the hash record (field 12 is the highest number).
-    unsigned char recomputed[kSha256Bytes];
-    Sha256Into(f.prev_hash, bytes.substr(0, bytes.size() - kHashRecordBytes), recomputed);
-    *error = std::memcmp(recomputed, view->hash.data(), kSha256Bytes) == 0
-                 ? Status::Ok()
-                 : Bad(expected_position, "hash does not match envelope");
+  *error = CheckDecoded(view->fields, view->hash, expected_position);
+  // Canonical bytes end with the hash record (field 12 is the highest number).
+  if (error->ok() && !HashMatches(view->fields, view->hash,
+                                  bytes.substr(0, bytes.size() - kHashRecordBytes))) {
+    *error = Bad(expected_position, "hash does not match envelope");
   }
   return true;
 }
@@ -247,31 +273,23 @@ Result<RecordedEvent> DecodeStored(std::string_view bytes, uint64_t expected_pos
   // The bytes this code writes (fields in order, ASCII names) take the hand-written
   // path; anything else is parsed by protobuf itself, so both accept and read the
   // same bytes the same way (envelope_codec_test proves it on mutated envelopes).
+  StoredEnvelopeView view;
+  Status error;
+  if (DecodeStoredView(bytes, expected_position, &view, &error)) {
+    if (!error.ok()) return error;
+    return ToRecordedEvent(view);
+  }
   RecordedEvent e;
-  e.schema_version = 0;  // protobuf's default when the field is absent
-  if (!internal::DecodeCanonical(bytes, &e)) {
-    e = RecordedEvent{};
-    if (!internal::DecodeWithProtobuf(bytes, &e)) {
-      return Bad(expected_position, "envelope does not decode");
-    }
-  }
-  if (expected_position != 0 && e.position != expected_position) {
-    return Bad(expected_position, "envelope says position " + std::to_string(e.position));
-  }
-  if (e.version == 0) return Bad(expected_position, "stream version 0");
-  if (e.stream.empty()) return Bad(expected_position, "empty stream");
-  if (e.prev_hash.size() != kSha256Bytes || e.hash.size() != kSha256Bytes) {
-    return Bad(expected_position, "hash fields are not 32 bytes");
-  }
-  // Fast path: the hash record is last, as SealEnvelope writes it.
-  std::string recomputed;
-  if (bytes.size() >= kHashRecordBytes &&
-      bytes[bytes.size() - kHashRecordBytes] == kHashTag &&
+  if (!internal::DecodeWithProtobuf(bytes, &e)) return Bad(expected_position, "envelope does not decode");
+  const EnvelopeFields f = FieldsOf(e);
+  if (Status s = CheckDecoded(f, e.hash, expected_position); !s.ok()) return s;
+  // The hash record may still be last, as SealFields writes it.
+  std::string_view unhashed;
+  if (bytes.size() >= kHashRecordBytes && bytes[bytes.size() - kHashRecordBytes] == kHashTag &&
       bytes[bytes.size() - kHashRecordBytes + 1] == kHashLength) {
-    recomputed = Sha256(e.prev_hash, bytes.substr(0, bytes.size() - kHashRecordBytes));
+    unhashed = bytes.substr(0, bytes.size() - kHashRecordBytes);
   }
-  if (recomputed != e.hash) recomputed = ComputeEventHash(e);
-  if (recomputed != e.hash) return Bad(expected_position, "hash does not match envelope");
+  if (!HashMatches(f, e.hash, unhashed)) return Bad(expected_position, "hash does not match envelope");
   return e;
 }
 

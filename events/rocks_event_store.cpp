@@ -65,19 +65,14 @@ class RocksEventStore final : public EventStore {
     std::vector<RecordedEvent> out;
     rocksdb::ReadOptions read_options;
     read_options.readahead_size = 2 << 20;
-    std::unique_ptr<rocksdb::Iterator> it(log_->db->NewIterator(read_options, log_->events));
-    for (it->Seek(keys::PositionKey(from_position == 0 ? 1 : from_position));
-         it->Valid() && out.size() < max_count; it->Next()) {
-      std::string_view key = View(it->key());
-      uint64_t position = 0;
-      if (key.size() != 8 || !keys::GetFixed64(&key, &position)) {
-        return Status::Corruption("malformed key in the events column family");
-      }
-      auto event = DecodeStored(View(it->value()), position);
-      if (!event.ok()) return event.status();
-      out.push_back(std::move(event.value()));
-    }
-    if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
+    Status s = ScanEvents(read_options, from_position, max_count,
+                          [&](uint64_t position, std::string_view stored) -> Status {
+                            auto event = DecodeStored(stored, position);
+                            if (!event.ok()) return event.status();
+                            out.push_back(std::move(event.value()));
+                            return Status::Ok();
+                          });
+    if (!s.ok()) return s;
     return out;
   }
 
@@ -98,20 +93,13 @@ class RocksEventStore final : public EventStore {
     // 2 MiB readahead + fill_cache 1.39 s, both off 1.13 s, files mapped 0.96 s.
     rocksdb::ReadOptions read_options;
     read_options.fill_cache = false;
-    std::unique_ptr<rocksdb::Iterator> it(log_->db->NewIterator(read_options, log_->events));
-    for (it->Seek(keys::PositionKey(from_position == 0 ? 1 : from_position));
-         it->Valid() && page->entries.size() < max_count; it->Next()) {
-      std::string_view key = View(it->key());
-      uint64_t position = 0;
-      if (key.size() != 8 || !keys::GetFixed64(&key, &position)) {
-        return Status::Corruption("malformed key in the events column family");
-      }
-      const std::size_t offset = page->bytes.size();
-      page->bytes.append(it->value().data(), it->value().size());
-      page->entries.push_back(StoredPage::Entry{position, offset, it->value().size()});
-    }
-    if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
-    return Status::Ok();
+    return ScanEvents(read_options, from_position, max_count,
+                      [&](uint64_t position, std::string_view stored) -> Status {
+                        const std::size_t offset = page->bytes.size();
+                        page->bytes.append(stored);
+                        page->entries.push_back(StoredPage::Entry{position, offset, stored.size()});
+                        return Status::Ok();
+                      });
   }
 
   uint32_t FormatVersion() const override { return log_->format_version; }
@@ -214,6 +202,25 @@ class RocksEventStore final : public EventStore {
  private:
   // A secondary sees the primary's new writes only after TryCatchUpWithPrimary;
   // it runs at most once per poll interval (a bounded polling rate).
+  // Calls fn(position, stored bytes) for the events with position >=
+  // from_position, at most max_count, in order; stops at fn's first error.
+  template <typename Fn>
+  Status ScanEvents(const rocksdb::ReadOptions& read_options, uint64_t from_position,
+                    std::size_t max_count, Fn&& fn) {
+    std::unique_ptr<rocksdb::Iterator> it(log_->db->NewIterator(read_options, log_->events));
+    std::size_t count = 0;
+    for (it->Seek(keys::PositionKey(from_position == 0 ? 1 : from_position));
+         it->Valid() && count < max_count; it->Next(), ++count) {
+      std::string_view key = View(it->key());
+      uint64_t position = 0;
+      if (key.size() != 8 || !keys::GetFixed64(&key, &position)) {
+        return Status::Corruption("malformed key in the events column family");
+      }
+      if (Status s = fn(position, View(it->value())); !s.ok()) return s;
+    }
+    return FromRocks(it->status(), "reading the log");
+  }
+
   void CatchUpIfDue() {
     if (log_->mode != OpenMode::kSecondary) return;
     std::lock_guard<std::mutex> lock(catch_up_mutex_);
