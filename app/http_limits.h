@@ -36,6 +36,14 @@ inline constexpr std::chrono::milliseconds kWriteTimeout{15000};
 inline constexpr std::chrono::milliseconds kCommandTimeout{10000};
 // SIGTERM: in-flight requests get this long to finish before the process exits.
 inline constexpr std::chrono::milliseconds kDrainTimeout{10000};
+// After answering a request it did not read to the end (413, malformed), the
+// server stops sending and discards what the client still sends, for at most this
+// long and this many bytes, before it closes: closing a socket with unread bytes
+// makes the kernel send a reset, which can destroy the answer before the client
+// reads it (a lingering close).
+inline constexpr std::chrono::milliseconds kLingerTimeout{2000};
+inline constexpr std::size_t kMaxLingerBytes = 4 << 20;
+inline constexpr std::size_t kLingerChunkBytes = 16 << 10;
 // Seconds sent in Retry-After.
 inline constexpr int kRetryAfterSeconds = 1;
 // io threads (the machine has 2 cores).

@@ -104,6 +104,7 @@ class Session : public std::enable_shared_from_this<Session> {
       r.body = PlainErrorBody(engine::ErrorCode::kUnavailable, "too many connections");
       self->started_ = Clock::now();
       self->request_id_ = self->core_->NewRequestId();
+      self->linger_ = true;  // a request may be on its way, unread
       self->Write(std::move(r), /*keep_alive=*/false, /*counted=*/false);
     });
   }
@@ -167,6 +168,7 @@ class Session : public std::enable_shared_from_this<Session> {
       r.status = 400;
       r.body = PlainErrorBody(engine::ErrorCode::kInvalidField, "malformed HTTP request: " + ec.message());
     }
+    linger_ = true;  // the rest of the request is unread
     Write(std::move(r), /*keep_alive=*/false, /*counted=*/false);
   }
 
@@ -248,8 +250,29 @@ class Session : public std::enable_shared_from_this<Session> {
     if (counted_) core_->active_requests.fetch_sub(1);
     counted_ = false;
     request_id_.clear();
+    if (!ec && linger_) return LingerThenClose();
     if (ec || !res_.keep_alive()) return Close();
     ReadHeader();
+  }
+
+  // The answer is written but the request was not read to its end: stop sending
+  // and discard what still arrives (kLingerTimeout, kMaxLingerBytes), so the close
+  // does not reset the connection under the client's unread answer.
+  void LingerThenClose() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(kLingerTimeout);
+    linger_buffer_.resize(kLingerChunkBytes);
+    DiscardSome();
+  }
+
+  void DiscardSome() {
+    stream_.async_read_some(net::buffer(linger_buffer_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->lingered_bytes_ += n;
+                              if (ec || self->lingered_bytes_ > kMaxLingerBytes) return self->Close();
+                              self->DiscardSome();
+                            });
   }
 
   void Close() {
@@ -270,6 +293,9 @@ class Session : public std::enable_shared_from_this<Session> {
   bool awaiting_ = false;
   bool keep_alive_ = false;
   bool counted_ = false;
+  bool linger_ = false;
+  std::vector<char> linger_buffer_;
+  std::size_t lingered_bytes_ = 0;
 };
 
 }  // namespace

@@ -106,6 +106,7 @@ std::future<AppendResult> GroupCommitWriter::Submit(AppendRequest request) {
       return future;
     }
     queued_events_ += pending.events;
+    ++arrivals_since_completion_;
     queue_.push_back(std::move(pending));
     stats_.SetQueueDepth(queue_.size(), queued_events_);
   }
@@ -115,7 +116,19 @@ std::future<AppendResult> GroupCommitWriter::Submit(AppendRequest request) {
 
 bool GroupCommitWriter::TakeGroup(std::vector<Pending>* group) {
   std::unique_lock<std::mutex> lock(mutex_);
-  cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+  while (true) {
+    if (stopping_ || (!queue_.empty() && queued_events_ >= kSealAheadMinEvents)) break;
+    if (queue_.empty() || unwritten_groups_ > 0) {
+      cv_.wait(lock);  // an arrival, or the committer completing a group
+      continue;
+    }
+    // The committer is free and a small group is queued: gather.
+    const auto deadline = completed_at_ + kGatherWindow;
+    if (arrivals_since_completion_ >= returning_ || std::chrono::steady_clock::now() >= deadline) {
+      break;
+    }
+    cv_.wait_until(lock, deadline);
+  }
   if (queue_.empty()) return false;  // stopping and drained
   std::size_t events = 0;
   while (!queue_.empty() && group->size() < kMaxGroupCommitRequests &&
@@ -160,7 +173,20 @@ void GroupCommitWriter::RunCommitter() {
       committing_ = false;
     }
     handoff_cv_.notify_all();
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ACCRUE_ASSERT(unwritten_groups_ > 0, "committer completed a group it was not given");
+      --unwritten_groups_;
+    }
+    cv_.notify_all();  // the sealer may be waiting for a free committer
   }
+}
+
+void GroupCommitWriter::NoteCompleting(std::size_t requests) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  returning_ = requests;
+  arrivals_since_completion_ = 0;
+  completed_at_ = std::chrono::steady_clock::now();
 }
 
 Status GroupCommitWriter::Recover() {
@@ -255,6 +281,10 @@ void GroupCommitWriter::SealGroup(std::vector<Pending>& group) {
       write_here = true;
     } else {
       handoff_cv_.wait(lock, [&] { return sealed_.size() < kMaxSealedGroups; });
+      {
+        std::lock_guard<std::mutex> queue_lock(mutex_);  // order: handoff_mutex_, then mutex_
+        ++unwritten_groups_;
+      }
       sealed_.push_back(std::move(sealed));
     }
   }
@@ -273,6 +303,7 @@ void GroupCommitWriter::CommitSealed(SealedGroup& sealed) {
     failed = failure_;
   }
   if (!failed.ok()) {  // sealed on top of a group whose write failed
+    NoteCompleting(sealed.group.size());
     for (Pending& p : sealed.group) Complete(p, FailedResult(failed));
     return;
   }
@@ -288,6 +319,7 @@ void GroupCommitWriter::CommitSealed(SealedGroup& sealed) {
         std::lock_guard<std::mutex> lock(handoff_mutex_);
         failure_ = failed;
       }
+      NoteCompleting(sealed.group.size());
       for (Pending& p : sealed.group) Complete(p, FailedResult(failed));
       return;
     }
@@ -297,6 +329,7 @@ void GroupCommitWriter::CommitSealed(SealedGroup& sealed) {
   written_sequence_.store(sealed.sequence);
   durable_position_.store(sealed.last_position);
   notifier_->Publish(sealed.last_position);
+  NoteCompleting(sealed.group.size());
   for (std::size_t i = 0; i < sealed.group.size(); ++i) {
     Complete(sealed.group[i], std::move(sealed.results[i]));
   }

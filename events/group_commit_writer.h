@@ -16,6 +16,15 @@
 // and nothing queued behind it, the sealer writes it itself (no overlap to gain,
 // one thread hand-off saved). Groups are written in seal order.
 //
+// Gathering: sealing ahead pays only when the next group is big (at least
+// kSealAheadMinEvents queued). Smaller requests wait until the committer is free:
+// callers that append one event at a time and wait for each (16 appenders, HTTP
+// clients) would otherwise split into two half-size groups that alternate, each
+// caller waiting for two syncs. Once the committer is free, the sealer also waits
+// up to kGatherWindow after the last completion until as many requests arrived as
+// that group completed (its callers coming back), so they share the next sync. A
+// lone caller is never delayed: its own next append is the one awaited.
+//
 // If a write fails (disk full, fsync error) every request of that group, and of
 // every group sealed after it (they were planned on top of it), gets kFailed
 // with the mapped status; nothing of them is visible. Once the committer has
@@ -89,7 +98,12 @@ class GroupCommitWriter {
   void RunSealer();
   void RunCommitter();
   // Takes the next group from the queue; false when stopping and drained.
+  // Waits first while the group would be small and the committer is busy, and
+  // after a completion for that group's callers to come back (kGatherWindow).
   bool TakeGroup(std::vector<Pending>* group);
+  // Records that a group of `requests` is about to be completed (before its
+  // callers are woken, so none of their next appends is missed).
+  void NoteCompleting(std::size_t requests);
   // Stage 1: plans `group` into a batch and hands it to the committer.
   void SealGroup(std::vector<Pending>& group);
   // Stage 2: writes one sealed group (or fails it after an earlier failure).
@@ -119,6 +133,13 @@ class GroupCommitWriter {
   std::deque<Pending> queue_;
   std::size_t queued_events_ = 0;
   bool stopping_ = false;
+  // Gathering (TakeGroup): groups handed to the committer and not yet completed;
+  // how many requests the last completed group had, when it completed, and how
+  // many requests were submitted since (its callers coming back, or others).
+  std::size_t unwritten_groups_ = 0;
+  std::size_t returning_ = 0;
+  std::size_t arrivals_since_completion_ = 0;
+  std::chrono::steady_clock::time_point completed_at_{};
 
   // Sealer -> committer handoff.
   std::mutex handoff_mutex_;
