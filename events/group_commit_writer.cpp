@@ -117,7 +117,11 @@ std::future<AppendResult> GroupCommitWriter::Submit(AppendRequest request) {
 bool GroupCommitWriter::TakeGroup(std::vector<Pending>* group) {
   std::unique_lock<std::mutex> lock(mutex_);
   while (true) {
-    if (stopping_ || (!queue_.empty() && queued_events_ >= kSealAheadMinEvents)) break;
+    if (stopping_) break;
+    if (!queue_.empty() && (queued_events_ >= kSealAheadMinEvents ||
+                            queue_.size() + unwritten_requests_ > kGatherMaxRequests)) {
+      break;  // big enough to seal now, even with the committer busy
+    }
     if (queue_.empty() || unwritten_groups_ > 0) {
       cv_.wait(lock);  // an arrival, or the committer completing a group
       continue;
@@ -175,8 +179,10 @@ void GroupCommitWriter::RunCommitter() {
     handoff_cv_.notify_all();
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      ACCRUE_ASSERT(unwritten_groups_ > 0, "committer completed a group it was not given");
+      ACCRUE_ASSERT(unwritten_groups_ > 0 && unwritten_requests_ >= sealed.group.size(),
+                    "committer completed a group it was not given");
       --unwritten_groups_;
+      unwritten_requests_ -= sealed.group.size();
     }
     cv_.notify_all();  // the sealer may be waiting for a free committer
   }
@@ -284,6 +290,7 @@ void GroupCommitWriter::SealGroup(std::vector<Pending>& group) {
       {
         std::lock_guard<std::mutex> queue_lock(mutex_);  // order: handoff_mutex_, then mutex_
         ++unwritten_groups_;
+        unwritten_requests_ += sealed.group.size();
       }
       sealed_.push_back(std::move(sealed));
     }

@@ -17,7 +17,8 @@
 // one thread hand-off saved). Groups are written in seal order.
 //
 // Gathering: sealing ahead pays only when the next group is big (at least
-// kSealAheadMinEvents queued). Smaller requests wait until the committer is free:
+// kSealAheadMinEvents queued, or more than kGatherMaxRequests requests queued or
+// being written: a heavy stream). Few small requests wait until the committer is free:
 // callers that append one event at a time and wait for each (16 appenders, HTTP
 // clients) would otherwise split into two half-size groups that alternate, each
 // caller waiting for two syncs. Once the committer is free, the sealer also waits
@@ -137,6 +138,7 @@ class GroupCommitWriter {
   // how many requests the last completed group had, when it completed, and how
   // many requests were submitted since (its callers coming back, or others).
   std::size_t unwritten_groups_ = 0;
+  std::size_t unwritten_requests_ = 0;
   std::size_t returning_ = 0;
   std::size_t arrivals_since_completion_ = 0;
   std::chrono::steady_clock::time_point completed_at_{};

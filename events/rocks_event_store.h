@@ -51,10 +51,13 @@ inline constexpr std::size_t kMaxGroupCommitEvents = 65'536;
 // Sealed groups waiting for the committer (besides the one being written): the
 // depth of the writer's pipeline (group_commit_writer.h).
 inline constexpr std::size_t kMaxSealedGroups = 1;
-// While a group is being written, the sealer seals the next one ahead only when
-// this many events are queued (sealing them costs about as much CPU as a sync
-// waits); smaller groups wait for the committer and gather (group_commit_writer.h).
+// While a group is being written, the sealer seals the next one ahead when this
+// many events are queued (sealing them costs about as much CPU as a sync waits),
+// or when more than kGatherMaxRequests requests are queued or being written (a
+// heavy stream, where the sealer's CPU is the bottleneck); otherwise small
+// requests wait for the committer and gather (group_commit_writer.h).
 inline constexpr std::size_t kSealAheadMinEvents = 64;
+inline constexpr std::size_t kGatherMaxRequests = 64;
 // How long the sealer waits, after a group completed, for that group's callers to
 // come back with their next append before it takes a smaller group.
 inline constexpr std::chrono::microseconds kGatherWindow{200};
