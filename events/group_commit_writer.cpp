@@ -86,37 +86,86 @@ void GroupCommitWriter::Stop() {
   if (committer_.joinable()) committer_.join();
 }
 
-std::future<AppendResult> GroupCommitWriter::Submit(AppendRequest request) {
+GroupCommitWriter::Pending GroupCommitWriter::MakePending(AppendRequest request) {
   Pending pending;
   pending.events = CountEvents(request);
   pending.submitted = std::chrono::steady_clock::now();
   pending.request = std::move(request);
+  return pending;
+}
+
+Status GroupCommitWriter::QueueRefusal(const Pending& pending) const {
+  if (stopping_) return Status::Unavailable("event log is shutting down");
+  if (queue_.size() >= queue_capacity_ ||
+      (!queue_.empty() && queued_events_ + pending.events > kAppendQueueMaxEvents)) {
+    return Status::Unavailable("append queue full (kAppendQueueCapacity / kAppendQueueMaxEvents); retry");
+  }
+  return Status::Ok();
+}
+
+void GroupCommitWriter::Enqueue(Pending pending) {
+  queued_events_ += pending.events;
+  ++arrivals_since_completion_;
+  queue_.push_back(std::move(pending));
+  stats_.SetQueueDepth(queue_.size(), queued_events_);
+}
+
+std::future<AppendResult> GroupCommitWriter::Submit(AppendRequest request) {
+  Pending pending = MakePending(std::move(request));
   std::future<AppendResult> future = pending.promise.get_future();
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    Status refused;
-    if (stopping_) {
-      refused = Status::Unavailable("event log is shutting down");
-    } else if (queue_.size() >= queue_capacity_ ||
-               (!queue_.empty() && queued_events_ + pending.events > kAppendQueueMaxEvents)) {
-      refused = Status::Unavailable("append queue full (kAppendQueueCapacity / kAppendQueueMaxEvents); retry");
-    }
-    if (!refused.ok()) {
+    if (Status refused = QueueRefusal(pending); !refused.ok()) {
       Complete(pending, FailedResult(std::move(refused)));
       return future;
     }
-    queued_events_ += pending.events;
-    ++arrivals_since_completion_;
-    queue_.push_back(std::move(pending));
-    stats_.SetQueueDepth(queue_.size(), queued_events_);
+    Enqueue(std::move(pending));
   }
   cv_.notify_one();
   return future;
 }
 
+AppendResult GroupCommitWriter::Append(AppendRequest request) {
+  Pending pending = MakePending(std::move(request));
+  std::future<AppendResult> future = pending.promise.get_future();
+  bool run_here = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (Status refused = QueueRefusal(pending); !refused.ok()) {
+      Complete(pending, FailedResult(std::move(refused)));
+      return future.get();
+    }
+    if (queue_.empty() && !sealing_ && unwritten_groups_ == 0) {
+      sealing_ = true;  // the sealer's role is ours until SealGroup returns
+      ++arrivals_since_completion_;
+      run_here = true;
+    } else {
+      Enqueue(std::move(pending));
+    }
+  }
+  if (run_here) {
+    PerfCountersOff perf_off;  // as on the writer's threads
+    std::vector<Pending> group;
+    group.push_back(std::move(pending));
+    SealGroup(group);  // writes it here, or hands it to the committer if others queued
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      sealing_ = false;
+    }
+    cv_.notify_all();  // the sealer thread may be waiting for the role
+  } else {
+    cv_.notify_one();
+  }
+  return future.get();
+}
+
 bool GroupCommitWriter::TakeGroup(std::vector<Pending>* group) {
   std::unique_lock<std::mutex> lock(mutex_);
   while (true) {
+    if (sealing_) {  // a caller of Append holds the sealer's role
+      cv_.wait(lock);
+      continue;
+    }
     if (stopping_) break;
     if (!queue_.empty() && (queued_events_ >= kSealAheadMinEvents ||
                             queue_.size() + unwritten_requests_ > kGatherMaxRequests)) {
@@ -143,6 +192,7 @@ bool GroupCommitWriter::TakeGroup(std::vector<Pending>* group) {
     queue_.pop_front();
   }
   stats_.SetQueueDepth(queue_.size(), queued_events_);
+  sealing_ = true;  // until SealGroup returns (RunSealer)
   return true;
 }
 
@@ -151,6 +201,8 @@ void GroupCommitWriter::RunSealer() {
   while (TakeGroup(&group)) {
     SealGroup(group);
     group.clear();
+    std::lock_guard<std::mutex> lock(mutex_);
+    sealing_ = false;
   }
   {
     std::lock_guard<std::mutex> lock(handoff_mutex_);

@@ -36,7 +36,11 @@
 // (EIO) is fatal to RocksDB 7.8 (Resume() refuses): every later group fails with
 // kIoError "restart accrue" until the log is reopened, which replays the WAL.
 //
-// Thread-safety: Submit may be called from any thread. Stop() drains the queue
+// Caller runs: Append() (the synchronous call) with an idle writer seals and
+// writes its request on the calling thread, holding the sealer's role meanwhile
+// (the sealer thread waits); a lone appender then pays no thread hand-off.
+//
+// Thread-safety: Submit and Append may be called from any thread. Stop() drains the queue
 // (later Submits fail with kUnavailable "shutting down") and joins both threads.
 #ifndef ACCRUE_EVENTS_GROUP_COMMIT_WRITER_H_
 #define ACCRUE_EVENTS_GROUP_COMMIT_WRITER_H_
@@ -69,6 +73,11 @@ class GroupCommitWriter {
   ~GroupCommitWriter();
 
   std::future<AppendResult> Submit(AppendRequest request);
+  // Blocks until `request` is durable (or refused). When nothing is queued, being
+  // sealed or being written, the calling thread seals and writes the request
+  // itself (the caller runs the sealer's role): a lone synchronous appender saves
+  // the two thread hand-offs of the queue. Otherwise as Submit(...).get().
+  AppendResult Append(AppendRequest request);
   void Stop();
 
   // The last durable position.
@@ -98,6 +107,12 @@ class GroupCommitWriter {
                     std::shared_ptr<PositionNotifier> notifier, LogHead head);
   void RunSealer();
   void RunCommitter();
+  // Makes a Pending for `request` (its future is taken by the caller).
+  static Pending MakePending(AppendRequest request);
+  // Under mutex_: why `pending` cannot be queued now (ok when it can).
+  Status QueueRefusal(const Pending& pending) const;
+  // Under mutex_: queues `pending`.
+  void Enqueue(Pending pending);
   // Takes the next group from the queue; false when stopping and drained.
   // Waits first while the group would be small and the committer is busy, and
   // after a completion for that group's callers to come back (kGatherWindow).
@@ -123,7 +138,7 @@ class GroupCommitWriter {
   StoreStatsRecorder stats_;
   std::atomic<uint64_t> durable_position_;
 
-  // Sealer thread only.
+  // Whoever holds the sealer's role (sealing_) only.
   LogHead head_;                        // the head after the last sealed group
   std::deque<GroupEffects> in_flight_;  // effects of sealed groups, oldest first
   uint64_t next_sequence_ = 1;
@@ -137,6 +152,10 @@ class GroupCommitWriter {
   // Gathering (TakeGroup): groups handed to the committer and not yet completed;
   // how many requests the last completed group had, when it completed, and how
   // many requests were submitted since (its callers coming back, or others).
+  // The sealer's role (head_, in_flight_, planning) is held by one thread at a
+  // time: the sealer thread from TakeGroup to the end of SealGroup, or a caller
+  // of Append running it inline.
+  bool sealing_ = false;
   std::size_t unwritten_groups_ = 0;
   std::size_t unwritten_requests_ = 0;
   std::size_t returning_ = 0;

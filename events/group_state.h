@@ -8,7 +8,9 @@
 // DB then shows the same values); after a failed Write every overlay is dropped
 // with the failed groups (nothing of them reached the DB).
 //
-// Thread-safety: sealer thread only (the committer never touches overlays).
+// Thread-safety: the holder of the sealer's role only (the sealer thread, or a
+// caller of GroupCommitWriter::Append running it inline); the committer never
+// touches overlays.
 #ifndef ACCRUE_EVENTS_GROUP_STATE_H_
 #define ACCRUE_EVENTS_GROUP_STATE_H_
 

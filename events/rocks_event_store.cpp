@@ -39,7 +39,8 @@ class RocksEventStore final : public EventStore {
   }
 
   AppendResult Append(AppendRequest request) override {
-    return AppendAsync(std::move(request)).get();
+    if (!writer_) return AppendAsync(std::move(request)).get();
+    return writer_->Append(std::move(request));  // may run on this thread (caller runs)
   }
 
   std::future<AppendResult> AppendAsync(AppendRequest request) override {
