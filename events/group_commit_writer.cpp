@@ -26,6 +26,19 @@ std::size_t CountEvents(const AppendRequest& request) {
 
 }  // namespace
 
+TakeChoice ChooseTake(const QueueView& v) {
+  if (v.queued_requests == 0) return TakeChoice::kWait;
+  // Big enough to seal now, even while the committer is busy.
+  if (v.queued_events >= kSealAheadMinEvents ||
+      v.queued_requests + v.unwritten_requests > kGatherMaxRequests) {
+    return TakeChoice::kTake;
+  }
+  if (v.unwritten_groups > 0) return TakeChoice::kWait;  // small: gather behind that sync
+  // The committer is free: take once the last group's callers are back.
+  if (v.arrivals >= v.returning || !v.window_open) return TakeChoice::kTake;
+  return TakeChoice::kGather;
+}
+
 Result<LogHead> LoadHead(RocksLog& log) {
   std::unique_ptr<rocksdb::Iterator> it(log.db->NewIterator(rocksdb::ReadOptions(), log.events));
   it->SeekToLast();
@@ -167,20 +180,22 @@ bool GroupCommitWriter::TakeGroup(std::vector<Pending>* group) {
       continue;
     }
     if (stopping_) break;
-    if (!queue_.empty() && (queued_events_ >= kSealAheadMinEvents ||
-                            queue_.size() + unwritten_requests_ > kGatherMaxRequests)) {
-      break;  // big enough to seal now, even with the committer busy
-    }
-    if (queue_.empty() || unwritten_groups_ > 0) {
-      cv_.wait(lock);  // an arrival, or the committer completing a group
-      continue;
-    }
-    // The committer is free and a small group is queued: gather.
     const auto deadline = completed_at_ + kGatherWindow;
-    if (arrivals_since_completion_ >= returning_ || std::chrono::steady_clock::now() >= deadline) {
-      break;
+    QueueView view;
+    view.queued_requests = queue_.size();
+    view.queued_events = queued_events_;
+    view.unwritten_groups = unwritten_groups_;
+    view.unwritten_requests = unwritten_requests_;
+    view.returning = returning_;
+    view.arrivals = arrivals_since_completion_;
+    view.window_open = std::chrono::steady_clock::now() < deadline;
+    const TakeChoice choice = ChooseTake(view);
+    if (choice == TakeChoice::kTake) break;
+    if (choice == TakeChoice::kWait) {
+      cv_.wait(lock);
+    } else {
+      cv_.wait_until(lock, deadline);
     }
-    cv_.wait_until(lock, deadline);
   }
   if (queue_.empty()) return false;  // stopping and drained
   std::size_t events = 0;

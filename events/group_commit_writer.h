@@ -64,6 +64,24 @@
 
 namespace accrue::events {
 
+// What the sealer sees when it looks at the queue (under the queue's mutex), and
+// its choice ("Gathering" above). Pure, so the policy is tested on its own.
+struct QueueView {
+  std::size_t queued_requests = 0;
+  std::size_t queued_events = 0;
+  std::size_t unwritten_groups = 0;    // handed to the committer, not completed
+  std::size_t unwritten_requests = 0;  // in those groups
+  std::size_t returning = 0;           // requests of the last completed group
+  std::size_t arrivals = 0;            // requests queued since it completed
+  bool window_open = false;            // less than kGatherWindow since it completed
+};
+enum class TakeChoice {
+  kTake,    // take the queue now
+  kWait,    // wait for an arrival or for the committer to complete a group
+  kGather,  // wait for an arrival, at most until the gather window closes
+};
+TakeChoice ChooseTake(const QueueView& view);
+
 class GroupCommitWriter {
  public:
   // `log` must outlive the writer. Loads the head (last position and hash).

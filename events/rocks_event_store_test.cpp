@@ -6,11 +6,13 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <thread>
 
 #include "events/event_store_conformance.h"
 #include "events/keys.h"
 #include "events/append_planner.h"
+#include "events/group_commit_writer.h"
 #include "events/rocks_log.h"
 
 namespace accrue::events::testing {
@@ -132,6 +134,77 @@ TEST_F(RocksStoreTest, AFullQueueIsARetryableFailureNotUnboundedMemory) {
   }
   EXPECT_GT(refused, 0);
   EXPECT_EQ(store.value()->LastPosition(), static_cast<uint64_t>(appended) * 50);
+}
+
+// Caller runs: a synchronous Append that finds the writer idle seals (and so reads
+// the clock) on the calling thread; AppendAsync always goes through the sealer
+// thread. The clock is called once per sealed group, on the thread sealing it.
+TEST_F(RocksStoreTest, AnIdleWriterLetsASynchronousCallerSealItsOwnAppend) {
+  std::mutex mu;
+  std::vector<std::thread::id> sealed_on;
+  RocksStoreOptions options;
+  options.clock = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    sealed_on.push_back(std::this_thread::get_id());
+    return static_cast<int64_t>(1'700'000'000'000'000 + sealed_on.size());
+  };
+  auto store = OpenRocksEventStore(dir_, options);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_EQ(store.value()->Append(Simple("s", kNoStream, 2)).outcome, AppendOutcome::kAppended);
+  ASSERT_EQ(store.value()->Append(Simple("s", 2)).outcome, AppendOutcome::kAppended);
+  ASSERT_EQ(store.value()->AppendAsync(Simple("s", 3)).get().outcome, AppendOutcome::kAppended);
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(sealed_on.size(), 3u);
+  EXPECT_EQ(sealed_on[0], std::this_thread::get_id());
+  EXPECT_EQ(sealed_on[1], std::this_thread::get_id());
+  EXPECT_NE(sealed_on[2], std::this_thread::get_id());
+  EXPECT_EQ(store.value()->LastPosition(), 4u);
+}
+
+// The sealer's choice (group_commit_writer.h, "Gathering"), case by case.
+TEST(ChooseTakeTest, SealsBigGroupsAheadAndGathersSmallOnes) {
+  QueueView v;
+  EXPECT_EQ(ChooseTake(v), TakeChoice::kWait);  // nothing queued
+
+  // A lone appender: its own request is the one the last completion awaited.
+  v.queued_requests = 1;
+  v.queued_events = 1;
+  v.returning = 1;
+  v.arrivals = 1;
+  v.window_open = true;
+  EXPECT_EQ(ChooseTake(v), TakeChoice::kTake);
+
+  // Small requests while a group is being written: wait behind that sync ...
+  v.queued_requests = 8;
+  v.queued_events = 8;
+  v.unwritten_groups = 1;
+  v.unwritten_requests = 8;
+  v.returning = 8;
+  v.arrivals = 8;
+  EXPECT_EQ(ChooseTake(v), TakeChoice::kWait);
+  // ... unless the queue is big in events (sealing costs as much as a sync) ...
+  v.queued_events = kSealAheadMinEvents;
+  EXPECT_EQ(ChooseTake(v), TakeChoice::kTake);
+  // ... or the stream is heavy in requests (the sealer's CPU is the bottleneck).
+  v.queued_events = 8;
+  v.queued_requests = kGatherMaxRequests;
+  EXPECT_EQ(ChooseTake(v), TakeChoice::kTake);
+
+  // The committer is free: gather until the last group's callers are back or the
+  // window closes.
+  v.queued_requests = 3;
+  v.queued_events = 3;
+  v.unwritten_groups = 0;
+  v.unwritten_requests = 0;
+  v.returning = 16;
+  v.arrivals = 3;
+  EXPECT_EQ(ChooseTake(v), TakeChoice::kGather);
+  v.window_open = false;
+  EXPECT_EQ(ChooseTake(v), TakeChoice::kTake);
+  v.window_open = true;
+  v.arrivals = 16;
+  v.queued_requests = 16;
+  EXPECT_EQ(ChooseTake(v), TakeChoice::kTake);
 }
 
 // Stats() (issue 7, /metrics): every completed append is counted with its
