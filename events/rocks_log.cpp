@@ -51,8 +51,9 @@ rocksdb::Status OpenDb(const std::string& dir, OpenMode mode, const rocksdb::Opt
   if (mode == OpenMode::kReadWrite) {
     s = rocksdb::DB::Open(rocksdb::DBOptions(options), dir, descriptors, &log->handles, &raw);
   } else if (mode == OpenMode::kReadOnly) {
-    s = rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(options), dir, descriptors, &log->handles,
-                                     &raw);
+    rocksdb::DBOptions db_options(options);
+    db_options.max_open_files = kReadOnlyMaxOpenFiles;  // table files open on first use
+    s = rocksdb::DB::OpenForReadOnly(db_options, dir, descriptors, &log->handles, &raw);
   } else {
     char tmpl[] = "/tmp/accrue-secondary-XXXXXX";
     if (mkdtemp(tmpl) == nullptr) return rocksdb::Status::IOError("mkdtemp for secondary");

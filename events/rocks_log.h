@@ -63,6 +63,13 @@ inline constexpr int kBloomBitsPerKey = 10;
 // Threads RocksDB uses to open table files at DB open (per column family; its
 // default of 16 made every `accrue inspect` start ~110 threads on a 2-core box).
 inline constexpr int kFileOpeningThreads = 1;
+// Table files a read-only open keeps open (RocksDB max_open_files). Unlimited (-1,
+// the read-write and secondary setting) makes DB open read the index and filter
+// of every table file; with a limit RocksDB opens at most a quarter of it at DB
+// open and the rest on first use, so a one-shot `inspect` reads the few files it
+// touches: 43 -> 34 ms per `inspect` process on the 1M-event demo log (22 files,
+// 30 runs each); `log verify` of the same log unchanged (0.59-0.64 s).
+inline constexpr int kReadOnlyMaxOpenFiles = 32;
 // Block size of the two column families read by whole-log scans (events,
 // stream_index; RocksDB's default is 4 KiB): `log verify` and the projector
 // walk them end to end, and a larger block halves the per-block work (index
