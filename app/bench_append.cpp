@@ -11,7 +11,9 @@
 // Prints events/s, p50/p99 latency of one append (one Write for raw), the
 // ratio accrue/raw, and the process CPU microseconds per event of each side
 // (all threads, RocksDB's flushes included; steadier than the rates on a shared
-// machine, and the cost the ratio hides when a disk wait dominates). Data goes to a scratch dir (--dir, default /tmp), removed after.
+// machine, and the cost the ratio hides when a disk wait dominates), and accrue's
+// appends per group commit (how well concurrent appends share an fsync). Data goes
+// to a scratch dir (--dir, default /tmp), removed after.
 // --batch N / --appenders N run only that row (for profiling one configuration).
 #include <rocksdb/db.h>
 #include <rocksdb/perf_level.h>
@@ -43,6 +45,7 @@ struct Figures {
   std::vector<uint32_t> latencies_us;
   std::string error;
   double cpu_seconds = 0;  // the whole process (flush threads included) over the run
+  double appends_per_sync = 0;  // accrue: appends per group commit (StoreStats)
   double Rate() const { return seconds > 0 ? static_cast<double>(events) / seconds : 0; }
   double CpuUsPerEvent() const {
     return events > 0 ? cpu_seconds * 1e6 / static_cast<double>(events) : 0;
@@ -91,7 +94,7 @@ Figures RunAccrue(const std::string& dir, std::size_t batch, int appenders,
   if (!store.ok()) return Figures{0, 0, {}, store.status().ToString()};
   std::vector<uint64_t> versions(static_cast<std::size_t>(appenders), events::kNoStream);
   const std::string payload(kPayloadBytes, 'p');
-  return Drive(appenders, duration, [&](int t, uint64_t* n) {
+  Figures f = Drive(appenders, duration, [&](int t, uint64_t* n) {
     events::AppendRequest request;
     events::StreamAppend part;
     part.stream = "bench/account/" + std::to_string(t);
@@ -108,6 +111,11 @@ Figures RunAccrue(const std::string& dir, std::size_t batch, int appenders,
     *n = batch;
     return true;
   });
+  const events::StoreStats stats = store.value()->Stats();
+  if (stats.fsyncs_total > 0) {
+    f.appends_per_sync = static_cast<double>(stats.appends_total) / static_cast<double>(stats.fsyncs_total);
+  }
+  return f;
 }
 
 Figures RunRaw(const std::string& dir, std::size_t batch, int appenders,
@@ -170,9 +178,9 @@ int RunBenchAppend(const GlobalOptions&, const std::vector<std::string>& args) {
     return kExitUsage;
   }
   if (!json) {
-    std::printf("%5s %9s %14s %8s %8s %14s %8s %8s %7s %10s %10s\n", "batch", "appenders",
+    std::printf("%5s %9s %14s %8s %8s %14s %8s %8s %7s %10s %10s %9s\n", "batch", "appenders",
                 "accrue_ev/s", "p50_us", "p99_us", "raw_ev/s", "p50_us", "p99_us", "ratio",
-                "cpu_us/ev", "raw_cpu_us");
+                "cpu_us/ev", "raw_cpu_us", "appends/sync");
   }
   int code = kExitOk;
   for (std::size_t batch : kBatchSizes) {
@@ -199,17 +207,17 @@ int RunBenchAppend(const GlobalOptions&, const std::vector<std::string>& args) {
         std::printf("{\"bench\":\"append\",\"batch\":%zu,\"appenders\":%d,\"events_per_s\":%.0f,"
                     "\"p50_us\":%llu,\"p99_us\":%llu,\"raw_events_per_s\":%.0f,\"raw_p50_us\":%llu,"
                     "\"raw_p99_us\":%llu,\"ratio\":%.3f,\"cpu_us_per_event\":%.2f,"
-                    "\"raw_cpu_us_per_event\":%.2f}\n",
+                    "\"raw_cpu_us_per_event\":%.2f,\"appends_per_sync\":%.2f}\n",
                     batch, appenders, ours.Rate(), static_cast<unsigned long long>(p50),
                     static_cast<unsigned long long>(p99), raw.Rate(),
                     static_cast<unsigned long long>(raw_p50), static_cast<unsigned long long>(raw_p99),
-                    ratio, ours.CpuUsPerEvent(), raw.CpuUsPerEvent());
+                    ratio, ours.CpuUsPerEvent(), raw.CpuUsPerEvent(), ours.appends_per_sync);
       } else {
-        std::printf("%5zu %9d %14.0f %8llu %8llu %14.0f %8llu %8llu %7.2f %10.2f %10.2f\n", batch,
+        std::printf("%5zu %9d %14.0f %8llu %8llu %14.0f %8llu %8llu %7.2f %10.2f %10.2f %12.2f\n", batch,
                     appenders, ours.Rate(), static_cast<unsigned long long>(p50),
                     static_cast<unsigned long long>(p99), raw.Rate(),
                     static_cast<unsigned long long>(raw_p50), static_cast<unsigned long long>(raw_p99),
-                    ratio, ours.CpuUsPerEvent(), raw.CpuUsPerEvent());
+                    ratio, ours.CpuUsPerEvent(), raw.CpuUsPerEvent(), ours.appends_per_sync);
       }
       std::fflush(stdout);
     }
