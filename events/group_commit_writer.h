@@ -129,8 +129,10 @@ class GroupCommitWriter {
   static Pending MakePending(AppendRequest request);
   // Under mutex_: why `pending` cannot be queued now (ok when it can).
   Status QueueRefusal(const Pending& pending) const;
-  // Under mutex_: queues `pending`.
-  void Enqueue(Pending pending);
+  // Under mutex_: queues `pending`; true when the sealer should be woken.
+  bool Enqueue(Pending pending);
+  // Under mutex_: what ChooseTake decides on.
+  QueueView View() const;
   // Takes the next group from the queue; false when stopping and drained.
   // Waits first while the group would be small and the committer is busy, and
   // after a completion for that group's callers to come back (kGatherWindow).
