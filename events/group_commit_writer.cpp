@@ -387,11 +387,7 @@ void GroupCommitWriter::CommitSealed(SealedGroup& sealed) {
     std::lock_guard<std::mutex> lock(handoff_mutex_);
     failed = failure_;
   }
-  if (!failed.ok()) {  // sealed on top of a group whose write failed
-    NoteCompleting(sealed.group.size());
-    for (Pending& p : sealed.group) Complete(p, FailedResult(failed));
-    return;
-  }
+  if (!failed.ok()) return CompleteGroup(sealed, failed);  // sealed on top of a failed group
   if (sealed.batch.Count() > 0) {
     rocksdb::WriteOptions write_options;
     write_options.sync = true;  // durability before acknowledgement (design.md)
@@ -404,9 +400,7 @@ void GroupCommitWriter::CommitSealed(SealedGroup& sealed) {
         std::lock_guard<std::mutex> lock(handoff_mutex_);
         failure_ = failed;
       }
-      NoteCompleting(sealed.group.size());
-      for (Pending& p : sealed.group) Complete(p, FailedResult(failed));
-      return;
+      return CompleteGroup(sealed, failed);
     }
     stats_.RecordBatch(sealed.group.size(), sealed.last_position + 1 - sealed.first_position,
                        write_options.sync);
@@ -414,9 +408,13 @@ void GroupCommitWriter::CommitSealed(SealedGroup& sealed) {
   written_sequence_.store(sealed.sequence);
   durable_position_.store(sealed.last_position);
   notifier_->Publish(sealed.last_position);
-  NoteCompleting(sealed.group.size());
+  CompleteGroup(sealed, Status::Ok());
+}
+
+void GroupCommitWriter::CompleteGroup(SealedGroup& sealed, const Status& failed) {
+  NoteCompleting(sealed.group.size());  // before any caller wakes and appends again
   for (std::size_t i = 0; i < sealed.group.size(); ++i) {
-    Complete(sealed.group[i], std::move(sealed.results[i]));
+    Complete(sealed.group[i], failed.ok() ? std::move(sealed.results[i]) : FailedResult(failed));
   }
 }
 

@@ -140,6 +140,9 @@ class GroupCommitWriter {
   // Records that a group of `requests` is about to be completed (before its
   // callers are woken, so none of their next appends is missed).
   void NoteCompleting(std::size_t requests);
+  // Completes every waiter of `sealed`: with its planned result, or with `failed`
+  // when that is not ok (nothing of the group reached the DB).
+  void CompleteGroup(SealedGroup& sealed, const Status& failed);
   // Stage 1: plans `group` into a batch and hands it to the committer.
   void SealGroup(std::vector<Pending>& group);
   // Stage 2: writes one sealed group (or fails it after an earlier failure).

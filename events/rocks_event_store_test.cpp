@@ -163,48 +163,22 @@ TEST_F(RocksStoreTest, AnIdleWriterLetsASynchronousCallerSealItsOwnAppend) {
 
 // The sealer's choice (group_commit_writer.h, "Gathering"), case by case.
 TEST(ChooseTakeTest, SealsBigGroupsAheadAndGathersSmallOnes) {
-  QueueView v;
-  EXPECT_EQ(ChooseTake(v), TakeChoice::kWait);  // nothing queued
-
-  // A lone appender: its own request is the one the last completion awaited.
-  v.queued_requests = 1;
-  v.queued_events = 1;
-  v.returning = 1;
-  v.arrivals = 1;
-  v.window_open = true;
-  EXPECT_EQ(ChooseTake(v), TakeChoice::kTake);
-
-  // Small requests while a group is being written: wait behind that sync ...
-  v.queued_requests = 8;
-  v.queued_events = 8;
-  v.unwritten_groups = 1;
-  v.unwritten_requests = 8;
-  v.returning = 8;
-  v.arrivals = 8;
-  EXPECT_EQ(ChooseTake(v), TakeChoice::kWait);
-  // ... unless the queue is big in events (sealing costs as much as a sync) ...
-  v.queued_events = kSealAheadMinEvents;
-  EXPECT_EQ(ChooseTake(v), TakeChoice::kTake);
-  // ... or the stream is heavy in requests (the sealer's CPU is the bottleneck).
-  v.queued_events = 8;
-  v.queued_requests = kGatherMaxRequests;
-  EXPECT_EQ(ChooseTake(v), TakeChoice::kTake);
-
-  // The committer is free: gather until the last group's callers are back or the
-  // window closes.
-  v.queued_requests = 3;
-  v.queued_events = 3;
-  v.unwritten_groups = 0;
-  v.unwritten_requests = 0;
-  v.returning = 16;
-  v.arrivals = 3;
-  EXPECT_EQ(ChooseTake(v), TakeChoice::kGather);
-  v.window_open = false;
-  EXPECT_EQ(ChooseTake(v), TakeChoice::kTake);
-  v.window_open = true;
-  v.arrivals = 16;
-  v.queued_requests = 16;
-  EXPECT_EQ(ChooseTake(v), TakeChoice::kTake);
+  struct Case {
+    const char* what;
+    QueueView view;  // queued requests, events; unwritten groups, requests; returning, arrivals, window open
+    TakeChoice want;
+  };
+  const Case cases[] = {
+      {"nothing queued", {0, 0, 0, 0, 0, 0, false}, TakeChoice::kWait},
+      {"a lone appender: its own request is the one awaited", {1, 1, 0, 0, 1, 1, true}, TakeChoice::kTake},
+      {"small requests while a group is written wait behind that sync", {8, 8, 1, 8, 8, 8, true}, TakeChoice::kWait},
+      {"big in events: sealing costs as much as a sync", {8, kSealAheadMinEvents, 1, 8, 8, 8, true}, TakeChoice::kTake},
+      {"heavy in requests: the sealer's CPU is the bottleneck", {kGatherMaxRequests, 8, 1, 8, 8, 8, true}, TakeChoice::kTake},
+      {"committer free, 3 of 16 callers back, window open", {3, 3, 0, 0, 16, 3, true}, TakeChoice::kGather},
+      {"committer free, 3 of 16 callers back, window closed", {3, 3, 0, 0, 16, 3, false}, TakeChoice::kTake},
+      {"committer free, all 16 callers back", {16, 16, 0, 0, 16, 16, true}, TakeChoice::kTake},
+  };
+  for (const Case& c : cases) EXPECT_EQ(ChooseTake(c.view), c.want) << c.what;
 }
 
 // Stats() (issue 7, /metrics): every completed append is counted with its
