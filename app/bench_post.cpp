@@ -24,7 +24,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
-#include <future>
+#include "events/future.h"
 #include <system_error>
 
 #include <unistd.h>
@@ -102,7 +102,7 @@ PostRun PostAll(const std::string& dir, const std::vector<std::string>& lines, s
     return run;
   }
   auto service = std::make_unique<engine::CommandService>(store.value().get(), engine::ServiceOptions{});
-  std::deque<std::future<engine::CommandOutcome>> in_flight;
+  std::deque<events::Future<engine::CommandOutcome>> in_flight;
   auto settle = [&] {
     engine::CommandOutcome o = in_flight.front().get();
     in_flight.pop_front();

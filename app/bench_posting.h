@@ -9,7 +9,7 @@
 
 #include <cstddef>
 #include <deque>
-#include <future>
+#include "events/future.h"
 #include <string>
 #include <string_view>
 
@@ -49,7 +49,7 @@ class InFlightPoster {
   engine::CommandService& service_;
   const std::string tenant_;
   const std::size_t window_;
-  std::deque<std::future<engine::CommandOutcome>> in_flight_;
+  std::deque<events::Future<engine::CommandOutcome>> in_flight_;
   bool ok_ = true;
   std::string first_failure_;
 };

@@ -17,7 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
-#include <future>
+#include "events/future.h"
 #include <string>
 #include <unistd.h>
 
@@ -58,7 +58,7 @@ Status PostDemoWorkload(const std::string& dir, uint64_t min_events, uint64_t* e
   w.accounts = static_cast<int>(min_events / kEventsPerAccountYear + 1);
   w.months = 12;
   w.seed = 2024;
-  std::deque<std::future<engine::CommandOutcome>> in_flight;
+  std::deque<events::Future<engine::CommandOutcome>> in_flight;
   auto settle_all = [&] {
     while (!in_flight.empty()) {
       (void)in_flight.front().get();

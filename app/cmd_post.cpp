@@ -12,7 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
-#include <future>
+#include "events/future.h"
 #include <memory>
 #include <string>
 
@@ -72,15 +72,13 @@ bool IsBlank(const std::string& line) {
   return line.find_first_not_of(" \t\r\n") == std::string::npos;
 }
 
-std::future<engine::CommandOutcome> TooLong() {
-  std::promise<engine::CommandOutcome> p;
+events::Future<engine::CommandOutcome> TooLong() {
   engine::CommandOutcome o;
   o.status = engine::OutcomeStatus::kRejected;
   o.error = engine::ErrorCode::kInvalidJson;
   o.result_json = engine::RejectedJson(
       std::nullopt, engine::Reject(engine::ErrorCode::kInvalidJson, "", "the line exceeds 1 MiB"));
-  p.set_value(std::move(o));
-  return p.get_future();
+  return events::ReadyFuture(std::move(o));
 }
 
 }  // namespace
@@ -113,7 +111,7 @@ int RunPost(const GlobalOptions& g, const std::vector<std::string>& args) {
       if (ParseUint64(crash, &n)) service_options.crash_after_run_parts = n;
     }
     engine::CommandService service(store.value().get(), service_options);
-    std::deque<std::future<engine::CommandOutcome>> in_flight;
+    std::deque<events::Future<engine::CommandOutcome>> in_flight;
     bool stopped = false;
     auto print_front = [&]() {
       engine::CommandOutcome o = in_flight.front().get();

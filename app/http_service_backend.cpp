@@ -16,7 +16,7 @@ using engine::CommandOutcome;
 // The one place where exceptions of the service's futures are translated.
 // `key_of` is called only on failure (peeking a batch line's key costs a parse).
 template <typename KeyOf>
-CommandOutcome Await(std::future<CommandOutcome>& future, KeyOf key_of) {
+CommandOutcome Await(events::Future<CommandOutcome>& future, KeyOf key_of) {
   try {
     return future.get();
   } catch (const std::exception& e) {
@@ -95,7 +95,7 @@ ServiceBackend::~ServiceBackend() = default;
 
 void ServiceBackend::SubmitCommand(const std::string& tenant, std::string body, std::string key, CommandDone done) {
   const auto start = std::chrono::steady_clock::now();
-  auto future = std::make_shared<std::future<CommandOutcome>>(service_->Submit(tenant, body, key));
+  auto future = std::make_shared<events::Future<CommandOutcome>>(service_->Submit(tenant, body, key));
   waiters_.Post([this, future, key = std::move(key), done = std::move(done), start] {
     CommandOutcome outcome = Await(*future, [&] { return std::optional<std::string>(key); });
     wait_latency_.Observe(static_cast<uint64_t>(
@@ -107,7 +107,7 @@ void ServiceBackend::SubmitCommand(const std::string& tenant, std::string body, 
 void ServiceBackend::SubmitBatch(const std::string& tenant, std::vector<std::string> lines, BatchDone done) {
   // Submitted in order, like `accrue post`, so the service sees the batch's lines in
   // the order the client wrote them; their appends group-commit together.
-  auto futures = std::make_shared<std::vector<std::future<CommandOutcome>>>();
+  auto futures = std::make_shared<std::vector<events::Future<CommandOutcome>>>();
   futures->reserve(lines.size());
   for (const auto& line : lines) futures->push_back(service_->Submit(tenant, line, std::nullopt));
   waiters_.Post([futures, lines = std::move(lines), done = std::move(done)] {

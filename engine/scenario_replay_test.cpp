@@ -28,7 +28,7 @@ void RunScenario(const std::string& name) {
   auto store = events::NewMemoryEventStore([] { return int64_t{0}; });
   {
     CommandService service(store.get(), ServiceOptions{});
-    std::vector<std::future<CommandOutcome>> futures;
+    std::vector<events::Future<CommandOutcome>> futures;
     for (const auto& c : commands) futures.push_back(service.Submit("default", c, std::nullopt));
     int mismatches = 0;
     for (std::size_t i = 0; i < commands.size(); ++i) {

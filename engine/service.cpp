@@ -60,10 +60,14 @@ CommandOutcome Outcome(OutcomeStatus status, std::string json, std::optional<Err
   return o;
 }
 
-std::future<CommandOutcome> Ready(CommandOutcome o) {
-  std::promise<CommandOutcome> p;
-  p.set_value(std::move(o));
-  return p.get_future();
+events::Future<CommandOutcome> Ready(CommandOutcome o) { return events::ReadyFuture(std::move(o)); }
+
+// An append that failed before reaching the store.
+events::Future<events::AppendResult> FailedAppend(Status status) {
+  events::AppendResult r;
+  r.outcome = events::AppendOutcome::kFailed;
+  r.status = std::move(status);
+  return events::ReadyFuture(std::move(r));
 }
 
 CommandOutcome RejectedOutcome(const std::optional<std::string>& key, const Rejection& r) {
@@ -124,14 +128,14 @@ std::vector<std::string> EventNames(const std::vector<v1::BillingEvent>& events)
 struct Completion {
   enum class Kind { kAppend, kReplayInFlight, kRun };
   Kind kind = Kind::kAppend;
-  std::promise<CommandOutcome> promise;
+  events::Promise<CommandOutcome> promise;
   std::string tenant;
   std::optional<std::string> key;
   std::string scoped_key;
   std::string hash;
   std::shared_ptr<const Command> command;  // for a re-decide (kAppend of a decision)
   // kAppend
-  std::future<events::AppendResult> append;
+  events::Future<events::AppendResult> append;
   std::string stored;  // the stored result (without position)
   OutcomeStatus status = OutcomeStatus::kAccepted;
   std::optional<ErrorCode> error;
@@ -163,7 +167,7 @@ class CommandService::Impl {
     completer_.join();
   }
 
-  std::future<CommandOutcome> Submit(const std::string& tenant, std::string_view json,
+  events::Future<CommandOutcome> Submit(const std::string& tenant, std::string_view json,
                                      const std::optional<std::string>& key_override);
   // Reads of durable state (see "reads" below).
   std::optional<std::string> ReadAccount(const std::string& tenant, const std::string& account_id,
@@ -208,7 +212,7 @@ class CommandService::Impl {
   std::thread completer_;
 };
 
-std::future<CommandOutcome> CommandService::Impl::Submit(
+events::Future<CommandOutcome> CommandService::Impl::Submit(
     const std::string& tenant, std::string_view json, const std::optional<std::string>& key_override) {
   // D-1 step 1.
   JsonValue object;
@@ -240,7 +244,7 @@ std::future<CommandOutcome> CommandService::Impl::Submit(
   c->scoped_key.reserve(tenant.size() + 1 + key.size());
   c->scoped_key.append(tenant).append(1, '/').append(key);
   c->hash = CommandHash(object);
-  std::future<CommandOutcome> future = c->promise.get_future();
+  events::Future<CommandOutcome> future = c->promise.get_future();
 
   std::lock_guard<std::mutex> lock(mu_);
   // D-1 step 3: the same key replays; another command under it is reused.
@@ -286,23 +290,13 @@ std::future<CommandOutcome> CommandService::Impl::Submit(
 void CommandService::Impl::DecideAndAppend(Completion* c) {
   auto prepared = cache_.Prepare(c->tenant, *c->command);
   if (!prepared.ok()) {
-    std::promise<events::AppendResult> failed;
-    events::AppendResult r;
-    r.outcome = events::AppendOutcome::kFailed;
-    r.status = prepared.status();
-    failed.set_value(r);
-    c->append = failed.get_future();
+    c->append = FailedAppend(prepared.status());
     return;
   }
   internal::Prepared& p = prepared.value();
   DecideResult result = Decide(*c->command, p.context);
   if (Status s = cache_.TakePrepareError(); !s.ok()) {
-    std::promise<events::AppendResult> failed;
-    events::AppendResult r;
-    r.outcome = events::AppendOutcome::kFailed;
-    r.status = s;
-    failed.set_value(r);
-    c->append = failed.get_future();
+    c->append = FailedAppend(s);
     return;
   }
   events::AppendRequest request;
@@ -543,7 +537,7 @@ CommandService::CommandService(events::EventStore* store, ServiceOptions options
 
 CommandService::~CommandService() = default;
 
-std::future<CommandOutcome> CommandService::Submit(const std::string& tenant, std::string_view json,
+events::Future<CommandOutcome> CommandService::Submit(const std::string& tenant, std::string_view json,
                                                    const std::optional<std::string>& key_override) {
   return impl_->Submit(tenant, json, key_override);
 }

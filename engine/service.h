@@ -14,7 +14,7 @@
 
 #include <cstdint>
 #include <functional>
-#include <future>
+#include "events/future.h"
 #include <memory>
 #include <optional>
 #include <string>
@@ -75,7 +75,7 @@ class CommandService {
   // Submits one command (the text of one JSON object) for `tenant`. key_override
   // replaces the body's idempotency_key (the HTTP Idempotency-Key header). The future
   // completes once the outcome is durable (or refused).
-  std::future<CommandOutcome> Submit(const std::string& tenant, std::string_view json,
+  events::Future<CommandOutcome> Submit(const std::string& tenant, std::string_view json,
                                      const std::optional<std::string>& key_override);
 
   // Reads, folded from the log (contract.md "Account state"); nullopt = not found.

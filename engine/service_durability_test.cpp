@@ -54,15 +54,13 @@ class GatedStore final : public events::EventStore {
   }
 
   AppendResult Append(AppendRequest request) override { return AppendAsync(std::move(request)).get(); }
-  std::future<AppendResult> AppendAsync(AppendRequest request) override {
+  events::Future<AppendResult> AppendAsync(AppendRequest request) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_) {
       held_.push_back(Held{std::move(request), {}});
       return held_.back().promise.get_future();
     }
-    std::promise<AppendResult> p;
-    p.set_value(ForwardLocked(std::move(request)));
-    return p.get_future();
+    return events::ReadyFuture(ForwardLocked(std::move(request)));
   }
   Result<std::vector<events::RecordedEvent>> ReadStream(const std::string& stream, uint64_t from,
                                                         std::size_t max) override {
@@ -97,7 +95,7 @@ class GatedStore final : public events::EventStore {
  private:
   struct Held {
     AppendRequest request;
-    std::promise<AppendResult> promise;
+    events::Promise<AppendResult> promise;
   };
   AppendResult Forward(AppendRequest request) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -141,7 +139,7 @@ bool HasEventType(const AppendRequest& r, const std::string& type) {
 class ServiceDurability : public ::testing::Test {
  protected:
   CommandOutcome Post(const std::string& line) { return service_.Submit("default", line, std::nullopt).get(); }
-  std::future<CommandOutcome> Start(const std::string& line) {
+  events::Future<CommandOutcome> Start(const std::string& line) {
     return service_.Submit("default", line, std::nullopt);
   }
   void SetUp() override {
@@ -263,7 +261,7 @@ TEST(ServiceRun, WindowedRunBillsEveryAccountOnce) {
   GatedStore store;
   CommandService service(&store, ServiceOptions{});
   constexpr int kAccounts = 2500;  // > kMaxRunAppendsInFlight (1024)
-  std::vector<std::future<CommandOutcome>> setup;
+  std::vector<events::Future<CommandOutcome>> setup;
   setup.push_back(service.Submit("default", R"({"command":"publish_plan","idempotency_key":"p","plan_id":"pro","currency":"USD","interval":"month","amount":"10.00"})", std::nullopt));
   for (int i = 0; i < kAccounts; ++i) {
     const std::string a = "a" + std::to_string(i);

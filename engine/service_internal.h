@@ -12,7 +12,7 @@
 #ifndef ACCRUE_ENGINE_SERVICE_INTERNAL_H_
 #define ACCRUE_ENGINE_SERVICE_INTERNAL_H_
 
-#include <future>
+#include "events/future.h"
 #include <memory>
 #include <string>
 #include <string_view>
@@ -97,7 +97,7 @@ struct RunPart {
   Touched touched;
   events::AppendRequest request;  // decided at Submit; handed to the store in a window
   bool submitted = false;         // `append` is set
-  std::future<events::AppendResult> append;
+  events::Future<events::AppendResult> append;
 };
 
 struct Prepared {

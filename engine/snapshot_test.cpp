@@ -175,7 +175,7 @@ std::unique_ptr<events::EventStore> UsageAccount(int usages, uint64_t every) {
                     R"(","subscription_id":"s1","meter":"api_calls","quantity":"1.50","at":"2024-02-03T10:00:00Z"})");
   }
   lines.push_back(R"({"command":"run_billing","idempotency_key":"r1","as_of":"2024-03-01T00:00:00Z"})");
-  std::vector<std::future<CommandOutcome>> futures;
+  std::vector<events::Future<CommandOutcome>> futures;
   for (const auto& l : lines) futures.push_back(service.Submit("default", l, std::nullopt));
   for (auto& f : futures) EXPECT_NE(f.get().status, OutcomeStatus::kFailed);
   return store;

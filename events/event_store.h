@@ -25,7 +25,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <future>
+#include "events/future.h"
 #include <memory>
 #include <optional>
 #include <string>
@@ -161,7 +161,7 @@ class EventStore {
   // Blocks until durable (or refused). See AppendOutcome.
   virtual AppendResult Append(AppendRequest request) = 0;
   // Same, without blocking the caller; the future completes after the fsync.
-  virtual std::future<AppendResult> AppendAsync(AppendRequest request) = 0;
+  virtual Future<AppendResult> AppendAsync(AppendRequest request) = 0;
 
   // Events of `stream` with version >= from_version, at most max_count, in order.
   virtual Result<std::vector<RecordedEvent>> ReadStream(const std::string& stream,

@@ -45,3 +45,8 @@ accrue_test(events_envelope_codec_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/envelope_codec_test.cpp
   LIBS accrue_events accrue_events_proto rapidcheck rapidcheck_gtest
   LABELS events)
+
+accrue_test(events_future_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/future_test.cpp
+  LIBS accrue_events
+  LABELS events)

@@ -141,9 +141,9 @@ QueueView GroupCommitWriter::View() const {
   return view;
 }
 
-std::future<AppendResult> GroupCommitWriter::Submit(AppendRequest request) {
+Future<AppendResult> GroupCommitWriter::Submit(AppendRequest request) {
   Pending pending = MakePending(std::move(request));
-  std::future<AppendResult> future = pending.promise.get_future();
+  Future<AppendResult> future = pending.promise.get_future();
   bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -159,7 +159,7 @@ std::future<AppendResult> GroupCommitWriter::Submit(AppendRequest request) {
 
 AppendResult GroupCommitWriter::Append(AppendRequest request) {
   Pending pending = MakePending(std::move(request));
-  std::future<AppendResult> future = pending.promise.get_future();
+  Future<AppendResult> future = pending.promise.get_future();
   bool run_here = false;
   bool wake = false;
   {

@@ -49,7 +49,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
-#include <future>
+#include "events/future.h"
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -90,7 +90,7 @@ class GroupCommitWriter {
                                                           std::shared_ptr<PositionNotifier> notifier);
   ~GroupCommitWriter();
 
-  std::future<AppendResult> Submit(AppendRequest request);
+  Future<AppendResult> Submit(AppendRequest request);
   // Blocks until `request` is durable (or refused). When nothing is queued, being
   // sealed or being written, the calling thread seals and writes the request
   // itself (the caller runs the sealer's role): a lone synchronous appender saves
@@ -106,7 +106,7 @@ class GroupCommitWriter {
  private:
   struct Pending {
     AppendRequest request;
-    std::promise<AppendResult> promise;
+    Promise<AppendResult> promise;
     std::size_t events = 0;
     std::chrono::steady_clock::time_point submitted;  // for the latency histogram
   };

@@ -47,10 +47,8 @@ class MemoryEventStore final : public EventStore, private AppendState {
   // Appends run synchronously, so the queue is always empty; fsyncs stay 0.
   StoreStats Stats() const override { return stats_.Snapshot(); }
 
-  std::future<AppendResult> AppendAsync(AppendRequest request) override {
-    std::promise<AppendResult> promise;
-    promise.set_value(Append(std::move(request)));
-    return promise.get_future();
+  Future<AppendResult> AppendAsync(AppendRequest request) override {
+    return ReadyFuture(Append(std::move(request)));
   }
 
   Result<std::vector<RecordedEvent>> ReadStream(const std::string& stream, uint64_t from_version,

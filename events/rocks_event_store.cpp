@@ -43,13 +43,11 @@ class RocksEventStore final : public EventStore {
     return writer_->Append(std::move(request));  // may run on this thread (caller runs)
   }
 
-  std::future<AppendResult> AppendAsync(AppendRequest request) override {
+  Future<AppendResult> AppendAsync(AppendRequest request) override {
     if (!writer_) {
-      std::promise<AppendResult> refused;
-      AppendResult r;
-      r.status = ReadOnlyRefusal();
-      refused.set_value(std::move(r));
-      return refused.get_future();
+      AppendResult refused;
+      refused.status = ReadOnlyRefusal();
+      return ReadyFuture(std::move(refused));
     }
     return writer_->Submit(std::move(request));
   }

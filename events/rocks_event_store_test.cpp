@@ -116,7 +116,7 @@ TEST_F(RocksStoreTest, AFullQueueIsARetryableFailureNotUnboundedMemory) {
   options.queue_capacity = 1;
   auto store = OpenRocksEventStore(dir_, options);
   ASSERT_TRUE(store.ok());
-  std::vector<std::future<AppendResult>> futures;
+  std::vector<Future<AppendResult>> futures;
   for (int i = 0; i < 200; ++i) {
     std::string stream = "s";
     stream += std::to_string(i);  // (GCC 12 -Wrestrict false positive on "s" + string)
@@ -189,7 +189,7 @@ TEST_F(RocksStoreTest, StatsCountAppendsFsyncsAndBatchSizes) {
   ASSERT_EQ(store->Append(Simple("s", kNoStream, 3)).outcome, AppendOutcome::kAppended);
   ASSERT_EQ(store->Append(Simple("t", kNoStream, 2)).outcome, AppendOutcome::kAppended);
   ASSERT_EQ(store->Append(Simple("s", kNoStream)).outcome, AppendOutcome::kConflict);
-  std::vector<std::future<AppendResult>> futures;
+  std::vector<Future<AppendResult>> futures;
   for (int i = 0; i < 20; ++i) futures.push_back(store->AppendAsync(Simple("u", kAnyVersion)));
   for (auto& f : futures) ASSERT_EQ(f.get().outcome, AppendOutcome::kAppended);
   StoreStats s = store->Stats();

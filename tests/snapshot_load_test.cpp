@@ -11,7 +11,7 @@
 #include <cstdio>
 #include <deque>
 #include <filesystem>
-#include <future>
+#include "events/future.h"
 
 #include "engine/service.h"
 #include "engine/state_json.h"
@@ -49,7 +49,7 @@ TEST(SnapshotLoad, RestartLoadsAHundredThousandEventAccountFromASnapshot) {
              R"({"command":"run_billing","idempotency_key":"run","as_of":"2024-06-01T00:00:00Z"})"}) {
       ASSERT_EQ(service.Submit(kTenant, line, std::nullopt).get().status, engine::OutcomeStatus::kAccepted) << line;
     }
-    std::deque<std::future<engine::CommandOutcome>> in_flight;
+    std::deque<events::Future<engine::CommandOutcome>> in_flight;
     for (uint64_t i = 1; i <= kEvents; ++i) {
       in_flight.push_back(service.Submit(kTenant, UsageLine(i), std::nullopt));
       while (in_flight.size() >= kInFlight) {
