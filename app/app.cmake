@@ -18,11 +18,14 @@ target_sources(accrue_app PRIVATE
 # ---- end event log ----
 
 # ---- read models (issue 6): accrue project, accrue bench project ----
-target_sources(accrue_app PRIVATE
+# Only in the accrue-pg executable (CMakeLists.txt): the accrue executable runs
+# accrue-pg for these two commands (pg_forward.cpp), so it never loads libpq.
+add_library(accrue_app_pg OBJECT
   cmd_project.cpp
   bench_project.cpp
 )
-target_link_libraries(accrue_app PUBLIC accrue_projections)
+target_link_libraries(accrue_app_pg PUBLIC accrue_app accrue_projections)
+accrue_strict(accrue_app_pg)
 # ---- end read models ----
 
 # ---- workload benchmarks and demo summary (issue 5): accrue bench gen|post|load|summary ----

@@ -56,7 +56,8 @@ int RunBenchSummary(const GlobalOptions& g, const std::vector<std::string>& args
 int RunBenchPost(const GlobalOptions& g, const std::vector<std::string>& args);
 int RunBenchLoad(const GlobalOptions& g, const std::vector<std::string>& args);
 int RunBenchBillrun(const GlobalOptions& g, const std::vector<std::string>& args);  // bench_billrun.cpp
-int RunBenchProject(const GlobalOptions& g, const std::vector<std::string>& args);  // bench_project.cpp
+// bench_project.cpp in accrue-pg; in accrue, pg_forward.cpp runs accrue-pg instead.
+int RunBenchProject(const GlobalOptions& g, const std::vector<std::string>& args);
 
 }  // namespace accrue::app
 

@@ -175,7 +175,14 @@ bool ParseUint64(std::string_view text, unsigned long long* out) {
   return true;
 }
 
+namespace {
+char** g_argv = nullptr;  // Main's argv, for a command that re-executes itself (pg_forward.cpp)
+}  // namespace
+
+char** MainArgv() { return g_argv; }
+
 int Main(int argc, char** argv) {
+  g_argv = argv;
   InstallMappedReadFaultHandler();  // a failed read of a mapped log file: a clear exit 2
   std::vector<std::string> args(argv + 1, argv + argc);
   GlobalOptions globals;

@@ -83,7 +83,10 @@ int RunLog(const GlobalOptions& g, const std::vector<std::string>& args);    // 
 int RunBench(const GlobalOptions& g, const std::vector<std::string>& args);  // cmd_bench.cpp
 int RunTokens(const GlobalOptions& g, const std::vector<std::string>& args);  // cmd_tokens.cpp
 int RunServe(const GlobalOptions& g, const std::vector<std::string>& args);   // cmd_serve.cpp
-int RunProject(const GlobalOptions& g, const std::vector<std::string>& args); // cmd_project.cpp
+// cmd_project.cpp in accrue-pg; in accrue, pg_forward.cpp runs accrue-pg instead.
+int RunProject(const GlobalOptions& g, const std::vector<std::string>& args);
+// The argv Main was called with (null before Main).
+char** MainArgv();
 
 }  // namespace accrue::app
 
