@@ -28,9 +28,13 @@ std::size_t CountEvents(const AppendRequest& request) {
 
 TakeChoice ChooseTake(const QueueView& v) {
   if (v.queued_requests == 0) return TakeChoice::kWait;
-  // Big enough to seal now, even while the committer is busy.
-  if (v.queued_events >= kSealAheadMinEvents ||
-      v.queued_requests + v.unwritten_requests > kGatherMaxRequests) {
+  // A heavy stream: the sealer's CPU is the bottleneck, keep it busy.
+  if (v.queued_requests + v.unwritten_requests > kGatherMaxRequests) return TakeChoice::kTake;
+  // Big enough to seal now, even while the committer is busy, if the next group
+  // is at least as big as the one being written: a smaller one sealed ahead
+  // would only split the appenders waiting behind that sync into small groups
+  // (4 appenders of 100 events: 1.3 appends per sync instead of 2).
+  if (v.queued_events >= kSealAheadMinEvents && v.queued_events >= v.unwritten_events) {
     return TakeChoice::kTake;
   }
   if (v.unwritten_groups > 0) return TakeChoice::kWait;  // small: gather behind that sync
@@ -129,12 +133,19 @@ bool GroupCommitWriter::Enqueue(Pending pending) {
   return was_empty || ChooseTake(View()) == TakeChoice::kTake;
 }
 
+std::size_t GroupCommitWriter::EventsOf(const std::vector<Pending>& group) {
+  std::size_t events = 0;
+  for (const Pending& p : group) events += p.events;
+  return events;
+}
+
 QueueView GroupCommitWriter::View() const {
   QueueView view;
   view.queued_requests = queue_.size();
   view.queued_events = queued_events_;
   view.unwritten_groups = unwritten_groups_;
   view.unwritten_requests = unwritten_requests_;
+  view.unwritten_events = unwritten_events_;
   view.returning = returning_;
   view.arrivals = arrivals_since_completion_;
   view.window_open = std::chrono::steady_clock::now() < completed_at_ + kGatherWindow;
@@ -257,10 +268,13 @@ void GroupCommitWriter::RunCommitter() {
     handoff_cv_.notify_all();
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      ACCRUE_ASSERT(unwritten_groups_ > 0 && unwritten_requests_ >= sealed.group.size(),
+      const std::size_t events = EventsOf(sealed.group);
+      ACCRUE_ASSERT(unwritten_groups_ > 0 && unwritten_requests_ >= sealed.group.size() &&
+                        unwritten_events_ >= events,
                     "committer completed a group it was not given");
       --unwritten_groups_;
       unwritten_requests_ -= sealed.group.size();
+      unwritten_events_ -= events;
     }
     cv_.notify_all();  // the sealer may be waiting for a free committer
   }
@@ -369,6 +383,7 @@ void GroupCommitWriter::SealGroup(std::vector<Pending>& group) {
         std::lock_guard<std::mutex> queue_lock(mutex_);  // order: handoff_mutex_, then mutex_
         ++unwritten_groups_;
         unwritten_requests_ += sealed.group.size();
+        unwritten_events_ += EventsOf(sealed.group);
       }
       sealed_.push_back(std::move(sealed));
     }

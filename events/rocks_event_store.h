@@ -52,10 +52,12 @@ inline constexpr std::size_t kMaxGroupCommitEvents = 65'536;
 // depth of the writer's pipeline (group_commit_writer.h).
 inline constexpr std::size_t kMaxSealedGroups = 1;
 // While a group is being written, the sealer seals the next one ahead when this
-// many events are queued (sealing them costs about as much CPU as a sync waits),
-// or when more than kGatherMaxRequests requests are queued or being written (a
-// heavy stream, where the sealer's CPU is the bottleneck); otherwise small
-// requests wait for the committer and gather (group_commit_writer.h).
+// many events are queued (sealing them costs about as much CPU as a sync waits)
+// and they are at least as many as the group being written has (a smaller group
+// sealed ahead would split the waiting appenders into small syncs), or when more
+// than kGatherMaxRequests requests are queued or being written (a heavy stream,
+// where the sealer's CPU is the bottleneck); otherwise requests wait for the
+// committer and gather (group_commit_writer.h).
 inline constexpr std::size_t kSealAheadMinEvents = 64;
 inline constexpr std::size_t kGatherMaxRequests = 64;
 // How long the sealer waits, after a group completed, for that group's callers to

@@ -165,18 +165,24 @@ TEST_F(RocksStoreTest, AnIdleWriterLetsASynchronousCallerSealItsOwnAppend) {
 TEST(ChooseTakeTest, SealsBigGroupsAheadAndGathersSmallOnes) {
   struct Case {
     const char* what;
-    QueueView view;  // queued requests, events; unwritten groups, requests; returning, arrivals, window open
+    QueueView view;  // queued requests, events; unwritten groups, requests, events; returning, arrivals, window open
     TakeChoice want;
   };
+  constexpr std::size_t kBig = kSealAheadMinEvents;  // events enough to seal ahead
   const Case cases[] = {
-      {"nothing queued", {0, 0, 0, 0, 0, 0, false}, TakeChoice::kWait},
-      {"a lone appender: its own request is the one awaited", {1, 1, 0, 0, 1, 1, true}, TakeChoice::kTake},
-      {"small requests while a group is written wait behind that sync", {8, 8, 1, 8, 8, 8, true}, TakeChoice::kWait},
-      {"big in events: sealing costs as much as a sync", {8, kSealAheadMinEvents, 1, 8, 8, 8, true}, TakeChoice::kTake},
-      {"heavy in requests: the sealer's CPU is the bottleneck", {kGatherMaxRequests, 8, 1, 8, 8, 8, true}, TakeChoice::kTake},
-      {"committer free, 3 of 16 callers back, window open", {3, 3, 0, 0, 16, 3, true}, TakeChoice::kGather},
-      {"committer free, 3 of 16 callers back, window closed", {3, 3, 0, 0, 16, 3, false}, TakeChoice::kTake},
-      {"committer free, all 16 callers back", {16, 16, 0, 0, 16, 16, true}, TakeChoice::kTake},
+      {"nothing queued", {0, 0, 0, 0, 0, 0, 0, false}, TakeChoice::kWait},
+      {"a lone appender: its own request is the one awaited", {1, 1, 0, 0, 0, 1, 1, true}, TakeChoice::kTake},
+      {"small requests while a group is written wait behind that sync", {8, 8, 1, 8, 8, 8, 8, true}, TakeChoice::kWait},
+      {"big in events: sealing costs as much as a sync", {8, kBig, 1, 8, 8, 8, 8, true}, TakeChoice::kTake},
+      {"big, and as big as the group being written", {2, 200, 1, 2, 200, 2, 2, true}, TakeChoice::kTake},
+      {"big, but smaller than the group being written: wait, then take it whole",
+       {1, 100, 1, 2, 200, 2, 1, true}, TakeChoice::kWait},
+      {"big, committer free", {1, 100, 0, 0, 0, 2, 1, true}, TakeChoice::kTake},
+      {"heavy in requests: the sealer's CPU is the bottleneck", {kGatherMaxRequests, 8, 1, 8, 8, 8, 8, true}, TakeChoice::kTake},
+      {"heavy in requests, even behind a bigger group", {kGatherMaxRequests, kBig, 1, 8, 10 * kBig, 8, 8, true}, TakeChoice::kTake},
+      {"committer free, 3 of 16 callers back, window open", {3, 3, 0, 0, 0, 16, 3, true}, TakeChoice::kGather},
+      {"committer free, 3 of 16 callers back, window closed", {3, 3, 0, 0, 0, 16, 3, false}, TakeChoice::kTake},
+      {"committer free, all 16 callers back", {16, 16, 0, 0, 0, 16, 16, true}, TakeChoice::kTake},
   };
   for (const Case& c : cases) EXPECT_EQ(ChooseTake(c.view), c.want) << c.what;
 }
