@@ -110,6 +110,11 @@ target_compile_definitions(bench_smoke_test PRIVATE ACCRUE_BINARY="$<TARGET_FILE
 add_dependencies(bench_smoke_test accrue)
 # ---- end domain --------------------------------------------------------------------
 
+# pg_forward_test: `accrue project` runs in accrue-pg (decision 0010); no PostgreSQL needed.
+accrue_test(pg_forward_test SOURCES pg_forward_test.cpp LIBS accrue_test_process LABELS unit)
+target_compile_definitions(pg_forward_test PRIVATE ACCRUE_BINARY="$<TARGET_FILE:accrue>")
+add_dependencies(pg_forward_test accrue)
+
 # ---- read models (issue 6): projections against the throwaway PostgreSQL ----------
 accrue_pg_test(projections_scenario_test SOURCES projections_scenario_test.cpp
   LIBS accrue_projections accrue_engine accrue_rapidjson)
