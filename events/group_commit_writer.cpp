@@ -133,12 +133,6 @@ bool GroupCommitWriter::Enqueue(Pending pending) {
   return was_empty || ChooseTake(View()) == TakeChoice::kTake;
 }
 
-std::size_t GroupCommitWriter::EventsOf(const std::vector<Pending>& group) {
-  std::size_t events = 0;
-  for (const Pending& p : group) events += p.events;
-  return events;
-}
-
 QueueView GroupCommitWriter::View() const {
   QueueView view;
   view.queued_requests = queue_.size();
@@ -268,13 +262,12 @@ void GroupCommitWriter::RunCommitter() {
     handoff_cv_.notify_all();
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      const std::size_t events = EventsOf(sealed.group);
       ACCRUE_ASSERT(unwritten_groups_ > 0 && unwritten_requests_ >= sealed.group.size() &&
-                        unwritten_events_ >= events,
+                        unwritten_events_ >= sealed.events,
                     "committer completed a group it was not given");
       --unwritten_groups_;
       unwritten_requests_ -= sealed.group.size();
-      unwritten_events_ -= events;
+      unwritten_events_ -= sealed.events;
     }
     cv_.notify_all();  // the sealer may be waiting for a free committer
   }
@@ -355,6 +348,7 @@ void GroupCommitWriter::SealGroup(std::vector<Pending>& group) {
   const int64_t now_us = clock_();
   sealed.results.reserve(group.size());
   for (Pending& p : group) {
+    sealed.events += p.events;
     AppendPlan plan = PlanAppend(p.request, state, head, now_us, PlanPayloads::kDrop);
     if (plan.result.outcome == AppendOutcome::kAppended) state.Apply(plan, &sealed.batch, &head);
     sealed.results.push_back(std::move(plan.result));
@@ -383,7 +377,7 @@ void GroupCommitWriter::SealGroup(std::vector<Pending>& group) {
         std::lock_guard<std::mutex> queue_lock(mutex_);  // order: handoff_mutex_, then mutex_
         ++unwritten_groups_;
         unwritten_requests_ += sealed.group.size();
-        unwritten_events_ += EventsOf(sealed.group);
+        unwritten_events_ += sealed.events;
       }
       sealed_.push_back(std::move(sealed));
     }

@@ -118,6 +118,7 @@ class GroupCommitWriter {
   struct SealedGroup {
     std::vector<Pending> group;
     std::vector<AppendResult> results;  // parallel to group
+    std::size_t events = 0;             // the requests' events (as counted in the queue)
     rocksdb::WriteBatch batch;
     uint64_t sequence = 0;
     uint64_t first_position = 0;  // of the batch's events (0 when none)
@@ -130,8 +131,6 @@ class GroupCommitWriter {
   void RunCommitter();
   // Makes a Pending for `request` (its future is taken by the caller).
   static Pending MakePending(AppendRequest request);
-  // The events of the requests of `group`.
-  static std::size_t EventsOf(const std::vector<Pending>& group);
   // Under mutex_: why `pending` cannot be queued now (ok when it can).
   Status QueueRefusal(const Pending& pending) const;
   // Under mutex_: queues `pending`; true when the sealer should be woken.

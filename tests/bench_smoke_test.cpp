@@ -8,19 +8,14 @@
 #include <string>
 
 #include "tests/process_util.h"
+#include "tests/scratch_dir_test_util.h"
 
 namespace accrue {
 namespace {
 
-class BenchSmokeTest : public ::testing::Test {
+class BenchSmokeTest : public testing::ScratchDirTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/accrue-bench-smoke-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string dir_;
+  BenchSmokeTest() : ScratchDirTest("accrue-bench-smoke") {}
 };
 
 TEST_F(BenchSmokeTest, BillrunIssuesOneInvoicePerAccountAndCleansUp) {

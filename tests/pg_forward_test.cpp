@@ -9,19 +9,14 @@
 #include <string>
 
 #include "tests/process_util.h"
+#include "tests/scratch_dir_test_util.h"
 
 namespace accrue {
 namespace {
 
-class PgForwardTest : public ::testing::Test {
+class PgForwardTest : public testing::ScratchDirTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/accrue-pg-forward-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string dir_;
+  PgForwardTest() : ScratchDirTest("accrue-pg-forward") {}
 };
 
 TEST_F(PgForwardTest, ProjectReachesTheProjectorWithItsArguments) {
