@@ -289,5 +289,38 @@ TEST(ServiceRun, WindowedRunBillsEveryAccountOnce) {
   EXPECT_FALSE(store.ClaimOwner("default/invoice/a0-2").value().has_value());
 }
 
+// contract.md: a tenant-wide run's result lists the invoices it issued and the
+// accounts it skipped with their code (D-27: an invoice that would overflow skips
+// its account, which stays unbilled); the same key replays the same lists.
+TEST(ServiceRun, ResultListsIssuedInvoicesAndSkippedAccounts_D27) {
+  auto store = events::NewMemoryEventStore([] { return int64_t{0}; });
+  CommandService service(store.get(), ServiceOptions{});
+  const char* setup[] = {
+      R"({"command":"open_account","idempotency_key":"a1","account_id":"acme","currency":"USD","timezone":"UTC"})",
+      R"({"command":"open_account","idempotency_key":"a2","account_id":"huge","currency":"USD","timezone":"UTC"})",
+      R"({"command":"publish_plan","idempotency_key":"p1","plan_id":"pro","currency":"USD","interval":"month","interval_count":1,"amount":"49.00","meters":[{"meter":"api_calls","unit_price":"999999999999999999999999"}]})",
+      R"({"command":"subscribe","idempotency_key":"s1","subscription_id":"s1","account_id":"acme","plan_id":"pro","quantity":1,"start":"2024-01-01T00:00:00Z"})",
+      R"({"command":"subscribe","idempotency_key":"s2","subscription_id":"s2","account_id":"huge","plan_id":"pro","quantity":1,"start":"2024-01-01T00:00:00Z"})",
+      // 10^24 x 10^24 units: the line overflows the 128-bit minor units (R-M3).
+      R"({"command":"record_usage","idempotency_key":"u1","usage_id":"u1","subscription_id":"s2","meter":"api_calls","quantity":"999999999999999999999999","at":"2024-01-05T00:00:00Z"})",
+  };
+  for (const char* line : setup) {
+    CommandOutcome o = service.Submit("default", line, std::nullopt).get();
+    ASSERT_EQ(o.status, OutcomeStatus::kAccepted) << o.result_json;
+  }
+  const std::string run = R"({"command":"run_billing","idempotency_key":"r1","as_of":"2024-02-01T00:00:00Z"})";
+  CommandOutcome o = service.Submit("default", run, std::nullopt).get();
+  ASSERT_EQ(o.status, OutcomeStatus::kAccepted);
+  EXPECT_EQ(o.result_json,
+            R"({"idempotency_key":"r1","status":"accepted","position":7,"events":["InvoiceIssued"],)"
+            R"("invoices":["acme-1"],"skipped":[{"account_id":"huge","code":"amount_overflow"}]})");
+  EXPECT_FALSE(store->ClaimOwner("default/invoice/huge-1").value().has_value());
+  CommandOutcome again = service.Submit("default", run, std::nullopt).get();
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(again.result_json,
+            R"({"idempotency_key":"r1","status":"accepted","position":7,"events":["InvoiceIssued"],)"
+            R"("invoices":["acme-1"],"skipped":[{"account_id":"huge","code":"amount_overflow"}],"replayed":true})");
+}
+
 }  // namespace
 }  // namespace accrue::engine
