@@ -309,17 +309,16 @@ TEST(ServiceRun, ResultListsIssuedInvoicesAndSkippedAccounts_D27) {
     ASSERT_EQ(o.status, OutcomeStatus::kAccepted) << o.result_json;
   }
   const std::string run = R"({"command":"run_billing","idempotency_key":"r1","as_of":"2024-02-01T00:00:00Z"})";
+  const std::string result =
+      R"({"idempotency_key":"r1","status":"accepted","position":7,"events":["InvoiceIssued"],)"
+      R"("invoices":["acme-1"],"skipped":[{"account_id":"huge","code":"amount_overflow"}])";
   CommandOutcome o = service.Submit("default", run, std::nullopt).get();
   ASSERT_EQ(o.status, OutcomeStatus::kAccepted);
-  EXPECT_EQ(o.result_json,
-            R"({"idempotency_key":"r1","status":"accepted","position":7,"events":["InvoiceIssued"],)"
-            R"("invoices":["acme-1"],"skipped":[{"account_id":"huge","code":"amount_overflow"}]})");
+  EXPECT_EQ(o.result_json, result + "}");
   EXPECT_FALSE(store->ClaimOwner("default/invoice/huge-1").value().has_value());
   CommandOutcome again = service.Submit("default", run, std::nullopt).get();
   EXPECT_TRUE(again.replayed);
-  EXPECT_EQ(again.result_json,
-            R"({"idempotency_key":"r1","status":"accepted","position":7,"events":["InvoiceIssued"],)"
-            R"("invoices":["acme-1"],"skipped":[{"account_id":"huge","code":"amount_overflow"}],"replayed":true})");
+  EXPECT_EQ(again.result_json, result + R"(,"replayed":true})");
 }
 
 }  // namespace
