@@ -8,7 +8,9 @@
 //     (speculatively), and hands the append to the store with AppendAsync. All of
 //     that runs under mu_, which is never held while waiting for an fsync.
 //  2. The completion thread takes the appends in submission order, waits for each
-//     to be durable, and fulfils the caller's promise. On a version conflict or a
+//     to be durable, and fulfils the caller's promise; the appends already durable
+//     when it takes mu_ are settled under that one hold (CompleteAppends), the
+//     callers woken after it is released. On a version conflict or a
 //     taken claim it drops the cached aggregate and decides again (at most
 //     kMaxDecideAttempts times); on a failed append (`unavailable`) it drops the
 //     cached aggregates the append touched, so later decisions start from the log.
@@ -191,7 +193,15 @@ class CommandService::Impl {
   void DecideAndAppend(Completion* c);
   void StartRun(Completion* c, const RunBilling& run);
   void CompletionLoop();
-  void Complete(Completion* c);
+  // Plain appends in submission order, each durable one settled with the others
+  // ready at that moment under one hold of mu_.
+  void CompleteAppends(const std::vector<Completion*>& appends);
+  // Waits for c's append (again from `first_attempt` after a re-decide).
+  void Complete(Completion* c, int first_attempt);
+  // Under mu_: settles c's append result; false when c was decided again (a new
+  // append is in flight), true when done (its key left the in-flight set).
+  bool SettleLocked(Completion* c, int attempt, const events::AppendResult& r);
+  static CommandOutcome OutcomeOf(const Completion& c, events::AppendResult r);
   void CompleteRun(Completion* c);
   CommandOutcome DecideSynchronously(Completion* c);
 
@@ -380,24 +390,69 @@ void CommandService::Impl::StartRun(Completion* c, const RunBilling& run) {
 }
 
 void CommandService::Impl::CompletionLoop() {
+  std::deque<std::unique_ptr<Completion>> taken;
   for (;;) {
-    std::unique_ptr<Completion> c;
     {
       std::unique_lock<std::mutex> lock(queue_mu_);
       queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and drained
-      c = std::move(queue_.front());
-      queue_.pop_front();
+      taken.swap(queue_);          // everything queued, still in submission order
     }
-    if (c->kind == Completion::Kind::kRun) {
-      CompleteRun(c.get());
-    } else {
-      Complete(c.get());
+    std::vector<Completion*> appends;  // consecutive plain appends, settled together
+    for (std::unique_ptr<Completion>& c : taken) {
+      if (c->kind == Completion::Kind::kAppend) {
+        appends.push_back(c.get());
+        continue;
+      }
+      CompleteAppends(appends);
+      appends.clear();
+      if (c->kind == Completion::Kind::kRun) {
+        CompleteRun(c.get());
+      } else {
+        Complete(c.get(), 1);
+      }
     }
+    CompleteAppends(appends);
+    taken.clear();
   }
 }
 
-void CommandService::Impl::Complete(Completion* c) {
+void CommandService::Impl::CompleteAppends(const std::vector<Completion*>& appends) {
+  // The appends of one group commit become durable together: settle every one
+  // that is ready under one hold of mu_ (the submitting thread holds it while it
+  // decides, so a lock per command was a futex hand-off per command), then
+  // render the results and wake the callers without it. Order is kept: a
+  // completion is settled only after all before it.
+  std::vector<std::pair<Completion*, events::AppendResult>> settled;
+  std::size_t next = 0;
+  while (next < appends.size()) {
+    appends[next]->append.wait();  // not under mu_: it is never held across an fsync
+    Completion* redecided = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (; next < appends.size(); ++next) {
+        Completion* c = appends[next];
+        if (!settled.empty() &&
+            c->append.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+          break;  // not durable yet: wait for it without mu_
+        }
+        events::AppendResult r = c->append.get();
+        if (SettleLocked(c, 1, r)) {
+          settled.emplace_back(c, std::move(r));
+        } else {
+          redecided = c;  // decided again; its new append is awaited below
+          ++next;
+          break;
+        }
+      }
+    }
+    for (auto& [c, r] : settled) c->promise.set_value(OutcomeOf(*c, std::move(r)));
+    settled.clear();
+    if (redecided != nullptr) Complete(redecided, 2);
+  }
+}
+
+void CommandService::Impl::Complete(Completion* c, int first_attempt) {
   if (c->kind == Completion::Kind::kReplayInFlight) {
     // The original completed before us (FIFO): the record is durable, or it failed.
     auto lookup = store_->LookupIdempotency(c->scoped_key);
@@ -409,36 +464,40 @@ void CommandService::Impl::Complete(Completion* c) {
     }
     return;
   }
-  // Under mu_ only what the cache and the in-flight keys need (one lock per
-  // command); the result is rendered after it is released.
+  // Under mu_ only what the cache and the in-flight keys need; the result is
+  // rendered after it is released.
   events::AppendResult r;
-  {
-    std::unique_lock<std::mutex> lock(mu_, std::defer_lock);
-    for (int attempt = 1;; ++attempt) {
-      r = c->append.get();
-      lock.lock();
-      const bool written = r.outcome == events::AppendOutcome::kAppended;
-      cache_.Settle(c->touched, written);  // not written: the speculative events are dropped
-      const bool retry = (r.outcome == events::AppendOutcome::kConflict ||
-                          r.outcome == events::AppendOutcome::kClaimTaken) &&
-                         c->command != nullptr && attempt < kMaxDecideAttempts;
-      if (!retry) break;
-      DecideAndAppend(c);  // the log moved: decide again on the reloaded aggregate
-      lock.unlock();
-    }
-    in_flight_.erase(c->scoped_key);
+  for (int attempt = first_attempt;; ++attempt) {
+    r = c->append.get();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (SettleLocked(c, attempt, r)) break;
   }
-  CommandOutcome outcome;
+  c->promise.set_value(OutcomeOf(*c, std::move(r)));
+}
+
+bool CommandService::Impl::SettleLocked(Completion* c, int attempt, const events::AppendResult& r) {
+  const bool written = r.outcome == events::AppendOutcome::kAppended;
+  cache_.Settle(c->touched, written);  // not written: the speculative events are dropped
+  const bool retry = (r.outcome == events::AppendOutcome::kConflict ||
+                      r.outcome == events::AppendOutcome::kClaimTaken) &&
+                     c->command != nullptr && attempt < kMaxDecideAttempts;
+  if (retry) {
+    DecideAndAppend(c);  // the log moved: decide again on the reloaded aggregate
+    return false;
+  }
+  in_flight_.erase(c->scoped_key);
+  return true;
+}
+
+CommandOutcome CommandService::Impl::OutcomeOf(const Completion& c, events::AppendResult r) {
   if (r.outcome == events::AppendOutcome::kAppended) {
-    outcome = Outcome(c->status, RenderStored(c->stored, r.last_position), c->error, c->replayed);
-  } else if (r.outcome == events::AppendOutcome::kReplayed) {
-    outcome = StoredOutcome(RenderStored(r.stored_result, r.last_position), true);
-  } else if (r.outcome == events::AppendOutcome::kKeyReused) {
-    outcome = RejectedOutcome(c->key, KeyReused());
-  } else {
-    outcome = FailedOutcome(c->key, r.status.ok() ? "the log refused the append" : r.status.ToString());
+    return Outcome(c.status, RenderStored(c.stored, r.last_position), c.error, c.replayed);
   }
-  c->promise.set_value(std::move(outcome));
+  if (r.outcome == events::AppendOutcome::kReplayed) {
+    return StoredOutcome(RenderStored(r.stored_result, r.last_position), true);
+  }
+  if (r.outcome == events::AppendOutcome::kKeyReused) return RejectedOutcome(c.key, KeyReused());
+  return FailedOutcome(c.key, r.status.ok() ? "the log refused the append" : r.status.ToString());
 }
 
 void CommandService::Impl::CompleteRun(Completion* c) {
