@@ -302,9 +302,17 @@ DecideResult DecideUsage(const RecordUsage& c, const DecideContext& ctx) {
                   Quoted("plan", t.terms.plan_id) + " has no meter \"" + c.meter + "\"");
   }
   const int64_t k = PeriodIndexContaining(sub.anchor, sub.months_per_period, day);
+  // D-26 has no limit on the sums of usage: R-M4 bounds each quantity a command
+  // writes (D-11), and a line whose amount overflows is D-27's at the bill run. The
+  // only limit is the representation (R-M3): the uninvoiced sum of this line and
+  // the recorded sum of (period, meter) that evolve keeps must stay in Int128
+  // (about 170 quantities of 24 digits in one period).
   auto bucket = sub.unbilled_usage.find(UsageBucketKey{k, c.meter, t.terms.plan_id});
-  if (bucket != sub.unbilled_usage.end() && !AddDecimal(bucket->second.quantity, c.quantity)) {
-    return Reject(ErrorCode::kAmountOverflow, "quantity", "usage sum exceeds R-M4's limits");
+  auto recorded = sub.recorded_usage.find(std::make_pair(k, c.meter));
+  if ((bucket != sub.unbilled_usage.end() && !AddDecimal(bucket->second.quantity, c.quantity)) ||
+      (recorded != sub.recorded_usage.end() && !AddDecimal(recorded->second, c.quantity))) {
+    return Reject(ErrorCode::kAmountOverflow, "quantity",
+                  "the period's usage sum would leave 128-bit decimals (R-M3)");
   }
   Decision d = AccountDecision(a.account_id);
   v1::BillingEvent e;

@@ -348,6 +348,48 @@ TEST(Decide, OverflowingInvoiceIsRejected_D27) {
   EXPECT_TRUE(w.Account("a").invoices.empty());
 }
 
+// D-26 has no limit on usage sums (R-M4 bounds each quantity, D-11): two 24-digit
+// records of one period are one line of 1.2 x 10^24, and a record after that
+// period was invoiced (a late line) is accepted too; evolve's per-(period, meter)
+// total then passes 24 digits. Only a sum that leaves 128-bit decimals is
+// amount_overflow (R-M3), checked before anything is recorded.
+TEST(Decide, UsageSumsMayPassTwentyFourDigits_D26_RM3) {
+  World w;
+  EXPECT_FALSE(w.Do(R"({"command":"open_account","idempotency_key":"k","account_id":"a","currency":"USD"})"));
+  EXPECT_FALSE(w.Do(R"({"command":"publish_plan","idempotency_key":"k","plan_id":"p","currency":"USD","interval":"month","amount":"1.00","meters":[{"meter":"n","unit_price":"0.000000000001"}]})"));
+  EXPECT_FALSE(w.Do(R"({"command":"subscribe","idempotency_key":"k","subscription_id":"s","account_id":"a","plan_id":"p","start":"2024-01-01T00:00:00Z"})"));
+  const std::string six = "600000000000000000000000";  // 6 x 10^23, 24 digits
+  auto usage = [&](const std::string& id, const std::string& quantity, const std::string& day) {
+    return w.Do(R"({"command":"record_usage","idempotency_key":"k","usage_id":")" + id +
+                R"(","subscription_id":"s","meter":"n","quantity":")" + quantity + R"(","at":"2024-01-)" + day +
+                R"(T00:00:00Z"})");
+  };
+  EXPECT_FALSE(usage("u1", six, "02"));
+  EXPECT_FALSE(usage("u2", six, "03"));
+  EXPECT_FALSE(w.Run("2024-02-01T00:00:00Z"));
+  const Invoice& first = w.Account("a").invoices.at(0);
+  ASSERT_EQ(first.lines.size(), 3u);  // January, January's usage, February (R-S3, R-S7)
+  EXPECT_EQ(first.lines[1].quantity, "1200000000000000000000000");
+  EXPECT_EQ(Amount(w.Account("a"), first.lines[1].amount), "1200000000000.00");  // 1.2e24 x 1e-12
+  EXPECT_FALSE(usage("u3", six, "04"));  // late: recorded total of January is now 1.8 x 10^24
+  EXPECT_FALSE(w.Run("2024-02-01T00:00:00Z"));
+  ASSERT_EQ(w.Account("a").invoices.size(), 2u);
+  EXPECT_EQ(w.Account("a").invoices[1].lines.at(0).quantity, six);
+  // With 12 fraction digits the sums are kept at scale 12, where an Int128 mantissa
+  // holds ~1.7014 x 10^26: after January's 1.8 x 10^24, 280 more records of
+  // 6 x 10^23 fit (1.698 x 10^26) and the 281st would not.
+  const std::string six_fine = six + ".000000000001";
+  int accepted = 0;
+  std::optional<ErrorCode> last;
+  for (int i = 0; i < 400 && !last; ++i) {
+    last = usage("v" + std::to_string(i), six_fine, "05");
+    if (!last) ++accepted;
+  }
+  EXPECT_EQ(last, ErrorCode::kAmountOverflow);
+  EXPECT_EQ(w.last_rejection().field, "quantity");
+  EXPECT_EQ(accepted, 280);
+}
+
 TEST(Decide, StateJsonKeyOrder_D45) {
   World w = Basic();
   EXPECT_FALSE(w.Run("2024-01-01T00:00:00Z"));

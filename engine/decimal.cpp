@@ -76,18 +76,17 @@ std::optional<Int128> DivideHalfEvenBig(const BigInt& n, const BigInt& d) {
   return FromBig(q);
 }
 
-// |mantissa| < 10^(24 + scale): R-M4's integer-digit bound.
-bool WithinBounds(const Decimal& d) {
-  const Int128 limit = Pow10(kMaxDecimalIntegerDigits + d.scale);
-  return d.mantissa < limit && d.mantissa > -limit;
-}
-
 }  // namespace
 
 bool operator==(const Decimal& a, const Decimal& b) { return Normalize(a) == Normalize(b); }
 bool operator<(const Decimal& a, const Decimal& b) { return Normalize(a) < Normalize(b); }
 
-std::optional<Decimal> ParseDecimal(std::string_view text) {
+namespace {
+
+// D-10 syntax, at most kMaxDecimalScale fraction digits; `bounded`: at most
+// kMaxDecimalIntegerDigits integer digits (D-11), else any number that keeps the
+// mantissa in Int128 (a stored sum of usage, D-26).
+std::optional<Decimal> Parse(std::string_view text, bool bounded) {
   size_t pos = 0;
   const bool negative = !text.empty() && text[0] == '-';
   if (negative) pos = 1;
@@ -96,11 +95,19 @@ std::optional<Decimal> ParseDecimal(std::string_view text) {
   const size_t int_begin = negative ? 1 : 0;
   while (pos < text.size() && IsDigit(text[pos])) ++pos;
   if (pos == int_begin) return std::nullopt;
-  if (pos - significant_begin > static_cast<size_t>(kMaxDecimalIntegerDigits)) {
+  if (bounded && pos - significant_begin > static_cast<size_t>(kMaxDecimalIntegerDigits)) {
     return std::nullopt;
   }
   Int128 mantissa = 0;
-  for (size_t i = significant_begin; i < pos; ++i) mantissa = mantissa * 10 + (text[i] - '0');
+  auto push = [&mantissa](char digit) {  // mantissa * 10 + digit, checked
+    const auto shifted = CheckedMul(mantissa, Int128{10});
+    const auto next = shifted ? CheckedAdd(*shifted, Int128{digit - '0'}) : std::nullopt;
+    if (next) mantissa = *next;
+    return next.has_value();
+  };
+  for (size_t i = significant_begin; i < pos; ++i) {
+    if (!push(text[i])) return std::nullopt;
+  }
   int scale = 0;
   if (pos < text.size()) {
     if (text[pos] != '.') return std::nullopt;
@@ -108,11 +115,19 @@ std::optional<Decimal> ParseDecimal(std::string_view text) {
     while (pos < text.size() && IsDigit(text[pos])) ++pos;
     if (pos == frac_begin || pos != text.size()) return std::nullopt;
     if (pos - frac_begin > static_cast<size_t>(kMaxDecimalScale)) return std::nullopt;
-    for (size_t i = frac_begin; i < pos; ++i) mantissa = mantissa * 10 + (text[i] - '0');
+    for (size_t i = frac_begin; i < pos; ++i) {
+      if (!push(text[i])) return std::nullopt;
+    }
     scale = static_cast<int>(pos - frac_begin);
   }
   return Decimal{negative ? -mantissa : mantissa, scale};
 }
+
+}  // namespace
+
+std::optional<Decimal> ParseDecimal(std::string_view text) { return Parse(text, true); }
+
+std::optional<Decimal> ParseDecimalSum(std::string_view text) { return Parse(text, false); }
 
 Decimal DecimalFromInt(Int128 v) { return Decimal{v, 0}; }
 
@@ -128,9 +143,7 @@ std::optional<Decimal> AddDecimal(const Decimal& a, const Decimal& b) {
   if (!left || !right) return std::nullopt;
   const auto sum = CheckedAdd(*left, *right);
   if (!sum) return std::nullopt;
-  Decimal result{*sum, scale};
-  if (!WithinBounds(result)) return std::nullopt;
-  return result;
+  return Decimal{*sum, scale};
 }
 
 std::string FormatDecimal(const Decimal& d) {

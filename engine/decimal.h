@@ -1,8 +1,9 @@
 // Decimal: exact decimals for unit prices and quantities (R-M4), and the one
 // rounding rule of accrue (R-M5): round half to even, once per invoice line.
 //
-// A Decimal is mantissa x 10^-scale with 0 <= scale <= 12 and at most 24 integer
-// digits, so the mantissa (< 10^36) fits in Int128. The product of R-S4/R-S5
+// A Decimal is mantissa x 10^-scale with 0 <= scale <= 12. What a command writes has
+// at most 24 integer digits (D-11), so its mantissa is < 10^36; a sum of usage
+// records (D-26) may have more, up to what an Int128 mantissa holds (R-M3). The product of R-S4/R-S5
 // (price x quantity x days / P) can need more than 128 bits in between; it is
 // computed exactly in a wider type and rounded once (RoundProduct). This is the
 // ONLY place in accrue where rounding happens.
@@ -38,13 +39,20 @@ struct Decimal {
 // nullopt -> invalid_field. Keeps the scale as written ("1.50" has scale 2).
 std::optional<Decimal> ParseDecimal(std::string_view text);
 
+// The same syntax and fraction limit without D-11's integer-digit limit: a stored
+// sum of usage quantities (an invoice line's quantity, D-26). nullopt when the
+// mantissa would leave Int128.
+std::optional<Decimal> ParseDecimalSum(std::string_view text);
+
 // An integer as a Decimal of scale 0 (subscription quantities, D-16).
 Decimal DecimalFromInt(Int128 v);
 
 // Minor units of a currency with `exponent` as a Decimal (scale = exponent).
 Decimal DecimalFromMinorUnits(Int128 minor_units, int exponent);
 
-// Exact sum; nullopt if it leaves R-M4's bounds or Int128.
+// Exact sum; nullopt only when the mantissa leaves Int128 (R-M3). R-M4 limits each
+// quantity a command writes (D-11), not the sums of usage records (D-26): a sum may
+// have more than 24 integer digits.
 std::optional<Decimal> AddDecimal(const Decimal& a, const Decimal& b);
 
 // Shortest exact form, no trailing fractional zeros, no exponent (D-14):

@@ -70,7 +70,20 @@ TEST(DecimalTest, ParseAndFormat) {
     EXPECT_FALSE(ParseDecimal(bad).has_value()) << bad;
   }
   EXPECT_EQ(FormatDecimal(*AddDecimal(D("0.1"), D("0.25"))), "0.35");
-  EXPECT_FALSE(AddDecimal(D("999999999999999999999999"), D("1")).has_value());
+  // D-26: a sum of usage may pass R-M4's 24 integer digits (R-M4 limits what a
+  // command writes); only a mantissa that leaves Int128 is an overflow (R-M3).
+  EXPECT_EQ(FormatDecimal(*AddDecimal(D("999999999999999999999999"), D("1"))),
+            "1000000000000000000000000");
+  EXPECT_EQ(FormatDecimal(*AddDecimal(D("600000000000000000000000"), D("600000000000000000000000.000000000001"))),
+            "1200000000000000000000000.000000000001");
+  const Decimal near_max = *ParseDecimalSum("170141183460469231731687303.715884105727");  // 2^127 - 1
+  EXPECT_EQ(near_max.mantissa, kInt128Max);
+  EXPECT_FALSE(AddDecimal(near_max, D("0.000000000001")).has_value());
+  EXPECT_FALSE(ParseDecimalSum("170141183460469231731687303.715884105728").has_value());
+  EXPECT_FALSE(ParseDecimal("1200000000000000000000000").has_value());  // D-11 still holds for input
+  EXPECT_EQ(FormatDecimal(*ParseDecimalSum("1200000000000000000000000.5")), "1200000000000000000000000.5");
+  EXPECT_FALSE(ParseDecimalSum("1.0000000000001").has_value());
+  EXPECT_FALSE(ParseDecimalSum("1e30").has_value());
 }
 
 // R-M5: half-even ties "both ways" at x.xx5 and non-ties in USD, JPY and BHD.

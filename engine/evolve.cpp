@@ -74,7 +74,7 @@ void OnUsageRecorded(AccountState* s, const v1::UsageRecorded& e) {
   Decimal quantity = ParseExact(e.quantity());
   Decimal& recorded = sub->recorded_usage[{e.period_index(), e.meter()}];
   auto total = AddDecimal(recorded, quantity);
-  ACCRUE_ASSERT(total.has_value(), "recorded usage sum out of range");
+  ACCRUE_ASSERT(total.has_value(), "recorded usage sum out of range (decide checks it)");
   recorded = *total;
   UsageBucketKey key{e.period_index(), e.meter(), e.plan_id()};
   auto it = sub->unbilled_usage.find(key);

@@ -160,7 +160,7 @@ Violations CheckUsageBilledOnce(const AccountState& a) {
     for (const InvoiceLine& line : inv.lines) {
       if (line.kind != LineKind::kUsage) continue;
       const Subscription* sub = a.FindSubscription(line.subscription_id);
-      auto q = engine::ParseDecimal(line.quantity);
+      auto q = engine::ParseDecimalSum(line.quantity);  // a sum: may pass 24 digits (D-26)
       if (sub == nullptr || !q || line.period_index < 0) {
         out.push_back({std::string(kUsageOnce), "invoice " + inv.invoice_id,
                        "usage line of an unknown subscription or with a bad quantity '" + line.quantity + "'"});
