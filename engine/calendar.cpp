@@ -35,6 +35,9 @@ constexpr char kTzdataZi[] = "/usr/share/zoneinfo/tzdata.zi";
 // footer rule resolves: the rule's next change is months after the last stored one.
 constexpr int64_t kFooterMarginSeconds = 2 * 86'400;
 constexpr int kMaxYear = 9999;
+// The last year of a period boundary AddMonths computes (date::year's maximum);
+// boundaries after kMaxYear exist but are never due (D-31).
+constexpr int kMaxPeriodYear = 32767;
 
 date::year_month_day ToCivil(LocalDate d) {
   return date::year_month_day(date::sys_days(date::days(d.days)));
@@ -374,11 +377,11 @@ Instant TimeZone::LocalMidnight(LocalDate d) const {
 
 LocalDate AddMonths(LocalDate anchor, int64_t months) {
   ACCRUE_ASSERT(months >= 0, "AddMonths: months must be >= 0");
-  if (anchor.IsFarFuture()) return LocalDate::FarFuture();
+  if (anchor >= LocalDate::FarFuture()) return LocalDate::FarFuture();
   const date::year_month_day ymd = ToCivil(anchor);
   const int64_t month_index =
       int64_t{static_cast<int>(ymd.year())} * 12 + (static_cast<unsigned>(ymd.month()) - 1);
-  constexpr int64_t kLastMonthIndex = int64_t{kMaxYear} * 12 + 11;
+  constexpr int64_t kLastMonthIndex = int64_t{kMaxPeriodYear} * 12 + 11;
   if (months > kLastMonthIndex - month_index) return LocalDate::FarFuture();  // D-31
   const int64_t target = month_index + months;
   const date::year_month target_month{date::year{static_cast<int>(target / 12)},

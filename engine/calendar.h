@@ -8,8 +8,10 @@
 // R-C3: period k of an anchor is [AddMonths(anchor, k*n), AddMonths(anchor, (k+1)*n)),
 // always from the anchor, day-of-month clamped. R-C4: Days(a, b) counts calendar days.
 //
-// Dates beyond 9999-12-31 are never due (D-31): AddMonths saturates to
-// LocalDate::FarFuture() instead of overflowing.
+// Dates beyond 9999-12-31 exist but are never due (D-31): a period boundary up to
+// 32767-12-31 is the real date, so proration divides by the real period length
+// (R-S4, R-S6); past that, AddMonths saturates to LocalDate::FarFuture() instead of
+// overflowing.
 //
 // Howard Hinnant's date/tz does the zone work inside calendar.cpp only, to keep this
 // header light. Thread-safety: TimeZone objects are immutable and live for the
@@ -35,9 +37,11 @@ struct Instant {
 struct LocalDate {
   int32_t days = 0;
   auto operator<=>(const LocalDate&) const = default;
-  // A date after every real date (9999-12-31 < FarFuture); never due.
-  static constexpr LocalDate FarFuture() { return LocalDate{2932897 + 1000}; }
-  bool IsFarFuture() const { return days > 2932896; }  // after 9999-12-31
+  // Where AddMonths saturates: after every date it computes (32767-12-31 =
+  // day 11248737); never due.
+  static constexpr LocalDate FarFuture() { return LocalDate{11248737 + 1000}; }
+  // After 9999-12-31 (day 2932896): never due (D-31), also when it is a real date.
+  bool IsFarFuture() const { return days > 2932896; }
 };
 
 // D-12: parses an RFC 3339 date-time; nullopt -> invalid_field. Rejects bare dates,
@@ -86,7 +90,7 @@ class TimeZone {
 
 // R-C3: anchor + months, keeping the anchor's day-of-month, clamped to the month's
 // last day (Jan 31 + 1 = Feb 29 in 2024). Saturates to LocalDate::FarFuture() past
-// 9999-12-31. months >= 0.
+// 32767-12-31 (the calendar library's last year). months >= 0.
 LocalDate AddMonths(LocalDate anchor, int64_t months);
 
 struct Period {

@@ -355,9 +355,18 @@ TEST(PeriodTest, AnchorTable) {
   EXPECT_EQ(PeriodIndexContaining(jan31, 1, Date("2024-03-31")), 2);
   EXPECT_EQ(PeriodIndexContaining(jan31, 3, Date("2024-04-30")), 1);
   EXPECT_EQ(Days(Date("2024-02-29"), Date("2024-03-31")), 31);
-  // D-31: past 9999-12-31 saturates; periods there exist but are never due.
+  // D-31: boundaries past 9999-12-31 exist (the real date, so R-S4/R-S6 divide by
+  // the real period length) but are never due; past 32767-12-31 they saturate.
   EXPECT_EQ(FormatDate(AddMonths(Date("9999-11-30"), 1)), "9999-12-30");
   EXPECT_TRUE(AddMonths(Date("9999-12-31"), 1).IsFarFuture());
+  EXPECT_EQ(FormatDate(AddMonths(Date("9999-12-15"), 1)), "10000-01-15");
+  EXPECT_EQ(FormatDate(AddMonths(Date("9999-12-31"), 2)), "10000-02-29");  // 10000 is a leap year
+  EXPECT_EQ(Days(Date("9999-12-15"), AddMonths(Date("9999-12-15"), 1)), 31);
+  EXPECT_EQ(FormatDate(AddMonths(Date("2024-04-01"), 8000 * 12)), "10024-04-01");
+  EXPECT_EQ(Days(Date("2024-04-01"), AddMonths(Date("2024-04-01"), 8000 * 12)), 2921940);
+  EXPECT_EQ(FormatDate(AddMonths(Date("2024-01-31"), (32767 - 2024) * 12 + 10)), "32767-11-30");
+  EXPECT_EQ(AddMonths(Date("2024-01-31"), (32767 - 2024) * 12 + 12), LocalDate::FarFuture());
+  EXPECT_LT(AddMonths(Date("2024-01-31"), (32767 - 2024) * 12 + 11), LocalDate::FarFuture());
   EXPECT_TRUE(AddMonths(Date("2024-01-31"), INT64_MAX).IsFarFuture());
   EXPECT_TRUE(PeriodAt(jan31, INT64_MAX / 2, 3).start.IsFarFuture());
   EXPECT_LT(Date("9999-12-31"), LocalDate::FarFuture());
