@@ -40,9 +40,13 @@ namespace accrue::projections {
 inline constexpr const char* kLiveSchema = "accrue";
 inline constexpr std::size_t kDefaultBatchEvents = 20000;
 inline constexpr std::size_t kMaxBatchEvents = 100000;
-// Threads that map a batch to rows (projections/sharded_mapper.h); the machine
-// the budgets are measured on has 2 cores.
-inline constexpr std::size_t kDefaultMapThreads = 2;
+// Threads that map a batch to rows (projections/sharded_mapper.h). One: on the
+// 2-core machine the budgets are measured on, Postgres (the bottleneck) shares the
+// cores, and a second map thread took CPU from its backend: `bench project` with
+// 1 vs 2 threads, 4 interleaved pairs on the 1M-event demo log, ratio 0.252/0.203,
+// 0.213/0.166, 0.216/0.192, 0.213/0.185 (2026-12-06). `bench project --threads 2`
+// and ProjectorOptions::map_threads choose more where Postgres has its own cores.
+inline constexpr std::size_t kDefaultMapThreads = 1;
 inline constexpr std::chrono::milliseconds kFollowPollInterval{200};
 inline constexpr std::chrono::milliseconds kBackoffInitial{100};
 inline constexpr std::chrono::milliseconds kBackoffMax{5000};

@@ -227,6 +227,7 @@ TEST(ProjectionsScenario, EveryAccountEqualsInspectAndTrialBalanceIsZero) {
     options.pg_url = db.url();
     // Tiny batches put batch boundaries inside commands (an invoice and its netting).
     options.batch_events = store->LastPosition() < 1000 ? 3 : 7;
+    options.map_threads = 2;  // the sharded mapper (the default is 1, projector.h)
     projections::Projector projector(store.get(), options);
     Status s = projector.Run(projections::ProjectMode::kOnce);
     ASSERT_TRUE(s.ok()) << s.ToString();
