@@ -96,7 +96,7 @@ int RunProject(const GlobalOptions& g, const std::vector<std::string>& args) {
   Status s;
   projections::ProjectorProgress progress;
   if (rebuild) {
-    s = projections::Rebuild(store.value().get(), options);
+    s = projections::Rebuild(store.value().get(), options, &progress);
   } else {
     projections::Projector projector(store.value().get(), options);
     s = projector.Run(follow ? projections::ProjectMode::kFollow : projections::ProjectMode::kOnce);

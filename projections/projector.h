@@ -107,8 +107,10 @@ class Projector {
 // fed), then switches readers atomically in one transaction: the live schema is
 // renamed `accrue_old` (the previous `accrue_old` is dropped) and `accrue_rebuild`
 // becomes `accrue`. The old schema stays until the next rebuild, so a switch can
-// be undone by renaming back (docs/read-models.md).
-Status Rebuild(events::EventStore* store, ProjectorOptions options);
+// be undone by renaming back (docs/read-models.md). `progress` (optional) gets the
+// build's progress: its checkpoint position, events, rows and batches.
+Status Rebuild(events::EventStore* store, ProjectorOptions options,
+               ProjectorProgress* progress = nullptr);
 
 inline constexpr const char* kRebuildSchema = "accrue_rebuild";
 inline constexpr const char* kOldSchema = "accrue_old";

@@ -6,7 +6,7 @@
 
 namespace accrue::projections {
 
-Status Rebuild(events::EventStore* store, ProjectorOptions options) {
+Status Rebuild(events::EventStore* store, ProjectorOptions options, ProjectorProgress* progress) {
   const std::string live = options.schema;
   const std::string fresh = live + "_rebuild";
   const std::string old = live + "_old";
@@ -26,6 +26,7 @@ Status Rebuild(events::EventStore* store, ProjectorOptions options) {
   build.schema = fresh;
   Projector projector(store, build);
   Status built = projector.Run(ProjectMode::kOnce);
+  if (progress != nullptr) *progress = projector.progress();
   if (!built.ok()) return built;
 
   auto admin = PgClient::Connect(options.pg_url, live);

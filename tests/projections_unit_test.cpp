@@ -143,8 +143,11 @@ TEST(ProjectionsRebuild, SwitchesInAFreshSchemaAndKeepsTheOldOne) {
   projections::Projector projector(store.get(), options);
   ASSERT_TRUE(projector.Run(projections::ProjectMode::kOnce).ok());
   AppendEvent(store.get(), "t/account/b", "AccountOpened", OpenedPayload("b"));
-  Status s = projections::Rebuild(store.get(), options);
+  projections::ProjectorProgress progress;
+  Status s = projections::Rebuild(store.get(), options, &progress);
   ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(progress.position, 2u);  // what `project --rebuild` logs (was 0)
+  EXPECT_EQ(progress.events_applied, 2u);
   pqxx::connection conn(db.url());
   pqxx::work tx(conn);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM accrue.accounts")[0].as<int>(), 2);
