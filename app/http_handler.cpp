@@ -162,10 +162,12 @@ void HttpHandler::Handle(HttpRequest request, Respond respond) {
     return respond(WithError(std::move(base), ErrorCode::kNotFound, PlainErrorBody(ErrorCode::kNotFound, "no such endpoint")));
   }
   if (!route.method_allowed) {
-    base.status = 405;
+    // contract.md's statuses have no 405: the endpoint for this method does not
+    // exist (404 not_found); Allow names the method the path takes.
     base.allow = route.allow;
-    base.body = PlainErrorBody(ErrorCode::kInvalidField, "method not allowed; use " + route.allow, "method");
-    return respond(std::move(base));
+    return respond(WithError(std::move(base), ErrorCode::kNotFound,
+                             PlainErrorBody(ErrorCode::kNotFound, "no such endpoint for " + request.method +
+                                                                      "; this path takes " + route.allow)));
   }
   if (route.id == RouteId::kHealthz || route.id == RouteId::kReadyz || route.id == RouteId::kMetrics) {
     return respond(Public(route.id, std::move(base)));

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "app/http_errors.h"
+#include "app/http_router.h"
 #include "app/logging.h"
 #include "events/thread_name.h"
 
@@ -160,10 +161,24 @@ class Session : public std::enable_shared_from_this<Session> {
     r.route = "malformed";
     if (ec == http::error::body_limit || ec == http::error::header_limit || ec == http::error::buffer_overflow) {
       r.status = 413;
-      r.body = PlainErrorBody(engine::ErrorCode::kPayloadTooLarge,
-                              ec == http::error::body_limit ? "the body is larger than " +
-                                                                  std::to_string(core_->limits.max_body_bytes) + " bytes"
-                                                            : "the request headers are too large");
+      const std::string why = ec == http::error::body_limit
+                                  ? "the body is larger than " + std::to_string(core_->limits.max_body_bytes) + " bytes"
+                                  : "the request headers are too large";
+      // On the command endpoint an error body is the result object (contract.md),
+      // with the header's key. Beast refuses a Content-Length over the body limit
+      // while it parses the header, so the fields read so far are all there is.
+      std::optional<std::string> key;
+      bool command_endpoint = false;
+      if (parser_) {
+        const auto& header = parser_->get();
+        const auto method = header.method_string();
+        const auto target = header.target();
+        command_endpoint = MatchRoute(std::string_view(method.data(), method.size()),
+                                      std::string_view(target.data(), target.size())).id == RouteId::kCommand;
+        if (auto it = header.find("Idempotency-Key"); it != header.end()) key = std::string(it->value());
+      }
+      r.body = command_endpoint ? CommandErrorBody(key, engine::ErrorCode::kPayloadTooLarge, why)
+                                : PlainErrorBody(engine::ErrorCode::kPayloadTooLarge, why);
     } else {
       r.status = 400;
       r.body = PlainErrorBody(engine::ErrorCode::kInvalidField, "malformed HTTP request: " + ec.message());

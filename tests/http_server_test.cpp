@@ -194,8 +194,9 @@ TEST_F(HttpServerTest, PublicEndpointsNeedNoToken) {
       << m.body;
   EXPECT_EQ(Request(port_, "GET", "/nope").status, 404);
   Reply wrong = Request(port_, "GET", "/v1/commands", Auth(rw_t1_));
-  EXPECT_EQ(wrong.status, 405);
+  EXPECT_EQ(wrong.status, 404);  // contract.md has no 405
   EXPECT_EQ(wrong.Header("allow"), "POST");
+  EXPECT_NE(wrong.body.find("\"code\":\"not_found\""), std::string::npos) << wrong.body;
 }
 
 TEST_F(HttpServerTest, ReadyzIsFalseWhileStarting) {
@@ -315,6 +316,9 @@ TEST_F(HttpServerTest, SizeLimitsAndMalformedRequests) {
   Start();
   Reply big = Post(rw_t1_, "big", std::string(kMaxBodyBytes + 1, ' '));
   EXPECT_EQ(big.status, 413);
+  // On the command endpoint the error body is the result object with the header's key.
+  EXPECT_EQ(big.body.rfind(R"({"idempotency_key":"big","status":"rejected","error":{"code":"payload_too_large")", 0), 0u)
+      << big.body;
   Reply headers = Request(port_, "GET", "/healthz", {{"X-Filler", std::string(kMaxHeaderBytes, 'a')}});
   EXPECT_EQ(headers.status, 413);
   std::string garbage = RawExchange(port_, "GARBAGE\x01\x02 / HTTP/9.9\r\n\r\n");
