@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "app/mapped_read_fault.h"
+#include "engine/command.h"
 
 namespace accrue::app {
 namespace {
@@ -99,6 +100,13 @@ bool ExtractGlobals(std::vector<std::string>* args, GlobalOptions* g, std::strin
     }
     if (r < 0) return false;
     if (r == 0) rest.push_back(a);
+  }
+  // Every command that takes a tenant (post, inspect, serve's tokens, ...) refuses
+  // a name outside the id syntax (contract.md, D-9) as a usage error, not as
+  // an account that is not found.
+  if (!engine::IsValidId(g->tenant)) {
+    *error = "--tenant must follow the id syntax ([A-Za-z0-9][A-Za-z0-9_.:-]{0,63}), not '" + g->tenant + "'";
+    return false;
   }
   *args = std::move(rest);
   return true;

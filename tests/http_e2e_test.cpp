@@ -182,6 +182,19 @@ TEST_F(HttpE2eTest, ServeRefusesWithoutAPrivateTokensFile) {
   EXPECT_EQ(RunAccrue({"serve", "--data", data_, "--listen", "127.0.0.1:0", "--tokens", tokens_}).exit_code, 2);
 }
 
+// contract.md: a tenant name follows the id syntax; anything else is a usage error
+// (exit 2) for every command, not an account that is not found (exit 1).
+TEST_F(HttpE2eTest, CliRefusesATenantOutsideTheIdSyntax) {
+  for (const std::vector<std::string>& command :
+       {std::vector<std::string>{"inspect", "account", "acme"}, {"inspect", "plan", "pro"}, {"post", "-"},
+        {"tokens", "add", "--tokens", tokens_, "--scopes", "read"}}) {
+    std::vector<std::string> args = {"--data", data_, "--tenant", "bad tenant"};
+    args.insert(args.end(), command.begin(), command.end());
+    EXPECT_EQ(RunAccrue(args).exit_code, 2) << command[0];
+  }
+  EXPECT_EQ(RunAccrue({"--data", data_, "--tenant", "a.b:c-d_e", "inspect", "account", "acme"}).exit_code, 1);
+}
+
 TEST_F(HttpE2eTest, ContractStatusCodesIdempotencyAndIsolation) {
   const std::string acme = AddToken("acme", "write,read");
   const std::string acme_ro = AddToken("acme", "read");
