@@ -1,7 +1,7 @@
 // HttpHandler: the HTTP API's request logic, independent of the socket layer
 // (app/http_server.h feeds it parsed requests; tests can call it directly).
 //
-// For each request: route (404/405), the public endpoints (/healthz, /readyz,
+// For each request: route (404, also for another method), the public endpoints (/healthz, /readyz,
 // /metrics), readiness (503 while starting or draining), authentication (401),
 // scope (403), then the endpoint: a command is admitted (in-flight key 409,
 // tenant limit 429, server limit 503; app/http_admission.h) and handed to the
@@ -42,7 +42,7 @@ struct HttpResponse {
   std::string content_type = "application/json";
   bool retry_after = false;       // send Retry-After
   bool www_authenticate = false;  // send WWW-Authenticate: Bearer (401)
-  std::string allow;              // send Allow (405)
+  std::string allow;              // send Allow (a known path with another method)
   // For the request log and metrics; never the token itself.
   std::string route = "unmatched";
   std::string tenant;

@@ -27,7 +27,7 @@ enum class RouteId {
 
 struct Route {
   RouteId id = RouteId::kNotFound;
-  bool method_allowed = false;  // false: the path exists with another method (405)
+  bool method_allowed = false;  // false: the path exists with another method (404 with Allow)
   std::string allow;            // the path's method, for the Allow header
   std::string param;            // the {id}
   std::string label;            // "POST /v1/commands", "GET /v1/accounts/{id}", ... or "unmatched"
