@@ -89,7 +89,6 @@ int RunPost(const GlobalOptions& g, const std::vector<std::string>& args) {
   std::string error;
   if (!flags.Parse(args, &positional, &error)) return UsageError(error);
   if (positional.size() != 1) return UsageError("post needs exactly one FILE or -");
-  if (!engine::IsValidId(g.tenant)) return UsageError("--tenant must follow the id syntax");
   std::FILE* in = positional[0] == "-" ? stdin : std::fopen(positional[0].c_str(), "rb");
   if (in == nullptr) return UsageError("cannot open '" + positional[0] + "'");
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(in == stdin ? nullptr : in, &std::fclose);

@@ -29,7 +29,6 @@ Result<std::vector<TokenEntry>> Load(const std::string& path, bool may_be_missin
 int Add(const GlobalOptions& g, const std::string& path, const std::string& scopes_text) {
   uint8_t scopes = 0;
   if (!ParseScopes(scopes_text, &scopes)) return UsageError("--scopes must be a comma list of read and write");
-  if (!ValidTenantName(g.tenant)) return UsageError("--tenant must match [A-Za-z0-9][A-Za-z0-9_.:-]{0,63}");
   auto entries = Load(path, /*may_be_missing=*/true);
   if (!entries.ok()) return Fail(entries.status());
   auto token = NewToken();

@@ -99,7 +99,13 @@ std::optional<Decimal> Parse(std::string_view text, bool bounded) {
     return std::nullopt;
   }
   Int128 mantissa = 0;
-  auto push = [&mantissa](char digit) {  // mantissa * 10 + digit, checked
+  // mantissa * 10 + digit. Within D-11 (<= 24 + 12 digits) it always fits, so
+  // only a stored sum pays for the overflow check (evolve parses every usage).
+  auto push = [&mantissa, bounded](char digit) {
+    if (bounded) {
+      mantissa = mantissa * 10 + (digit - '0');
+      return true;
+    }
     const auto shifted = CheckedMul(mantissa, Int128{10});
     const auto next = shifted ? CheckedAdd(*shifted, Int128{digit - '0'}) : std::nullopt;
     if (next) mantissa = *next;

@@ -138,6 +138,7 @@ struct Completion {
   std::shared_ptr<const Command> command;  // for a re-decide (kAppend of a decision)
   // kAppend
   events::Future<events::AppendResult> append;
+  int attempt = 1;  // decisions so far (kMaxDecideAttempts)
   std::string stored;  // the stored result (without position)
   OutcomeStatus status = OutcomeStatus::kAccepted;
   std::optional<ErrorCode> error;
@@ -196,11 +197,11 @@ class CommandService::Impl {
   // Plain appends in submission order, each durable one settled with the others
   // ready at that moment under one hold of mu_.
   void CompleteAppends(const std::vector<Completion*>& appends);
-  // Waits for c's append (again from `first_attempt` after a re-decide).
-  void Complete(Completion* c, int first_attempt);
-  // Under mu_: settles c's append result; false when c was decided again (a new
+  // A replay of a key that was in flight when it came in.
+  void CompleteReplay(Completion* c);
+  // Under mu_: settles c's append result; false when c was decided again (its new
   // append is in flight), true when done (its key left the in-flight set).
-  bool SettleLocked(Completion* c, int attempt, const events::AppendResult& r);
+  bool SettleLocked(Completion* c, const events::AppendResult& r);
   static CommandOutcome OutcomeOf(const Completion& c, events::AppendResult r);
   void CompleteRun(Completion* c);
   CommandOutcome DecideSynchronously(Completion* c);
@@ -409,7 +410,7 @@ void CommandService::Impl::CompletionLoop() {
       if (c->kind == Completion::Kind::kRun) {
         CompleteRun(c.get());
       } else {
-        Complete(c.get(), 1);
+        CompleteReplay(c.get());
       }
     }
     CompleteAppends(appends);
@@ -422,66 +423,48 @@ void CommandService::Impl::CompleteAppends(const std::vector<Completion*>& appen
   // that is ready under one hold of mu_ (the submitting thread holds it while it
   // decides, so a lock per command was a futex hand-off per command), then
   // render the results and wake the callers without it. Order is kept: a
-  // completion is settled only after all before it.
+  // completion is settled only after all before it, and one decided again is
+  // waited for (its new append) before those after it.
   std::vector<std::pair<Completion*, events::AppendResult>> settled;
   std::size_t next = 0;
   while (next < appends.size()) {
     appends[next]->append.wait();  // not under mu_: it is never held across an fsync
-    Completion* redecided = nullptr;
     {
       std::lock_guard<std::mutex> lock(mu_);
       for (; next < appends.size(); ++next) {
         Completion* c = appends[next];
-        if (!settled.empty() &&
-            c->append.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+        if (c->append.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
           break;  // not durable yet: wait for it without mu_
         }
         events::AppendResult r = c->append.get();
-        if (SettleLocked(c, 1, r)) {
-          settled.emplace_back(c, std::move(r));
-        } else {
-          redecided = c;  // decided again; its new append is awaited below
-          ++next;
-          break;
-        }
+        if (!SettleLocked(c, r)) break;  // decided again: wait for its new append
+        settled.emplace_back(c, std::move(r));
       }
     }
     for (auto& [c, r] : settled) c->promise.set_value(OutcomeOf(*c, std::move(r)));
     settled.clear();
-    if (redecided != nullptr) Complete(redecided, 2);
   }
 }
 
-void CommandService::Impl::Complete(Completion* c, int first_attempt) {
-  if (c->kind == Completion::Kind::kReplayInFlight) {
-    // The original completed before us (FIFO): the record is durable, or it failed.
-    auto lookup = store_->LookupIdempotency(c->scoped_key);
-    if (lookup.ok() && lookup.value() && lookup.value()->command_hash == c->hash) {
-      c->promise.set_value(
-          StoredOutcome(RenderStored(lookup.value()->result, lookup.value()->last_position), true));
-    } else {
-      c->promise.set_value(FailedOutcome(c->key, "the first attempt under this key failed; retry"));
-    }
-    return;
+void CommandService::Impl::CompleteReplay(Completion* c) {
+  // The original completed before us (FIFO): the record is durable, or it failed.
+  auto lookup = store_->LookupIdempotency(c->scoped_key);
+  if (lookup.ok() && lookup.value() && lookup.value()->command_hash == c->hash) {
+    c->promise.set_value(
+        StoredOutcome(RenderStored(lookup.value()->result, lookup.value()->last_position), true));
+  } else {
+    c->promise.set_value(FailedOutcome(c->key, "the first attempt under this key failed; retry"));
   }
-  // Under mu_ only what the cache and the in-flight keys need; the result is
-  // rendered after it is released.
-  events::AppendResult r;
-  for (int attempt = first_attempt;; ++attempt) {
-    r = c->append.get();
-    std::lock_guard<std::mutex> lock(mu_);
-    if (SettleLocked(c, attempt, r)) break;
-  }
-  c->promise.set_value(OutcomeOf(*c, std::move(r)));
 }
 
-bool CommandService::Impl::SettleLocked(Completion* c, int attempt, const events::AppendResult& r) {
+bool CommandService::Impl::SettleLocked(Completion* c, const events::AppendResult& r) {
   const bool written = r.outcome == events::AppendOutcome::kAppended;
   cache_.Settle(c->touched, written);  // not written: the speculative events are dropped
   const bool retry = (r.outcome == events::AppendOutcome::kConflict ||
                       r.outcome == events::AppendOutcome::kClaimTaken) &&
-                     c->command != nullptr && attempt < kMaxDecideAttempts;
+                     c->command != nullptr && c->attempt < kMaxDecideAttempts;
   if (retry) {
+    ++c->attempt;
     DecideAndAppend(c);  // the log moved: decide again on the reloaded aggregate
     return false;
   }
