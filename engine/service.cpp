@@ -225,15 +225,17 @@ class CommandService::Impl {
 
 events::Future<CommandOutcome> CommandService::Impl::Submit(
     const std::string& tenant, std::string_view json, const std::optional<std::string>& key_override) {
-  // D-1 step 1.
+  // D-1 step 1. Not remembered. Over HTTP the header's key (which overrides the
+  // body's, contract "HTTP API") is known even when the body is not JSON, and the
+  // error body is the result object with that key; `post` has no key to show (D-4).
   JsonValue object;
   std::string parse_error;
   if (json.size() > kMaxJsonLineBytes) {
-    return Ready(RejectedOutcome(std::nullopt, Reject(ErrorCode::kInvalidJson, "",
+    return Ready(RejectedOutcome(key_override, Reject(ErrorCode::kInvalidJson, "",
                                                       "the command exceeds 1 MiB")));
   }
   if (!ParseJsonObjectLine(json, &object, &parse_error)) {
-    return Ready(RejectedOutcome(std::nullopt, Reject(ErrorCode::kInvalidJson, "", "not a JSON object")));
+    return Ready(RejectedOutcome(key_override, Reject(ErrorCode::kInvalidJson, "", "not a JSON object")));
   }
   // D-1 step 2, D-4: key errors are not remembered.
   std::string key;

@@ -220,7 +220,17 @@ TEST_F(HttpE2eTest, ContractStatusCodesIdempotencyAndIsolation) {
   Reply no_key = Request(port, "POST", "/v1/commands", H(acme), kOpenAcme);
   EXPECT_EQ(no_key.status, 400);
   EXPECT_NE(no_key.body.find("missing_field"), std::string::npos);
-  EXPECT_EQ(Request(port, "POST", "/v1/commands", H(acme, "k2"), "{nope").status, 400);
+  // invalid_json carries the header's key (it overrides the body's) and is not
+  // remembered: the same key then takes a well-formed command.
+  Reply bad_json = Request(port, "POST", "/v1/commands", H(acme, "k2"), "{nope");
+  EXPECT_EQ(bad_json.status, 400);
+  EXPECT_NE(bad_json.body.find(R"("idempotency_key":"k2","status":"rejected","error":{"code":"invalid_json")"),
+            std::string::npos)
+      << bad_json.body;
+  EXPECT_EQ(Request(port, "POST", "/v1/commands", H(acme, "k2"),
+                    R"({"command":"publish_plan","idempotency_key":"x","plan_id":"after-bad-json","currency":"USD","interval":"month","amount":"1.00"})")
+                .status,
+            200);
   Reply unknown = Request(port, "POST", "/v1/commands", H(acme, "k3"), R"({"command":"drop","idempotency_key":"k"})");
   EXPECT_EQ(unknown.status, 400);
   EXPECT_NE(unknown.body.find("unknown_command"), std::string::npos);
