@@ -108,6 +108,10 @@ add_dependencies(run_crash_test accrue)
 accrue_test(bench_smoke_test SOURCES bench_smoke_test.cpp LIBS accrue_test_process LABELS unit)
 target_compile_definitions(bench_smoke_test PRIVATE ACCRUE_BINARY="$<TARGET_FILE:accrue>")
 add_dependencies(bench_smoke_test accrue)
+# cli_help_test: `accrue COMMAND --help` for every subcommand.
+accrue_test(cli_help_test SOURCES cli_help_test.cpp LIBS accrue_test_process LABELS unit)
+target_compile_definitions(cli_help_test PRIVATE ACCRUE_BINARY="$<TARGET_FILE:accrue>")
+add_dependencies(cli_help_test accrue)
 # ---- end domain --------------------------------------------------------------------
 
 # pg_forward_test: `accrue project` runs in accrue-pg (decision 0010); no PostgreSQL needed.

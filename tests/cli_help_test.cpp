@@ -1,0 +1,43 @@
+// `accrue COMMAND --help` (docs/cli.md "--help"): every subcommand of contract.md's
+// CLI explains itself on stdout and exits 0, including the two that arrive with
+// later issues, which still exit 2 when run.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "tests/process_util.h"
+
+namespace accrue {
+namespace {
+
+std::string Accrue(const std::string& args) { return std::string(ACCRUE_BINARY) + " " + args; }
+
+TEST(CliHelpTest, EverySubcommandPrintsItsUsageAndExitsZero) {
+  for (const char* name : {"post", "inspect", "log", "serve", "tokens", "project", "reconcile",
+                           "cutover", "version"}) {
+    auto run = testing::RunCommand(Accrue(std::string(name) + " --help"));
+    EXPECT_EQ(run.exit_code, 0) << name << ": " << run.out;
+    EXPECT_EQ(run.out.rfind("Usage: accrue", 0), 0u) << name << ": " << run.out;
+  }
+}
+
+TEST(CliHelpTest, CommandsOfLaterIssuesSaySoAndExitTwo) {
+  for (const char* name : {"reconcile", "cutover"}) {
+    auto help = testing::RunCommand(Accrue(std::string(name) + " --help"));
+    EXPECT_NE(help.out.find("not in this build yet"), std::string::npos) << help.out;
+    auto run = testing::RunCommand(Accrue(name));
+    EXPECT_EQ(run.exit_code, 2) << name << ": " << run.out;
+  }
+}
+
+TEST(CliHelpTest, TopLevelHelpListsEveryCommand) {
+  auto run = testing::RunCommand(Accrue("--help"));
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  for (const char* name : {"post FILE", "inspect account", "log verify", "serve --listen", "tokens add",
+                           "project --pg", "reconcile", "cutover", "bench", "version"}) {
+    EXPECT_NE(run.out.find(name), std::string::npos) << name;
+  }
+}
+
+}  // namespace
+}  // namespace accrue
