@@ -9,9 +9,13 @@
 #include <date/date.h>
 #include <date/tz.h>
 
+#include <boost/multiprecision/cpp_int.hpp>
+
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -35,16 +39,62 @@ constexpr char kTzdataZi[] = "/usr/share/zoneinfo/tzdata.zi";
 // footer rule resolves: the rule's next change is months after the last stored one.
 constexpr int64_t kFooterMarginSeconds = 2 * 86'400;
 constexpr int kMaxYear = 9999;
-// The last year of a period boundary AddMonths computes (date::year's maximum);
-// boundaries after kMaxYear exist but are never due (D-31).
-constexpr int kMaxPeriodYear = 32767;
+// The last year of a period boundary AddMonths computes; boundaries after kMaxYear
+// exist but are never due (D-31). Days of every date up to it, and the products
+// the civil conversions below form with them, fit in int64.
+constexpr int64_t kMaxPeriodYear = 1'000'000'000'000'000;
 
 date::year_month_day ToCivil(LocalDate d) {
-  return date::year_month_day(date::sys_days(date::days(d.days)));
+  return date::year_month_day(date::sys_days(date::days(static_cast<int>(d.days))));
 }
 
 LocalDate FromCivil(const date::year_month_day& ymd) {
-  return LocalDate{static_cast<int32_t>(date::sys_days(ymd).time_since_epoch().count())};
+  return LocalDate{int64_t{date::sys_days(ymd).time_since_epoch().count()}};
+}
+
+// Proleptic Gregorian civil dates of any year up to kMaxPeriodYear (date::year
+// stops at 32767). Days are counted from 1970-01-01; a 400-year era has 146,097
+// days and starts on March 1 so that the leap day ends the year.
+struct Civil {
+  int64_t year;
+  unsigned month;  // 1..12
+  unsigned day;    // 1..31
+};
+
+constexpr int64_t kDaysPerEra = 146'097;
+constexpr int64_t kFirstFourDigitDay = -719'528;  // 0000-01-01
+constexpr int64_t kLastFourDigitDay = 2'932'896;  // 9999-12-31
+constexpr int64_t kDaysFrom0000_03_01To1970 = 719'468;
+
+int64_t FloorDivBy(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+Civil CivilOf(LocalDate d) {
+  const int64_t z = d.days + kDaysFrom0000_03_01To1970;
+  const int64_t era = FloorDivBy(z, kDaysPerEra);
+  const int64_t day_of_era = z - era * kDaysPerEra;                                   // [0, 146096]
+  const int64_t year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;  // [0, 399]
+  const int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const int64_t march_month = (5 * day_of_year + 2) / 153;                            // 0 = March
+  const unsigned day = static_cast<unsigned>(day_of_year - (153 * march_month + 2) / 5 + 1);
+  const unsigned month = static_cast<unsigned>(march_month < 10 ? march_month + 3 : march_month - 9);
+  return Civil{year_of_era + era * 400 + (month <= 2 ? 1 : 0), month, day};
+}
+
+LocalDate DateOf(int64_t year, unsigned month, unsigned day) {
+  const int64_t y = year - (month <= 2 ? 1 : 0);
+  const int64_t era = FloorDivBy(y, 400);
+  const int64_t year_of_era = y - era * 400;
+  const int64_t march_month = month > 2 ? month - 3 : month + 9;
+  const int64_t day_of_year = (153 * march_month + 2) / 5 + day - 1;
+  const int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return LocalDate{era * kDaysPerEra + day_of_era - kDaysFrom0000_03_01To1970};
+}
+
+unsigned LastDayOfMonth(int64_t year, unsigned month) {
+  static constexpr unsigned kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+  return month == 2 && leap ? 29 : kDays[month - 1];
 }
 
 // Reads `count` ASCII digits at text[pos]; false on anything else.
@@ -250,15 +300,16 @@ std::string FormatInstant(Instant t) {
 }
 
 std::string FormatDate(LocalDate d) {
-  const date::year_month_day ymd = ToCivil(d);
-  char buffer[24];
-  if (FourDigitYear(ymd)) {
-    PutDate(buffer, ymd);
+  char buffer[40];
+  if (d.days >= kFirstFourDigitDay && d.days <= kLastFourDigitDay) {
+    PutDate(buffer, ToCivil(d));
     return std::string(buffer, 10);
   }
-  const int n = std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u",
-                              static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                              static_cast<unsigned>(ymd.day()));
+  // Years after 9999 (D-31: period boundaries far in the future are
+  // real dates, printed with every digit of their year).
+  const Civil c = CivilOf(d);
+  const int n = std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02u",
+                              static_cast<long long>(c.year), c.month, c.day);
   return std::string(buffer, static_cast<size_t>(n));
 }
 
@@ -350,10 +401,13 @@ LocalDate TimeZone::LocalDateOf(Instant t) const {
     offset_seconds =
         impl.zone->get_info(date::sys_seconds(std::chrono::seconds(utc_seconds))).offset.count();
   }
-  return LocalDate{static_cast<int32_t>(FloorDiv(utc_seconds + offset_seconds, kSecondsPerDay))};
+  return LocalDate{FloorDiv(utc_seconds + offset_seconds, kSecondsPerDay)};
 }
 
 Instant TimeZone::LocalMidnight(LocalDate d) const {
+  // D-31: a boundary after 9999-12-31 is never due; its midnight is after every
+  // instant a command can carry (D-12), and d.days * 86,400 could overflow.
+  if (d.IsFarFuture()) return Instant{std::numeric_limits<int64_t>::max()};
   const ZoneImpl& impl = Impl(impl_);
   const int64_t midnight_seconds = int64_t{d.days} * kSecondsPerDay;
   if (impl.zone == nullptr) return Instant{midnight_seconds * kMicrosPerSecond};
@@ -378,19 +432,33 @@ Instant TimeZone::LocalMidnight(LocalDate d) const {
 LocalDate AddMonths(LocalDate anchor, int64_t months) {
   ACCRUE_ASSERT(months >= 0, "AddMonths: months must be >= 0");
   if (anchor >= LocalDate::FarFuture()) return LocalDate::FarFuture();
-  const date::year_month_day ymd = ToCivil(anchor);
-  const int64_t month_index =
-      int64_t{static_cast<int>(ymd.year())} * 12 + (static_cast<unsigned>(ymd.month()) - 1);
-  constexpr int64_t kLastMonthIndex = int64_t{kMaxPeriodYear} * 12 + 11;
+  const Civil a = CivilOf(anchor);
+  const int64_t month_index = a.year * 12 + (a.month - 1);
+  constexpr int64_t kLastMonthIndex = kMaxPeriodYear * 12 + 11;
   if (months > kLastMonthIndex - month_index) return LocalDate::FarFuture();  // D-31
   const int64_t target = month_index + months;
-  const date::year_month target_month{date::year{static_cast<int>(target / 12)},
-                                      date::month{static_cast<unsigned>(target % 12 + 1)}};
-  const date::day last_day = date::year_month_day_last(target_month.year(),
-                                                       date::month_day_last(target_month.month()))
-                                 .day();
-  const date::day day = std::min(ymd.day(), last_day);  // R-C3 clamp
-  return FromCivil(date::year_month_day{target_month.year(), target_month.month(), day});
+  const int64_t year = FloorDivBy(target, 12);
+  const unsigned month = static_cast<unsigned>(target - year * 12 + 1);
+  return DateOf(year, month, std::min(a.day, LastDayOfMonth(year, month)));  // R-C3 clamp
+}
+
+std::string FormatDateAfterMonths(LocalDate anchor, std::string_view months, int64_t multiple) {
+  using BigInt = boost::multiprecision::cpp_int;
+  ACCRUE_ASSERT(multiple >= 1 && !months.empty() &&
+                    months.find_first_not_of("0123456789") == std::string_view::npos,
+                "FormatDateAfterMonths: bad arguments");
+  const Civil a = CivilOf(anchor);
+  const BigInt target = BigInt(a.year) * 12 + (a.month - 1) + BigInt(std::string(months)) * multiple;
+  const BigInt year = target / 12;  // target > 0: the anchor's year is >= 1
+  const unsigned month = static_cast<unsigned>(static_cast<int>(target % 12)) + 1;
+  const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+  // R-C3 clamp: LastDayOfMonth asks only whether the year is a leap year.
+  const unsigned last = LastDayOfMonth(leap ? 2000 : 2001, month);
+  char tail[8];
+  std::snprintf(tail, sizeof tail, "-%02u-%02u", month, std::min(a.day, last));
+  std::string digits = year.str();
+  if (digits.size() < 4) digits.insert(0, 4 - digits.size(), '0');
+  return digits + tail;
 }
 
 Period PeriodAt(LocalDate anchor, int64_t months_per_period, int64_t k) {
@@ -407,11 +475,10 @@ Period PeriodAt(LocalDate anchor, int64_t months_per_period, int64_t k) {
 int64_t PeriodIndexContaining(LocalDate anchor, int64_t months_per_period, LocalDate d) {
   ACCRUE_ASSERT(months_per_period >= 1, "PeriodIndexContaining: bad interval");
   ACCRUE_ASSERT(d >= anchor, "PeriodIndexContaining: date before the anchor");
-  const date::year_month_day a = ToCivil(anchor);
-  const date::year_month_day b = ToCivil(d);
+  const Civil a = CivilOf(anchor);
+  const Civil b = CivilOf(d);
   const int64_t months_between =
-      (int64_t{static_cast<int>(b.year())} - static_cast<int>(a.year())) * 12 +
-      (int64_t{static_cast<unsigned>(b.month())} - static_cast<unsigned>(a.month()));
+      (b.year - a.year) * 12 + (int64_t{b.month} - int64_t{a.month});
   // Period k starts in month anchor + k*n, so k is months/n or one less (when the
   // clamped start day of that month is still after d). Its end lies in a later
   // month than d, so it is always after d.

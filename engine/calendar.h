@@ -9,9 +9,9 @@
 // always from the anchor, day-of-month clamped. R-C4: Days(a, b) counts calendar days.
 //
 // Dates beyond 9999-12-31 exist but are never due (D-31): a period boundary up to
-// 32767-12-31 is the real date, so proration divides by the real period length
-// (R-S4, R-S6); past that, AddMonths saturates to LocalDate::FarFuture() instead of
-// overflowing.
+// year 10^15 is the real date, so proration divides by the real period length
+// (R-S4, R-S6) and the boundary prints with every digit of its year; past that,
+// AddMonths saturates to LocalDate::FarFuture() instead of overflowing.
 //
 // Howard Hinnant's date/tz does the zone work inside calendar.cpp only, to keep this
 // header light. Thread-safety: TimeZone objects are immutable and live for the
@@ -35,11 +35,11 @@ struct Instant {
 
 // A civil date, days since 1970-01-01 (proleptic Gregorian).
 struct LocalDate {
-  int32_t days = 0;
+  int64_t days = 0;
   auto operator<=>(const LocalDate&) const = default;
-  // Where AddMonths saturates: after every date it computes (32767-12-31 =
-  // day 11248737); never due.
-  static constexpr LocalDate FarFuture() { return LocalDate{11248737 + 1000}; }
+  // Where AddMonths saturates: after every date it computes (year 10^15 ends near
+  // day 3.65e17); never due.
+  static constexpr LocalDate FarFuture() { return LocalDate{int64_t{1} << 62}; }
   // After 9999-12-31 (day 2932896): never due (D-31), also when it is a real date.
   bool IsFarFuture() const { return days > 2932896; }
 };
@@ -75,7 +75,8 @@ class TimeZone {
 
   // The local calendar date of instant t in this zone.
   LocalDate LocalDateOf(Instant t) const;
-  // The instant of local midnight starting date d (D-32 for gaps and overlaps).
+  // The instant of local midnight starting date d (D-32 for gaps and overlaps);
+  // after every instant for a date after 9999-12-31 (never due, D-31).
   Instant LocalMidnight(LocalDate d) const;
 
   explicit TimeZone(std::string name, const void* impl) : name_(std::move(name)), impl_(impl) {}
@@ -90,8 +91,13 @@ class TimeZone {
 
 // R-C3: anchor + months, keeping the anchor's day-of-month, clamped to the month's
 // last day (Jan 31 + 1 = Feb 29 in 2024). Saturates to LocalDate::FarFuture() past
-// 32767-12-31 (the calendar library's last year). months >= 0.
+// the year 10^15. months >= 0.
 LocalDate AddMonths(LocalDate anchor, int64_t months);
+
+// D-31: AddMonths(anchor, months x multiple) printed as FormatDate would, for any
+// decimal `months` (no upper bound: a plan's interval x interval_count), with every
+// digit of the year. For the ends that AddMonths saturates. multiple >= 1.
+std::string FormatDateAfterMonths(LocalDate anchor, std::string_view months, int64_t multiple);
 
 struct Period {
   LocalDate start;

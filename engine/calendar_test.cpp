@@ -356,7 +356,7 @@ TEST(PeriodTest, AnchorTable) {
   EXPECT_EQ(PeriodIndexContaining(jan31, 3, Date("2024-04-30")), 1);
   EXPECT_EQ(Days(Date("2024-02-29"), Date("2024-03-31")), 31);
   // D-31: boundaries past 9999-12-31 exist (the real date, so R-S4/R-S6 divide by
-  // the real period length) but are never due; past 32767-12-31 they saturate.
+  // the real period length) but are never due; past the year 10^15 they saturate.
   EXPECT_EQ(FormatDate(AddMonths(Date("9999-11-30"), 1)), "9999-12-30");
   EXPECT_TRUE(AddMonths(Date("9999-12-31"), 1).IsFarFuture());
   EXPECT_EQ(FormatDate(AddMonths(Date("9999-12-15"), 1)), "10000-01-15");
@@ -365,11 +365,41 @@ TEST(PeriodTest, AnchorTable) {
   EXPECT_EQ(FormatDate(AddMonths(Date("2024-04-01"), 8000 * 12)), "10024-04-01");
   EXPECT_EQ(Days(Date("2024-04-01"), AddMonths(Date("2024-04-01"), 8000 * 12)), 2921940);
   EXPECT_EQ(FormatDate(AddMonths(Date("2024-01-31"), (32767 - 2024) * 12 + 10)), "32767-11-30");
-  EXPECT_EQ(AddMonths(Date("2024-01-31"), (32767 - 2024) * 12 + 12), LocalDate::FarFuture());
-  EXPECT_LT(AddMonths(Date("2024-01-31"), (32767 - 2024) * 12 + 11), LocalDate::FarFuture());
+  EXPECT_EQ(FormatDate(AddMonths(Date("2024-01-31"), (32767 - 2024) * 12 + 13)), "32768-02-29");
+  EXPECT_EQ(FormatDate(AddMonths(Date("2024-02-29"), 400000 * 12)), "402024-02-29");
+  EXPECT_EQ(FormatDate(AddMonths(Date("2024-02-29"), int64_t{1} << 40)), "91625971005-06-29");
+  EXPECT_EQ(FormatDate(AddMonths(Date("2024-03-31"), (int64_t{1000000000000000} - 2024) * 12 + 9)),
+            "1000000000000000-12-31");
+  EXPECT_EQ(AddMonths(Date("2024-01-31"), (int64_t{1000000000000000} - 2024) * 12 + 12),
+            LocalDate::FarFuture());
   EXPECT_TRUE(AddMonths(Date("2024-01-31"), INT64_MAX).IsFarFuture());
+  // Beyond what AddMonths computes, the exact date prints from the plan's digits.
+  EXPECT_EQ(FormatDateAfterMonths(Date("2024-02-29"), "1200000000000000000000000000000000000000000", 1),
+            "100000000000000000000000000000000000002024-02-29");
+  EXPECT_EQ(FormatDateAfterMonths(Date("2024-02-29"), "110680464442257309684", 1),
+            "9223372036854777831-02-28");  // (2^63 - 1) years: a common year
+  EXPECT_EQ(FormatDateAfterMonths(Date("2024-01-31"), "1", 2), "2024-03-31");
+  EXPECT_EQ(FormatDateAfterMonths(Date("2024-02-29"), "4800000", 1), FormatDate(AddMonths(Date("2024-02-29"), 4800000)));
+  // A far boundary's midnight is after every instant: never due.
+  EXPECT_EQ(TimeZone::Find("UTC")->LocalMidnight(AddMonths(Date("2024-01-31"), 1200000)).micros, INT64_MAX);
   EXPECT_TRUE(PeriodAt(jan31, INT64_MAX / 2, 3).start.IsFarFuture());
   EXPECT_LT(Date("9999-12-31"), LocalDate::FarFuture());
+}
+
+// The civil conversions past date::year's range agree with it where both exist:
+// every day from 0001-01-01 to 32767-12-31 formats and parses back the same.
+TEST(Calendar, DatesFormatAndParseAcrossTheWholeRange) {
+  int checked = 0;
+  for (int64_t day = MakeDate(1, 1, 1).days; day <= MakeDate(32767, 12, 31).days; day += 97) {
+    const std::string text = FormatDate(LocalDate{day});
+    if (day <= MakeDate(9999, 12, 31).days) {
+      ASSERT_EQ(ParseDate(text), LocalDate{day}) << text;
+    }
+    ASSERT_EQ(AddMonths(LocalDate{day}, 0), LocalDate{day}) << text;
+    ++checked;
+  }
+  EXPECT_GT(checked, 120000);
+  EXPECT_EQ(FormatDate(LocalDate{2'145'042'905}), "5874897-12-31");  // PostgreSQL's last date
 }
 
 // R-C3: periods of any anchor and interval are contiguous and non-overlapping,

@@ -30,7 +30,7 @@ inline constexpr std::size_t kMaxTextFieldLength = 255;  // external_ref, reason
 // PublishPlan::months_per_period saturates here (D-31: interval_count has no upper
 // bound). Any period this long ends after 9999-12-31, so it is never due; compare
 // (interval, interval_count) when two such plans must be told apart.
-inline constexpr int64_t kMaxMonthsPerPeriod = 1'000'000'000'000;
+inline constexpr int64_t kMaxMonthsPerPeriod = 10'000'000'000'000'000;
 
 struct OpenAccount {
   std::string account_id;

@@ -122,6 +122,9 @@ DecideResult DecideSubscribe(const Subscribe& c, const DecideContext& ctx) {
   s->set_start_us(c.start.micros);
   s->set_anchor(a->zone()->LocalDateOf(c.start).days);  // R-C3
   s->set_months_per_period(plan->second.months_per_period);
+  if (plan->second.months_per_period == kMaxMonthsPerPeriod) {  // saturated (D-31)
+    s->set_period_months(plan->second.ExactPeriodMonths());
+  }
   d.events.push_back(std::move(e));
   d.claims.emplace_back(std::string(kClaimSubscription), c.subscription_id);
   return d;
@@ -136,6 +139,15 @@ std::variant<const Subscription*, Rejection> FindSubscription(const DecideContex
     return Reject(ErrorCode::kNotFound, "subscription_id", Quoted("subscription", id) + " not found");
   }
   return sub;
+}
+
+// D-30: the period length in months of `plan` equals the subscription's.
+bool SamePeriodLength(const Plan& plan, const Subscription& sub, const CatalogState& catalog) {
+  if (plan.months_per_period != sub.months_per_period) return false;
+  if (plan.months_per_period < kMaxMonthsPerPeriod) return true;  // exact below the cap
+  auto current = catalog.plans.find(sub.Latest().terms.plan_id);
+  ACCRUE_ASSERT(current != catalog.plans.end(), "a subscription's plan is in the catalog");
+  return plan.ExactPeriodMonths() == current->second.ExactPeriodMonths();
 }
 
 // D-21: where a change or cancellation may take effect. Returns the index of the
@@ -192,7 +204,7 @@ DecideResult DecideChange(const ChangeSubscription& c, const DecideContext& ctx)
   if (sub.status == SubscriptionStatus::kCanceled) {
     return Reject(ErrorCode::kInvalidState, "subscription_id", "subscription is canceled");
   }
-  if (plan != nullptr && plan->months_per_period != sub.months_per_period) {  // D-30
+  if (plan != nullptr && !SamePeriodLength(*plan, sub, *ctx.catalog)) {  // D-30
     return Reject(ErrorCode::kIntervalMismatch, "plan_id", "plan has another billing interval");
   }
   if (plan != nullptr && plan->currency.code != a.currency.code) {

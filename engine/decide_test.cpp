@@ -392,6 +392,44 @@ TEST(Decide, UsageSumsMayPassTwentyFourDigits_D26_RM3) {
   EXPECT_EQ(accepted, 280);
 }
 
+// D-31: interval_count has no upper bound. A period's end is the real date however
+// far it lies (printed with every digit of its year, also past what int64 months
+// hold), it is never due, and D-30 compares period lengths exactly.
+TEST(Decide, PeriodsOfAnyLengthEndOnTheirRealDate_D31_D30) {
+  World w;
+  EXPECT_FALSE(w.Do(R"({"command":"open_account","idempotency_key":"k","account_id":"a","currency":"USD"})"));
+  const std::string huge = "100000000000000000000000000000000000000000";  // 10^41
+  EXPECT_FALSE(w.Do(R"({"command":"publish_plan","idempotency_key":"k","plan_id":"y","currency":"USD","interval":"year","interval_count":)" + huge + R"(,"amount":"100.00"})"));
+  EXPECT_FALSE(w.Do(R"({"command":"publish_plan","idempotency_key":"k","plan_id":"m12","currency":"USD","interval":"month","interval_count":12)" + huge.substr(1) + R"(,"amount":"50.00"})"));
+  EXPECT_FALSE(w.Do(R"({"command":"publish_plan","idempotency_key":"k","plan_id":"y10","currency":"USD","interval":"year","interval_count":1)" + huge + R"(,"amount":"100.00"})"));
+  EXPECT_FALSE(w.Do(R"({"command":"publish_plan","idempotency_key":"k","plan_id":"k4","currency":"USD","interval":"year","interval_count":400000,"amount":"100.00"})"));
+  EXPECT_FALSE(w.Do(R"({"command":"subscribe","idempotency_key":"k","subscription_id":"s","account_id":"a","plan_id":"y","start":"2024-02-29T00:00:00Z"})"));
+  EXPECT_FALSE(w.Do(R"({"command":"subscribe","idempotency_key":"k","subscription_id":"t","account_id":"a","plan_id":"k4","start":"2024-02-29T00:00:00Z"})"));
+  EXPECT_FALSE(w.Run("2024-02-29T00:00:00Z"));
+  const AccountState& a = w.Account("a");
+  ASSERT_EQ(a.invoices.size(), 1u);
+  ASSERT_EQ(a.invoices[0].lines.size(), 2u);
+  const std::string json = AccountStateJson(a);
+  EXPECT_NE(json.find(R"("current_period":{"start":"2024-02-29","end":"100000000000000000000000000000000000002024-02-29"})"),
+            std::string::npos) << json;
+  EXPECT_NE(json.find(R"("period":{"start":"2024-02-29","end":"100000000000000000000000000000000000002024-02-29"})"),
+            std::string::npos) << json;
+  EXPECT_NE(json.find(R"("current_period":{"start":"2024-02-29","end":"402024-02-29"})"), std::string::npos) << json;
+  // D-30: 12 x 10^40 months is 10^41 years' length; 10^42 years is not.
+  EXPECT_EQ(w.Do(R"({"command":"change_subscription","idempotency_key":"k","subscription_id":"s","plan_id":"y10","effective":"2024-03-01T00:00:00Z"})"),
+            ErrorCode::kIntervalMismatch);
+  EXPECT_FALSE(w.Do(R"({"command":"change_subscription","idempotency_key":"k","subscription_id":"s","plan_id":"m12","effective":"2024-03-01T00:00:00Z"})"));
+  // The R-S5 pair after the invoiced period runs to that far end.
+  EXPECT_FALSE(w.Run("2024-03-01T00:00:00Z"));
+  const std::string after = AccountStateJson(w.Account("a"));
+  EXPECT_NE(after.find(R"("kind":"proration_credit","subscription_id":"s","period":{"start":"2024-03-01","end":"100000000000000000000000000000000000002024-02-29"},"quantity":"1","amount":"-100.00")"),
+            std::string::npos) << after;
+  EXPECT_NE(after.find(R"("kind":"proration_charge","subscription_id":"s","period":{"start":"2024-03-01","end":"100000000000000000000000000000000000002024-02-29"},"quantity":"1","amount":"50.00")"),
+            std::string::npos) << after;
+  EXPECT_FALSE(w.Run("9999-12-30T00:00:00Z"));  // nothing more is ever due
+  EXPECT_EQ(w.Account("a").invoices.size(), 2u);
+}
+
 TEST(Decide, StateJsonKeyOrder_D45) {
   World w = Basic();
   EXPECT_FALSE(w.Run("2024-01-01T00:00:00Z"));

@@ -33,6 +33,7 @@ void OnSubscriptionCreated(AccountState* s, const v1::SubscriptionCreated& e) {
   sub.start = Instant{e.start_us()};
   sub.anchor = LocalDate{e.anchor()};
   sub.months_per_period = e.months_per_period();
+  sub.exact_period_months = e.period_months();
   sub.timeline.push_back(TermsChange{sub.anchor, TermsFromProto(e.terms()), ParseMinor(e.quantity())});
   s->subscription_index[sub.subscription_id] = s->subscriptions.size();
   s->subscriptions.push_back(std::move(sub));

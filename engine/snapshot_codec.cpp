@@ -21,6 +21,7 @@ void PutSubscription(const Subscription& s, v1::SubscriptionSnapshot* out) {
   out->set_start_us(s.start.micros);
   out->set_anchor(s.anchor.days);
   out->set_months_per_period(s.months_per_period);
+  out->set_period_months(s.exact_period_months);
   for (const TermsChange& t : s.timeline) {
     auto* p = out->add_timeline();
     p->set_from(t.from.days);

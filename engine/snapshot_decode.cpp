@@ -71,6 +71,7 @@ void TakeSubscriptions(const v1::AccountSnapshot& a, AccountState* s, Checker* c
     sub.start = Instant{p.start_us()};
     sub.anchor = LocalDate{p.anchor()};
     sub.months_per_period = p.months_per_period();
+    sub.exact_period_months = p.period_months();
     c->Check(sub.months_per_period >= 1 && !p.timeline().empty(), "subscription terms");
     for (const auto& t : p.timeline()) {
       sub.timeline.push_back(TermsChange{LocalDate{t.from()}, Terms(t.terms(), c), c->Minor(t.quantity(), "quantity")});

@@ -15,6 +15,26 @@ const TermsChange& Subscription::TermsAt(LocalDate d) const {
   return timeline.front();
 }
 
+std::string Subscription::PeriodEndText(int64_t k, LocalDate end) const {
+  if (exact_period_months.empty() || end != PeriodOf(k).end) return FormatDate(end);
+  return FormatDateAfterMonths(anchor, exact_period_months, k + 1);  // D-31
+}
+
+std::string Plan::ExactPeriodMonths() const {
+  if (interval == Interval::kMonth) return interval_count;
+  std::string out(interval_count.size() + 2, '0');  // digits x 12, right to left
+  int carry = 0;
+  for (std::size_t i = interval_count.size(); i-- > 0;) {
+    const int v = (interval_count[i] - '0') * 12 + carry;
+    out[i + 2] = static_cast<char>('0' + v % 10);
+    carry = v / 10;
+  }
+  out[1] = static_cast<char>('0' + carry % 10);
+  out[0] = static_cast<char>('0' + carry / 10);
+  const std::size_t first = out.find_first_not_of('0');
+  return first == std::string::npos ? "0" : out.substr(first);
+}
+
 Subscription* AccountState::FindSubscription(const std::string& id) {
   auto it = subscription_index.find(id);
   return it == subscription_index.end() ? nullptr : &subscriptions[it->second];

@@ -46,6 +46,10 @@ struct Plan {
   int64_t months_per_period = 1;  // interval x interval_count in months (D-30, D-31)
   Int128 amount = 0;              // minor units per unit per period (R-S1)
   std::vector<PlanMeter> meters;  // as published
+
+  // interval x interval_count in months, exactly, as decimal digits (D-31: no upper
+  // bound; months_per_period saturates at kMaxMonthsPerPeriod).
+  std::string ExactPeriodMonths() const;
 };
 
 struct CatalogState {
@@ -92,6 +96,10 @@ struct Subscription {
   Instant start;
   LocalDate anchor;               // local date of start (R-C3)
   int64_t months_per_period = 1;  // fixed for life (interval_mismatch, D-30)
+  // D-31: the exact months per period when months_per_period saturated at
+  // kMaxMonthsPerPeriod (PeriodOf's ends are then early, but still after 9999, so
+  // never due); else empty.
+  std::string exact_period_months;
   std::vector<TermsChange> timeline;  // ascending `from`; [0] is the start
   SubscriptionStatus status = SubscriptionStatus::kActive;
   // Set when canceled: the first local date not served (immediate: M;
@@ -110,6 +118,9 @@ struct Subscription {
   // The terms in force on local date d (d >= anchor).
   const TermsChange& TermsAt(LocalDate d) const;
   Period PeriodOf(int64_t k) const { return PeriodAt(anchor, months_per_period, k); }
+  // The printed `end` of a line or period within period k: FormatDate(end), or the
+  // exact far date when `end` is period k's end and months_per_period saturated (D-31).
+  std::string PeriodEndText(int64_t k, LocalDate end) const;
 };
 
 // A proration item created by a change or an immediate cancel after its period

@@ -16,18 +16,29 @@ std::string_view InvoiceStatusName(InvoiceStatus s) {
   return "open";
 }
 
-void WritePeriod(JsonWriter* w, const Period& p) {
+// A line's period; `sub` (its subscription) prints an end that saturated (D-31).
+void WritePeriod(JsonWriter* w, const InvoiceLine& l, const Subscription* sub) {
+  const Period& p = l.period;
   w->Key("period");
   w->BeginObject();
   w->Key("start");
   w->String(FormatDate(p.start));
   w->Key("end");
-  w->String(FormatDate(p.end));
+  if (sub != nullptr && !sub->exact_period_months.empty() && p.end.IsFarFuture()) {
+    // Recurring and usage lines name their period; a proration line runs to the
+    // end of the period containing its start.
+    const int64_t k = l.period_index >= 0
+                          ? l.period_index
+                          : PeriodIndexContaining(sub->anchor, sub->months_per_period, p.start);
+    w->String(sub->PeriodEndText(k, p.end));
+  } else {
+    w->String(FormatDate(p.end));
+  }
   w->EndObject();
 }
 
 // D-34 key orders per line kind.
-void WriteLine(JsonWriter* w, const InvoiceLine& l, int exponent) {
+void WriteLine(JsonWriter* w, const InvoiceLine& l, int exponent, const AccountState& a) {
   w->BeginObject();
   w->Key("kind");
   w->String(LineKindName(l.kind));
@@ -41,7 +52,7 @@ void WriteLine(JsonWriter* w, const InvoiceLine& l, int exponent) {
       w->Key("meter");
       w->String(l.meter);
     }
-    WritePeriod(w, l.period);
+    WritePeriod(w, l, a.FindSubscription(l.subscription_id));
   }
   w->Key("quantity");
   w->String(l.quantity);
@@ -50,7 +61,7 @@ void WriteLine(JsonWriter* w, const InvoiceLine& l, int exponent) {
   w->EndObject();
 }
 
-void WriteInvoice(JsonWriter* w, const Invoice& inv, int exponent) {
+void WriteInvoice(JsonWriter* w, const Invoice& inv, int exponent, const AccountState& a) {
   w->BeginObject();
   w->Key("invoice_id");
   w->String(inv.invoice_id);
@@ -66,7 +77,7 @@ void WriteInvoice(JsonWriter* w, const Invoice& inv, int exponent) {
   w->String(FormatAmount(inv.amount_due, exponent));
   w->Key("lines");
   w->BeginArray();
-  for (const InvoiceLine& l : inv.lines) WriteLine(w, l, exponent);
+  for (const InvoiceLine& l : inv.lines) WriteLine(w, l, exponent, a);
   w->EndArray();
   w->EndObject();
 }
@@ -82,12 +93,13 @@ void WriteSubscription(JsonWriter* w, const Subscription& s) {
   w->Key("status");
   w->String(s.status == SubscriptionStatus::kActive ? "active" : "canceled");
   w->Key("current_period");  // D-29: the latest invoiced period, period 0 before
-  Period p = s.PeriodOf(s.invoiced_periods > 0 ? s.invoiced_periods - 1 : 0);
+  const int64_t k = s.invoiced_periods > 0 ? s.invoiced_periods - 1 : 0;
+  Period p = s.PeriodOf(k);
   w->BeginObject();
   w->Key("start");
   w->String(FormatDate(p.start));
   w->Key("end");
-  w->String(FormatDate(p.end));
+  w->String(s.PeriodEndText(k, p.end));
   w->EndObject();
   w->EndObject();
 }
@@ -143,7 +155,7 @@ std::string AccountStateJson(const AccountState& a) {
   w.EndArray();
   w.Key("invoices");
   w.BeginArray();
-  for (const Invoice& inv : a.invoices) WriteInvoice(&w, inv, exponent);
+  for (const Invoice& inv : a.invoices) WriteInvoice(&w, inv, exponent, a);
   w.EndArray();
   w.Key("payments");
   w.BeginArray();
@@ -183,7 +195,7 @@ std::string AccountStateJson(const AccountState& a) {
 
 std::string InvoiceStateJson(const AccountState& a, const Invoice& invoice) {
   JsonWriter w;
-  WriteInvoice(&w, invoice, a.currency.exponent);
+  WriteInvoice(&w, invoice, a.currency.exponent, a);
   return w.Take();
 }
 
@@ -194,7 +206,7 @@ std::string AccountInvoicesStateJson(const AccountState& a) {
   w.String(a.account_id);
   w.Key("invoices");
   w.BeginArray();
-  for (const Invoice& inv : a.invoices) WriteInvoice(&w, inv, a.currency.exponent);
+  for (const Invoice& inv : a.invoices) WriteInvoice(&w, inv, a.currency.exponent, a);
   w.EndArray();
   w.EndObject();
   return w.Take();

@@ -30,7 +30,7 @@ struct RecurringSeen {
 };
 
 // Proration credits of a subscription, pending or invoiced, by [start, end).
-using CreditSpans = std::set<std::pair<int32_t, int32_t>>;
+using CreditSpans = std::set<std::pair<int64_t, int64_t>>;
 
 std::string PeriodText(const Subscription& sub, int64_t k) {
   Period p = sub.PeriodOf(k);

@@ -62,8 +62,13 @@ const char* InvoiceStatusName(engine::InvoiceStatus s) {
   return "open";
 }
 
+// PostgreSQL's last date, 5874897-12-31, in days since 1970-01-01.
+constexpr int64_t kPgLastDateDays = 2'145'042'905;
+
+// A billing date; a period boundary after PostgreSQL's last date (D-31: such
+// boundaries exist, are never due, and may lie past any calendar) is 'infinity'.
 CopyLine& DateField(CopyLine& line, engine::LocalDate d) {
-  return d.IsFarFuture() ? line.Null() : line.Text(engine::FormatDate(d));
+  return d.days > kPgLastDateDays ? line.Text("infinity") : line.Text(engine::FormatDate(d));
 }
 
 Status DecodeInto(const events::RecordedEvent& e, v1::BillingEvent* event) {

@@ -123,7 +123,8 @@ add_dependencies(pg_forward_test accrue)
 accrue_pg_test(projections_scenario_test SOURCES projections_scenario_test.cpp
   LIBS accrue_projections accrue_engine accrue_rapidjson)
 target_compile_definitions(projections_scenario_test PRIVATE
-  ACCRUE_SCENARIO_DIR="${CMAKE_CURRENT_SOURCE_DIR}/scenarios")
+  ACCRUE_SCENARIO_DIR="${CMAKE_CURRENT_SOURCE_DIR}/scenarios"
+  ACCRUE_STREAM_DIR="${CMAKE_CURRENT_SOURCE_DIR}/streams")
 accrue_pg_test(projections_unit_test SOURCES projections_unit_test.cpp
   LIBS accrue_projections accrue_engine)
 # Fault tests through the real binary, each with its own throwaway cluster (minutes).
