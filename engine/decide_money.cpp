@@ -5,7 +5,9 @@
 
 #include "engine/decide_internal.h"
 #include "engine/money.h"
+#include "events/append_planner.h"
 #include "events/assert.h"
+#include "events/sha256.h"
 
 namespace accrue::engine {
 namespace {
@@ -54,6 +56,25 @@ Rejection InvoiceNotFound(const std::string& id) {
   return Reject(ErrorCode::kNotFound, "invoice_id", Quoted("invoice", id) + " not found");
 }
 
+// The id an external_ref claims (R-P1's uniqueness). D-9 allows any non-empty
+// string, but a log claim key may hold no NUL byte and at most
+// events::kMaxNameBytes (tenant and kind included): a reference with a NUL, over
+// kMaxRawExternalRefBytes (255 characters can take 1,020 bytes of UTF-8), or
+// starting with the marker byte claims "\x01sha256:" + its SHA-256 in hex. Every
+// other reference claims itself, as it always has, so existing logs keep their keys.
+constexpr std::size_t kMaxRawExternalRefBytes = 900;
+constexpr char kHashedClaimMarker = '\x01';
+// "<tenant>/external_ref/<id>": a tenant is at most 64 characters (D-9 syntax).
+static_assert(64 + 1 + 12 + 1 + kMaxRawExternalRefBytes <= events::kMaxNameBytes);
+
+std::string ExternalRefClaimId(const std::string& ref) {
+  if (ref.size() <= kMaxRawExternalRefBytes && ref.find('\0') == std::string::npos &&
+      (ref.empty() || ref.front() != kHashedClaimMarker)) {
+    return ref;
+  }
+  return std::string(1, kHashedClaimMarker) + "sha256:" + events::ToHex(events::Sha256(ref));
+}
+
 Rejection PaymentNotFound(const std::string& id) {
   return Reject(ErrorCode::kNotFound, "payment_id", Quoted("payment", id) + " not found");
 }
@@ -64,7 +85,8 @@ DecideResult DecidePayment(const RecordPayment& c, const DecideContext& ctx) {
   if (ctx.claim_taken(kClaimPayment, c.payment_id)) {
     return Reject(ErrorCode::kAlreadyExists, "payment_id", Quoted("payment", c.payment_id) + " exists");
   }
-  if (ctx.claim_taken(kClaimExternalRef, c.external_ref)) {
+  const std::string ref_claim = ExternalRefClaimId(c.external_ref);
+  if (ctx.claim_taken(kClaimExternalRef, ref_claim)) {
     return Reject(ErrorCode::kAlreadyExists, "external_ref", "external_ref already used");
   }
   const AccountState* a = ctx.account;
@@ -98,7 +120,7 @@ DecideResult DecidePayment(const RecordPayment& c, const DecideContext& ctx) {
   Decision d = AccountDecision(*a);
   d.events.push_back(std::move(e));
   d.claims.emplace_back(std::string(kClaimPayment), c.payment_id);
-  d.claims.emplace_back(std::string(kClaimExternalRef), c.external_ref);
+  d.claims.emplace_back(std::string(kClaimExternalRef), ref_claim);
   return d;
 }
 

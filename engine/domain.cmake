@@ -28,3 +28,4 @@ accrue_test(snapshot_test SOURCES snapshot_test.cpp LIBS accrue_domain LABELS do
 target_compile_definitions(snapshot_test PRIVATE
   ACCRUE_SCENARIO_DIR="${PROJECT_SOURCE_DIR}/tests/scenarios")
 accrue_test(service_durability_test SOURCES service_durability_test.cpp LIBS accrue_domain LABELS domain)
+accrue_test(service_text_fields_test SOURCES service_text_fields_test.cpp LIBS accrue_domain LABELS domain)

@@ -77,8 +77,10 @@ CopyLine& CopyLine::Text(std::string_view value) {
   std::size_t start = 0;
   for (std::size_t i = 0; i < value.size(); ++i) {
     const char c = value[i];
+    // PostgreSQL text holds no NUL (D-9 lets external_ref and reason carry one):
+    // it is stored as U+FFFD, the replacement character (docs/read-models.md).
     const char* escaped = c == '\\' ? "\\\\" : c == '\t' ? "\\t" : c == '\n' ? "\\n"
-                        : c == '\r' ? "\\r" : nullptr;
+                        : c == '\r' ? "\\r" : c == '\0' ? "\xEF\xBF\xBD" : nullptr;
     if (escaped == nullptr) continue;
     line_.append(value.data() + start, i - start);
     line_ += escaped;
