@@ -3,6 +3,7 @@
 #include <tuple>
 
 #include "engine/decide_internal.h"
+#include "events/append_planner.h"
 #include "events/assert.h"
 
 namespace accrue::engine {
@@ -184,6 +185,16 @@ DecideResult DecideBillRun(const AccountState& a, Instant as_of) {
   issued.set_as_of_us(as_of.micros);
   v1::BillingEvent e;
   *e.mutable_invoice_issued() = std::move(issued);
+  // One invoice is one event (R-I1), and the log takes at most kMaxPayloadBytes
+  // per event: a larger catch-up is refused for this account (a tenant-wide run
+  // skips it and bills the others), with the way out in the message.
+  if (const std::size_t bytes = e.ByteSizeLong(); bytes > events::kMaxPayloadBytes) {
+    return Reject(ErrorCode::kInvalidState, "as_of",
+                  "the invoice would have " + std::to_string(items.size()) + " lines (" +
+                      std::to_string(bytes >> 20) + " MiB, over the log's " +
+                      std::to_string(events::kMaxPayloadBytes >> 20) +
+                      " MiB per event): bill this account with earlier as_of values first");
+  }
   d.events.push_back(std::move(e));
   d.claims.emplace_back(std::string(kClaimInvoice), id);
   d.invoices.push_back(id);

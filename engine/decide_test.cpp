@@ -53,7 +53,10 @@ class World {
     last_invoices_.clear();
     for (auto& [id, a] : accounts_) {
       auto r = DecideBillRun(a, *ParseInstant(as_of));
-      if (auto* rej = std::get_if<Rejection>(&r)) return rej->code;
+      if (auto* rej = std::get_if<Rejection>(&r)) {
+        last_rejection_ = *rej;
+        return rej->code;
+      }
       Apply(std::get<Decision>(r));
     }
     return std::nullopt;
@@ -428,6 +431,29 @@ TEST(Decide, PeriodsOfAnyLengthEndOnTheirRealDate_D31_D30) {
             std::string::npos) << after;
   EXPECT_FALSE(w.Run("9999-12-30T00:00:00Z"));  // nothing more is ever due
   EXPECT_EQ(w.Account("a").invoices.size(), 2u);
+}
+
+// R-I1, D-25: a late run bills every started period in one invoice, which is one
+// event; past the log's kMaxPayloadBytes the account's run is refused as
+// invalid_state (a tenant-wide run skips it), and earlier as_of values bill it in steps.
+TEST(Decide, AnInvoiceTooLargeForOneEventIsRefusedAndBillsInSteps_RI1_D25) {
+  World w;
+  const std::string id(64, 'x');
+  const std::string plan = "p" + std::string(63, 'y');
+  EXPECT_FALSE(w.Do(R"({"command":"open_account","idempotency_key":"k","account_id":"a","currency":"USD"})"));
+  EXPECT_FALSE(w.Do(R"({"command":"publish_plan","idempotency_key":"k","plan_id":")" + plan + R"(","currency":"USD","interval":"month","amount":"31.00"})"));
+  for (char c : std::string("12")) {
+    EXPECT_FALSE(w.Do(R"({"command":"subscribe","idempotency_key":"k","subscription_id":")" + id.substr(1) + c +
+                      R"(","account_id":"a","plan_id":")" + plan + R"(","start":"0001-01-02T00:00:00Z"})"));
+  }
+  EXPECT_EQ(w.Run("9999-12-30T00:00:00Z"), ErrorCode::kInvalidState);  // ~240,000 lines
+  EXPECT_EQ(w.last_rejection().field, "as_of");
+  EXPECT_NE(w.last_rejection().message.find("earlier as_of"), std::string::npos);
+  EXPECT_TRUE(w.Account("a").invoices.empty());
+  EXPECT_FALSE(w.Run("5000-01-01T00:00:00Z"));
+  EXPECT_FALSE(w.Run("9999-12-30T00:00:00Z"));
+  ASSERT_EQ(w.Account("a").invoices.size(), 2u);
+  EXPECT_EQ(w.Account("a").invoices[0].lines.size() + w.Account("a").invoices[1].lines.size(), 2u * 119988);  // Jan 0001 .. Dec 9999, both subscriptions
 }
 
 TEST(Decide, StateJsonKeyOrder_D45) {

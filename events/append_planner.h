@@ -36,7 +36,11 @@ namespace accrue::events {
 // Limits on one append (bad input beyond them is refused, never truncated).
 inline constexpr std::size_t kMaxEventsPerAppend = 10'000;
 inline constexpr std::size_t kMaxClaimsPerAppend = 10'000;
-inline constexpr std::size_t kMaxPayloadBytes = 1 << 20;
+// One event's payload. A bill run's invoice is one event (R-I1): a subscription
+// anchored in year 1 and billed monthly up to 9999 has ~120,000 recurring lines,
+// ~5-19 MB of InvoiceIssued. Decide refuses a larger invoice before it gets here
+// (engine/bill_run.cpp), so a run never fails on it.
+inline constexpr std::size_t kMaxPayloadBytes = std::size_t{32} << 20;
 inline constexpr std::size_t kMaxNameBytes = 1024;  // stream, claim and idempotency keys
 inline constexpr std::size_t kMaxResultBytes = 1 << 20;
 

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <mutex>
 
+#include "events/append_planner.h"
 #include "events/envelope_codec.h"
 #include "events/event_store.h"
 #include "events/event_store_test_util.h"
@@ -208,7 +209,7 @@ TEST_P(EventStoreConformance, BadInputFailsAndWritesNothing) {
   AppendRequest nul = Simple(std::string("a\0b", 3), kNoStream);
   EXPECT_EQ(store_->Append(nul).outcome, AppendOutcome::kFailed);
   AppendRequest big = Simple("s", kNoStream);
-  big.streams[0].events[0].payload.assign((1 << 20) + 1, 'x');
+  big.streams[0].events[0].payload.assign(kMaxPayloadBytes + 1, 'x');
   EXPECT_EQ(store_->Append(big).outcome, AppendOutcome::kFailed);
   EXPECT_EQ(store_->LastPosition(), 0u);
 }
