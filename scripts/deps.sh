@@ -10,7 +10,7 @@ PACKAGES=(
   libboost-dev libhowardhinnant-date-dev tzdata libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev librapidcheck-dev libssl-dev libbenchmark-dev
   rapidjson-dev libjemalloc-dev postgresql postgresql-client
-  clang-14 libclang-rt-14-dev curl wrk util-linux procps
+  clang-14 libclang-rt-14-dev curl wrk util-linux procps python3
 )
 
 missing=()

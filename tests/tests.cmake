@@ -136,6 +136,12 @@ endforeach()
 # ---- end read models ----
 
 # ---- domain invariants (issue 5): property tests, bill-run crash test ----
+# differential_model_test: 12 generated streams of 3,000 commands through the real
+# binary against the independent Python reference model (tests/reference/).
+add_test(NAME differential_model_test
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/differential_test.sh $<TARGET_FILE:accrue> 3000
+          1 2 3 4 5 6 7 8 9 10 11 12)
+set_tests_properties(differential_model_test PROPERTIES TIMEOUT 900 LABELS property)
 accrue_test(property_domain_test
   SOURCES property_domain_test.cpp property_domain_model.cpp
   LIBS accrue_invariants accrue_engine accrue_events rapidcheck rapidcheck_gtest
