@@ -50,13 +50,22 @@ struct Item {
   uint64_t seq = 0;
 };
 
-// D-33 order: subscription, displayed period start, kind, period end, meter,
-// plan, then the order in which the items arose.
+// D-33 order: subscription, displayed period start, kind, period end, then for
+// usage lines meter and plan, then the order in which the items arose. Other
+// lines never compare plans: a credit of the old terms and one of the new (a
+// change, then an immediate cancel on the same day) keep the order they arose in.
 bool LineBefore(const Item& a, const Item& b) {
   const InvoiceLine& x = a.line;
   const InvoiceLine& y = b.line;
-  return std::tie(x.subscription_id, x.period.start, x.kind, x.period.end, x.meter, x.plan_id, a.seq) <
-         std::tie(y.subscription_id, y.period.start, y.kind, y.period.end, y.meter, y.plan_id, b.seq);
+  if (std::tie(x.subscription_id, x.period.start, x.kind, x.period.end) !=
+      std::tie(y.subscription_id, y.period.start, y.kind, y.period.end)) {
+    return std::tie(x.subscription_id, x.period.start, x.kind, x.period.end) <
+           std::tie(y.subscription_id, y.period.start, y.kind, y.period.end);
+  }
+  if (x.kind == LineKind::kUsage && std::tie(x.meter, x.plan_id) != std::tie(y.meter, y.plan_id)) {
+    return std::tie(x.meter, x.plan_id) < std::tie(y.meter, y.plan_id);
+  }
+  return a.seq < b.seq;
 }
 
 // R-S4, D-19, D-20, D-22: the recurring lines of period k of `sub`.

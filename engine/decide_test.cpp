@@ -456,6 +456,33 @@ TEST(Decide, AnInvoiceTooLargeForOneEventIsRefusedAndBillsInSteps_RI1_D25) {
   EXPECT_EQ(w.Account("a").invoices[0].lines.size() + w.Account("a").invoices[1].lines.size(), 2u * 119988);  // Jan 0001 .. Dec 9999, both subscriptions
 }
 
+// D-33: lines of one subscription, start, kind and end are ordered as they arose;
+// only usage lines compare meter and plan. A change (its credit of the old plan
+// arises first) then an immediate cancel on the same day (a credit of the new plan).
+TEST(Decide, EqualProrationLinesKeepTheOrderTheyAroseIn_D33) {
+  World w;
+  EXPECT_FALSE(w.Do(R"({"command":"open_account","idempotency_key":"k","account_id":"a","currency":"USD"})"));
+  EXPECT_FALSE(w.Do(R"({"command":"publish_plan","idempotency_key":"k","plan_id":"zeta","currency":"USD","interval":"month","amount":"31.00"})"));
+  EXPECT_FALSE(w.Do(R"({"command":"publish_plan","idempotency_key":"k","plan_id":"alpha","currency":"USD","interval":"month","amount":"62.00"})"));
+  EXPECT_FALSE(w.Do(R"({"command":"subscribe","idempotency_key":"k","subscription_id":"s","account_id":"a","plan_id":"zeta","start":"2024-01-01T10:00:00Z"})"));
+  EXPECT_FALSE(w.Run("2024-01-01T00:00:00Z"));
+  EXPECT_FALSE(w.Do(R"({"command":"change_subscription","idempotency_key":"k","subscription_id":"s","plan_id":"alpha","effective":"2024-01-10T03:00:00Z"})"));
+  EXPECT_FALSE(w.Do(R"({"command":"cancel_subscription","idempotency_key":"k","subscription_id":"s","effective":"2024-01-10T20:00:00Z","mode":"immediate"})"));
+  EXPECT_FALSE(w.Run("2024-01-11T00:00:00Z"));
+  const AccountState& a = w.Account("a");
+  ASSERT_EQ(a.invoices.size(), 2u);
+  const auto& lines = a.invoices[1].lines;
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0].kind, LineKind::kProrationCredit);
+  EXPECT_EQ(lines[0].plan_id, "zeta");   // arose with the change
+  EXPECT_EQ(Amount(a, lines[0].amount), "-22.00");
+  EXPECT_EQ(lines[1].kind, LineKind::kProrationCredit);
+  EXPECT_EQ(lines[1].plan_id, "alpha");  // arose with the cancel
+  EXPECT_EQ(Amount(a, lines[1].amount), "-44.00");
+  EXPECT_EQ(lines[2].kind, LineKind::kProrationCharge);
+  EXPECT_EQ(Amount(a, lines[2].amount), "44.00");
+}
+
 TEST(Decide, StateJsonKeyOrder_D45) {
   World w = Basic();
   EXPECT_FALSE(w.Run("2024-01-01T00:00:00Z"));
