@@ -195,6 +195,9 @@ TEST(DecodeCommand, OrderOfStepsFourToSix) {
       {R"({"account_id":"a","command":"bogus","zzz":1})", "unknown_command", "command"},
       {Cmd("open_account", R"("zeta":1,"alpha":2)"), "invalid_field", "zeta"},
       {Cmd("open_account", R"("account_id":"a","bad":1)"), "invalid_field", "bad"},
+      // Valid JSON however deep (up to kMaxJsonDepth): the unknown field is the fault.
+      {Cmd("open_account", R"("account_id":"a","deep":)" + std::string(100, '[') + std::string(100, ']')),
+       "invalid_field", "deep"},
       {Cmd("run_billing", R"("as_of":"x","quantity":1)"), "invalid_field", "quantity"},
       {Cmd("publish_plan", R"("amount":"1.00")"), "missing_field", "plan_id"},
       {Cmd("publish_plan", R"("plan_id":"p","amount":"1.00")"), "missing_field", "currency"},

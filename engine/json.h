@@ -21,7 +21,9 @@
 
 namespace accrue::engine {
 
-inline constexpr int kMaxJsonDepth = 64;
+// Deep enough for any well-formed JSON a person or program sends (commands nest 3
+// levels); shallow enough that recursive walks of the tree stay small.
+inline constexpr int kMaxJsonDepth = 512;
 inline constexpr std::size_t kMaxJsonLineBytes = 1 << 20;  // contract: 1 MiB a line/body
 
 struct JsonValue {
