@@ -145,7 +145,9 @@ std::variant<Command, Rejection> DecodeCommand(const JsonValue& object) {
     if (!IsKnownField(*spec, key)) {
       std::string message = "unknown field ";
       message.append(QuoteForMessage(key));
-      return Reject(ErrorCode::kInvalidField, key, std::move(message));
+      Rejection r = Reject(ErrorCode::kInvalidField, key, std::move(message));
+      r.empty_field_name = key.empty();
+      return r;
     }
   }
   // Step 6: the first missing required field in the contract's order (a null value

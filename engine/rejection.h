@@ -44,6 +44,9 @@ struct Rejection {
   ErrorCode code;
   std::string field;    // empty when no single field is at fault (D-45)
   std::string message;  // human-readable; never contains secrets
+  // The one field at fault is named "" (an unknown key "", D-1 step 5): `field`
+  // is printed although empty.
+  bool empty_field_name = false;
 };
 
 inline Rejection Reject(ErrorCode code, std::string field, std::string message) {

@@ -81,7 +81,7 @@ std::string RejectedJson(const std::optional<std::string>& key, const Rejection&
   w.String(ErrorCodeName(r.code));
   w.Key("message");
   w.String(r.message);
-  if (!r.field.empty()) {  // D-45
+  if (!r.field.empty() || r.empty_field_name) {  // D-45
     w.Key("field");
     w.String(r.field);
   }

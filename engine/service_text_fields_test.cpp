@@ -70,5 +70,12 @@ TEST_F(TextFieldsTest, AReasonWithANulIsAccepted) {
       R"({"command":"reverse_payment","idempotency_key":"r2","payment_id":"r1","reversed_at":"2024-01-02T00:00:00Z","reason":"charge\u0000back"})")));
 }
 
+// D-1 step 5 names the first unknown field, also when its name is "" (D-45 leaves
+// `field` out only when no single field is at fault).
+TEST_F(TextFieldsTest, AnUnknownFieldNamedEmptyIsNamed_D1_D45) {
+  EXPECT_EQ(Post(R"({"command":"close_account","idempotency_key":"e1","":1,"account_id":"acme"})"),
+            R"({"idempotency_key":"e1","status":"rejected","error":{"code":"invalid_field","message":"unknown field \"\"","field":""}})");
+}
+
 }  // namespace
 }  // namespace accrue::engine

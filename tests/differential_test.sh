@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Differential test: random command streams through `accrue post` + `accrue inspect`
 # against the independent reference model (tests/reference/model.py). For every seed:
-# results must agree on idempotency_key, status, error.code and replayed, and every
+# results must agree on idempotency_key, status, error.code, error.field and replayed, and every
 # account's state must be equal as parsed JSON (scenarios' comparison rule).
 #
 #   tests/differential_test.sh ACCRUE_BINARY COMMANDS SEED...

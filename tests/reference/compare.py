@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """compare.py EXPECTED_RESULTS EXPECTED_STATES ACTUAL_RESULTS ACTUAL_STATES
-Results compared line by line on idempotency_key, status, error.code, replayed;
+Results compared line by line on idempotency_key, status, error.code, error.field
+(absent and present are different) and replayed;
 states ({account_id: state}) compared as parsed JSON. Prints the first differing
 command index and the differing JSON paths (compactly). Exit 0 on match, 1 otherwise.
 Options: --all (list all differing commands, not only the first), --max N (paths shown, default 15)."""
@@ -17,7 +18,9 @@ def load_results(p):
 def key(r):
     if not isinstance(r, dict): return r
     e = r.get('error') or {}
-    return (r.get('idempotency_key'), r.get('status'), e.get('code') if isinstance(e, dict) else None, bool(r.get('replayed')))
+    if not isinstance(e, dict): e = {}
+    return (r.get('idempotency_key'), r.get('status'), e.get('code'), e.get('field', '<none>'),
+            bool(r.get('replayed')))
 
 def diff(a, b, path, acc):
     if type(a) != type(b) and not (isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool)):

@@ -307,9 +307,28 @@ def _no_surrogates(v):
             _no_surrogates(x)
 
 
+# The specification sets no nesting limit; accrue's parser takes up to 512 levels
+# (engine/json.h kMaxJsonDepth, decision 0003) and refuses deeper input as
+# invalid_json. The model mirrors that implementation limit (AMBIGUITIES.md #16).
+MAX_JSON_DEPTH = 512
+
+
+def _depth(v):
+    """Nesting depth of containers, iteratively (deep input must not recurse)."""
+    deepest, stack = 0, [(v, 1)]
+    while stack:
+        x, d = stack.pop()
+        if isinstance(x, (dict, list)):
+            deepest = max(deepest, d)
+            stack.extend((y, d + 1) for y in (x.values() if isinstance(x, dict) else x))
+    return deepest
+
+
 def parse_json_line(raw):
     s = raw.decode("utf-8")  # D-6 not UTF-8 -> invalid_json (UnicodeDecodeError)
     v = json.loads(s, object_pairs_hook=_pairs, parse_float=Decimal, parse_constant=_const)
+    if _depth(v) > MAX_JSON_DEPTH:
+        raise ValueError("nesting deeper than %d" % MAX_JSON_DEPTH)
     _no_surrogates(v)
     return v
 
