@@ -16,15 +16,17 @@ std::string_view InvoiceStatusName(InvoiceStatus s) {
   return "open";
 }
 
-// A line's period; `sub` (its subscription) prints an end that saturated (D-31).
-void WritePeriod(JsonWriter* w, const InvoiceLine& l, const Subscription* sub) {
+// A line's period. Only an end after 9999 needs the line's subscription, whose
+// PeriodEndText prints it exactly when its length saturated (D-31).
+void WritePeriod(JsonWriter* w, const InvoiceLine& l, const AccountState& a) {
   const Period& p = l.period;
   w->Key("period");
   w->BeginObject();
   w->Key("start");
   w->String(FormatDate(p.start));
   w->Key("end");
-  if (sub != nullptr && !sub->exact_period_months.empty() && p.end.IsFarFuture()) {
+  const Subscription* sub = p.end.IsFarFuture() ? a.FindSubscription(l.subscription_id) : nullptr;
+  if (sub != nullptr) {
     // Recurring and usage lines name their period; a proration line runs to the
     // end of the period containing its start.
     const int64_t k = l.period_index >= 0
@@ -52,7 +54,7 @@ void WriteLine(JsonWriter* w, const InvoiceLine& l, int exponent, const AccountS
       w->Key("meter");
       w->String(l.meter);
     }
-    WritePeriod(w, l, a.FindSubscription(l.subscription_id));
+    WritePeriod(w, l, a);
   }
   w->Key("quantity");
   w->String(l.quantity);
