@@ -1,6 +1,7 @@
 #include "app/http_errors.h"
 
 #include "app/logging.h"
+#include "engine/json.h"
 
 namespace accrue::app {
 namespace {
@@ -68,7 +69,10 @@ bool RetryHelps(ErrorCode code) {
 std::string CommandErrorBody(const std::optional<std::string>& idempotency_key, ErrorCode code,
                              std::string_view message, std::string_view field) {
   std::string out = "{\"idempotency_key\":";
-  if (idempotency_key) {
+  // D-4 echoes the raw key, but a header value may hold bytes that are not UTF-8
+  // (HTTP allows obs-text), which no JSON string can carry: such a key is null, as
+  // a `post` line that is not UTF-8 is (D-6).
+  if (idempotency_key && engine::IsValidUtf8(*idempotency_key)) {
     out += '"';
     AppendJsonEscaped(*idempotency_key, &out);
     out += '"';

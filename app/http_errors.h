@@ -3,7 +3,7 @@
 //
 // The body of an error is the result object: for the command endpoints
 // `{"idempotency_key":K,"status":S,"error":{"code":C,"message":M[,"field":F]}}`
-// (K null when the key is absent, S "failed" for passing refusals where retrying
+// (K null when the key is absent or not UTF-8, S "failed" for passing refusals where retrying
 // helps, else "rejected"); for other endpoints `{"error":{...}}`.
 //
 // Thread-safety: pure functions.

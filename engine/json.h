@@ -99,6 +99,10 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
+// Strict UTF-8: no overlong forms, no surrogates (U+D800..U+DFFF), <= U+10FFFF.
+// Text that fails it cannot be written as a JSON string (D-6, D-45).
+bool IsValidUtf8(std::string_view s);
+
 // Appends s as a JSON string literal (quotes included) to out: escapes '"', '\\'
 // and control characters; leaves non-ASCII UTF-8 as is (D-45).
 void AppendJsonString(std::string* out, std::string_view s);

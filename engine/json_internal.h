@@ -13,9 +13,6 @@ namespace accrue::engine {
 // (-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?), 0 when there is none.
 std::size_t JsonNumberTokenLength(std::string_view s);
 
-// Strict UTF-8: no overlong forms, no surrogates (U+D800..U+DFFF), <= U+10FFFF.
-bool IsValidUtf8(std::string_view s);
-
 // D-5 canonical text of a JSON number token (the token must be well formed):
 // integers as written with "-0" -> "0"; other numbers as <digits>e<exponent> with no
 // leading or trailing zero digits ("1.50" -> "15e-1", "1e0" -> "1e0", "0.0" -> "0e0"),

@@ -55,6 +55,19 @@ TEST(HttpErrors, BodiesAreResultObjects) {
   EXPECT_EQ(PlainErrorBody(ErrorCode::kNotFound, "x"), R"({"error":{"code":"not_found","message":"x"}})");
 }
 
+// D-4 echoes a bad key as it came, but an Idempotency-Key header may carry bytes
+// that are not UTF-8 (obs-text): no JSON string holds them, so the key is null,
+// as for a `post` line that is not UTF-8 (D-6). UTF-8 that is not ASCII is echoed.
+TEST(HttpErrors, AKeyThatIsNotUtf8IsNull_D4_D6) {
+  EXPECT_EQ(CommandErrorBody(std::string("cl\xe9"), ErrorCode::kInvalidField, "m", "idempotency_key"),
+            R"({"idempotency_key":null,"status":"rejected","error":{"code":"invalid_field","message":"m","field":"idempotency_key"}})");
+  EXPECT_EQ(CommandErrorBody(std::string("cl\xc3\xa9"), ErrorCode::kInvalidField, "m", "idempotency_key"),
+            "{\"idempotency_key\":\"cl\xc3\xa9\",\"status\":\"rejected\",\"error\":{\"code\":\"invalid_field\","
+            "\"message\":\"m\",\"field\":\"idempotency_key\"}}");
+  EXPECT_EQ(CommandErrorBody(std::string("k\xed\xa0\x80"), ErrorCode::kUnavailable, "starting"),  // a surrogate
+            R"({"idempotency_key":null,"status":"failed","error":{"code":"unavailable","message":"starting"}})");
+}
+
 // Tokens file: format round trip, strict parsing, scope syntax.
 TEST(Tokens, FileRoundTripAndStrictParse) {
   std::vector<TokenEntry> entries = {{"tok_0123456789abcdef", "acme", kScopeRead | kScopeWrite, Sha256("a")},
