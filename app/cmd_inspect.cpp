@@ -20,7 +20,7 @@ int NotFound(const std::string& what, const std::string& id) {
   w.Key("code");
   w.String("not_found");
   w.Key("message");
-  w.String(what + " \"" + id + "\" not found");
+  w.String(what + " \"" + engine::Utf8Lossy(id) + "\" not found");  // an argument need not be UTF-8
   w.EndObject();
   w.EndObject();
   std::printf("%s\n", w.str().c_str());

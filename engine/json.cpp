@@ -258,6 +258,40 @@ std::size_t JsonNumberTokenLength(std::string_view s) {
   return i;
 }
 
+namespace {
+
+// Length of the valid UTF-8 sequence starting at s[i] (1-4), or 0 when none does.
+std::size_t Utf8SequenceAt(std::string_view s, std::size_t i) {
+  const std::size_t n = s.size();
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return 1;
+  std::size_t extra;
+  unsigned min_second = 0x80, max_second = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    extra = 1;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    extra = 2;
+    if (c == 0xE0) min_second = 0xA0;  // no overlong
+    if (c == 0xED) max_second = 0x9F;  // no surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    extra = 3;
+    if (c == 0xF0) min_second = 0x90;  // no overlong
+    if (c == 0xF4) max_second = 0x8F;  // <= U+10FFFF
+  } else {
+    return 0;
+  }
+  if (i + extra >= n) return 0;  // truncated sequence
+  const auto second = static_cast<unsigned char>(s[i + 1]);
+  if (second < min_second || second > max_second) return 0;
+  for (std::size_t k = 2; k <= extra; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if (b < 0x80 || b > 0xBF) return 0;
+  }
+  return extra + 1;
+}
+
+}  // namespace
+
 bool IsValidUtf8(std::string_view s) {
   constexpr uint64_t kHighBits = 0x8080808080808080ULL;
   std::size_t i = 0;
@@ -269,36 +303,28 @@ bool IsValidUtf8(std::string_view s) {
       if ((w & kHighBits) != 0) break;
     }
     if (i >= n) break;
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t extra;
-    unsigned min_second = 0x80, max_second = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      extra = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      extra = 2;
-      if (c == 0xE0) min_second = 0xA0;  // no overlong
-      if (c == 0xED) max_second = 0x9F;  // no surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      extra = 3;
-      if (c == 0xF0) min_second = 0x90;  // no overlong
-      if (c == 0xF4) max_second = 0x8F;  // <= U+10FFFF
-    } else {
-      return false;
-    }
-    if (i + extra >= n) return false;  // truncated sequence
-    const auto second = static_cast<unsigned char>(s[i + 1]);
-    if (second < min_second || second > max_second) return false;
-    for (std::size_t k = 2; k <= extra; ++k) {
-      const auto b = static_cast<unsigned char>(s[i + k]);
-      if (b < 0x80 || b > 0xBF) return false;
-    }
-    i += extra + 1;
+    const std::size_t length = Utf8SequenceAt(s, i);
+    if (length == 0) return false;
+    i += length;
   }
   return true;
+}
+
+std::string Utf8Lossy(std::string_view s) {
+  if (IsValidUtf8(s)) return std::string(s);
+  std::string out;
+  out.reserve(s.size() + 8);
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t length = Utf8SequenceAt(s, i);
+    if (length == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
+      ++i;
+    } else {
+      out.append(s, i, length);
+      i += length;
+    }
+  }
+  return out;
 }
 
 JsonValue::JsonValue() = default;

@@ -103,6 +103,11 @@ class JsonWriter {
 // Text that fails it cannot be written as a JSON string (D-6, D-45).
 bool IsValidUtf8(std::string_view s);
 
+// s with each byte that starts no valid UTF-8 sequence replaced by U+FFFD: for
+// messages that quote text from outside (a command-line argument), which must
+// still be valid JSON.
+std::string Utf8Lossy(std::string_view s);
+
 // Appends s as a JSON string literal (quotes included) to out: escapes '"', '\\'
 // and control characters; leaves non-ASCII UTF-8 as is (D-45).
 void AppendJsonString(std::string* out, std::string_view s);

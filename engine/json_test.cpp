@@ -317,5 +317,14 @@ TEST(JsonInternal, Utf8Validation) {
   EXPECT_FALSE(IsValidUtf8("\x80"));
 }
 
+// Text from outside (a command-line id) quoted in a message stays valid JSON.
+TEST(JsonInternal, Utf8LossyReplacesEachBadByte) {
+  EXPECT_EQ(Utf8Lossy("plain \xc3\xa9"), "plain \xc3\xa9");
+  EXPECT_EQ(Utf8Lossy("a\xe9" "b"), "a\xef\xbf\xbd" "b");
+  EXPECT_EQ(Utf8Lossy("\xe2\x82"), "\xef\xbf\xbd\xef\xbf\xbd");        // truncated: each byte
+  EXPECT_EQ(Utf8Lossy("\xed\xa0\x80!"), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd!");  // a surrogate
+  EXPECT_TRUE(IsValidUtf8(Utf8Lossy("\xff\xfe\xc0\x80\xf4\x90\x80\x80")));
+}
+
 }  // namespace
 }  // namespace accrue::engine

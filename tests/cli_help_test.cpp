@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include <unistd.h>
+
 #include "tests/process_util.h"
 
 namespace accrue {
@@ -37,6 +39,20 @@ TEST(CliHelpTest, TopLevelHelpListsEveryCommand) {
                            "project --pg", "reconcile", "cutover", "bench", "version"}) {
     EXPECT_NE(run.out.find(name), std::string::npos) << name;
   }
+}
+
+// An id given on the command line need not be UTF-8, but the not_found line that
+// quotes it is JSON (contract.md), so the bad byte prints as U+FFFD.
+TEST(CliOutputTest, InspectOfAnIdThatIsNotUtf8PrintsValidJson) {
+  const std::string dir = ::testing::TempDir() + "/cli-output-" + std::to_string(::getpid());
+  auto post = testing::RunCommand("printf '%s\\n' '{\"command\":\"open_account\",\"idempotency_key\":\"k\","
+                                  "\"account_id\":\"a\",\"currency\":\"USD\",\"timezone\":\"UTC\"}' | " +
+                                  Accrue("--data " + dir + " post -"));
+  ASSERT_EQ(post.exit_code, 0) << post.out;
+  auto run = testing::RunCommand(Accrue("--data " + dir + " inspect account \"$(printf 'a\\351')\""));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.out, "{\"error\":{\"code\":\"not_found\",\"message\":\"account \\\"a\xef\xbf\xbd\\\" not found\"}}\n");
+  testing::RunCommand("rm -rf " + dir);
 }
 
 }  // namespace
