@@ -20,9 +20,14 @@ Admit Admission::TryAcquire(const std::string& tenant, const std::vector<std::st
   for (std::size_t i = 0; i < n; ++i) {
     if (keys[i].empty()) continue;
     std::string k = KeyOf(tenant, keys[i]);
-    if (keys_.count(k) > 0 || !seen.insert(k).second) {
+    // A key repeated within `keys` (one batch) is not busy: the service orders
+    // the batch's lines as `accrue post` orders a file's, so the later line
+    // replays the earlier one or is idempotency_key_reused (D-18).
+    if (keys_.count(k) > 0) {
       in_progress = true;
       if (busy) busy->push_back(i);
+    } else {
+      seen.insert(std::move(k));
     }
   }
   if (in_progress) return Admit::kKeyInProgress;

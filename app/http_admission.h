@@ -32,12 +32,15 @@ class Admission {
   // Admits `keys.size()` commands of `tenant` (an empty key string is not tracked,
   // e.g. a batch line without a readable key). All or nothing: on failure nothing
   // is held. On kKeyInProgress, *busy (if given) gets the index of each key that is
-  // in flight or repeated within `keys`.
+  // in flight in another request; a key repeated within `keys` is held once.
   Admit TryAcquire(const std::string& tenant, const std::vector<std::string>& keys,
                    std::vector<std::size_t>* busy = nullptr);
   void Release(const std::string& tenant, const std::vector<std::string>& keys);
 
   std::size_t inflight() const;
+  // The most commands one request can ever be admitted with (a larger batch would
+  // be refused on every retry).
+  std::size_t max_per_request() const { return max_tenant_ < max_total_ ? max_tenant_ : max_total_; }
 
  private:
   static std::string KeyOf(const std::string& tenant, const std::string& key);

@@ -1,5 +1,7 @@
 #include "app/http_handler.h"
 
+#include <algorithm>
+
 #include <memory>
 #include <utility>
 #include <vector>
@@ -245,14 +247,18 @@ void HttpHandler::HandleCommand(HttpRequest request, const Identity& who, HttpRe
 
 void HttpHandler::HandleBatch(HttpRequest request, const Identity& who, HttpResponse base, Respond respond) {
   std::vector<std::string> lines = SplitLines(request.body);
-  if (lines.size() > limits_.max_batch_commands) {
+  // A batch the in-flight limits could never admit is too large, not rate limited
+  // (429 would tell the client that retrying helps).
+  const std::size_t max_lines = std::min(limits_.max_batch_commands, admission_.max_per_request());
+  if (lines.size() > max_lines) {
     return respond(WithError(std::move(base), ErrorCode::kPayloadTooLarge,
                              PlainErrorBody(ErrorCode::kPayloadTooLarge,
-                                            "a batch holds at most " + std::to_string(limits_.max_batch_commands) +
-                                                " commands")));
+                                            "a batch holds at most " + std::to_string(max_lines) + " commands")));
   }
-  // Per line: its peeked key and command; lines whose key is in flight (here or in
-  // another request) are answered idempotency_in_progress and not submitted.
+  // Per line: its peeked key and command; lines whose key is in flight in another
+  // request are answered idempotency_in_progress and not submitted. A key repeated
+  // within the batch is submitted each time: the service takes the lines in order,
+  // as `accrue post` takes a file's (a replay, or idempotency_key_reused).
   const std::size_t n = lines.size();
   std::vector<PeekedCommand> peeks(n);
   std::vector<std::string> keys(n);

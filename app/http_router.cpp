@@ -1,5 +1,8 @@
 #include "app/http_router.h"
 
+#include <optional>
+#include <string>
+
 namespace accrue::app {
 namespace {
 
@@ -15,6 +18,39 @@ Route Make(RouteId id, std::string_view method, std::string_view expected, std::
   r.param = std::move(param);
   r.label = std::move(label);
   return r;
+}
+
+// A path segment with its %XX escapes decoded (RFC 3986 2.1: `acct%2D1` and
+// `x%3Ay` name `acct-1` and `x:y`, as clients that encode every reserved
+// character send them), or nullopt for a malformed escape.
+std::optional<std::string> PercentDecoded(std::string_view segment) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(segment.size());
+  for (std::size_t i = 0; i < segment.size(); ++i) {
+    if (segment[i] != '%') {
+      out += segment[i];
+      continue;
+    }
+    if (i + 2 >= segment.size()) return std::nullopt;  // truncated escape
+    const int high = hex(segment[i + 1]), low = hex(segment[i + 2]);
+    if (high < 0 || low < 0) return std::nullopt;
+    out += static_cast<char>(high * 16 + low);
+    i += 2;
+  }
+  return out;
+}
+
+// The id a path segment names, when it follows the id syntax once decoded.
+std::optional<std::string> IdOf(std::string_view segment, std::size_t max_length) {
+  auto id = PercentDecoded(segment);
+  if (!id || !ValidId(*id, max_length)) return std::nullopt;
+  return id;
 }
 
 }  // namespace
@@ -43,19 +79,17 @@ Route MatchRoute(std::string_view method, std::string_view target) {
     std::string_view rest = path.substr(kAccounts.size());
     if (rest.size() > kInvoicesSuffix.size() &&
         rest.substr(rest.size() - kInvoicesSuffix.size()) == kInvoicesSuffix) {
-      std::string_view id = rest.substr(0, rest.size() - kInvoicesSuffix.size());
-      if (ValidId(id, kMaxIdLength)) {
-        return Make(RouteId::kAccountInvoices, method, "GET", "GET /v1/accounts/{id}/invoices", std::string(id));
+      if (auto id = IdOf(rest.substr(0, rest.size() - kInvoicesSuffix.size()), kMaxIdLength)) {
+        return Make(RouteId::kAccountInvoices, method, "GET", "GET /v1/accounts/{id}/invoices", std::move(*id));
       }
     }
-    if (ValidId(rest, kMaxIdLength)) {
-      return Make(RouteId::kAccount, method, "GET", "GET /v1/accounts/{id}", std::string(rest));
+    if (auto id = IdOf(rest, kMaxIdLength)) {
+      return Make(RouteId::kAccount, method, "GET", "GET /v1/accounts/{id}", std::move(*id));
     }
   }
   if (path.substr(0, kInvoices.size()) == kInvoices) {
-    std::string_view id = path.substr(kInvoices.size());
-    if (ValidId(id, kMaxInvoiceIdLength)) {
-      return Make(RouteId::kInvoice, method, "GET", "GET /v1/invoices/{id}", std::string(id));
+    if (auto id = IdOf(path.substr(kInvoices.size()), kMaxInvoiceIdLength)) {
+      return Make(RouteId::kInvoice, method, "GET", "GET /v1/invoices/{id}", std::move(*id));
     }
   }
   Route none;

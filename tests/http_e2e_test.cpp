@@ -304,6 +304,23 @@ TEST_F(HttpE2eTest, ContractStatusCodesIdempotencyAndIsolation) {
   EXPECT_NE(l1.find(R"("idempotency_key":"bk1","status":"accepted")"), std::string::npos) << b.body;
   EXPECT_NE(l2.find("already_exists"), std::string::npos) << b.body;
   EXPECT_NE(l3.find(R"("idempotency_key":"bk3","status":"accepted")"), std::string::npos) << b.body;
+  // The lines are taken in order, as `accrue post` takes a file's: a truncated line
+  // does not hold the key it seems to carry (D-1 step 1, D-4), a repeated key
+  // replays (D-18), the same key with another command is idempotency_key_reused.
+  Reply ordered = Request(port, "POST", "/v1/commands:batch", H(acme),
+                          std::string(R"({"command":"open_account","idempotency_key":"bo1","account_id":)") + "\n" +
+                              R"({"command":"open_account","idempotency_key":"bo1","account_id":"o1","currency":"USD"})" + "\n" +
+                              R"({"command":"open_account","idempotency_key":"bo1","account_id":"o1","currency":"USD"})" + "\n" +
+                              R"({"command":"open_account","idempotency_key":"bo1","account_id":"o2","currency":"USD"})" + "\n");
+  EXPECT_EQ(ordered.status, 200);
+  std::istringstream ordered_lines(ordered.body);
+  std::vector<std::string> o(4);
+  for (auto& line : o) std::getline(ordered_lines, line);
+  EXPECT_NE(o[0].find(R"("idempotency_key":null,"status":"rejected","error":{"code":"invalid_json")"), std::string::npos) << ordered.body;
+  EXPECT_NE(o[1].find(R"("idempotency_key":"bo1","status":"accepted")"), std::string::npos) << ordered.body;
+  EXPECT_NE(o[2].find(R"("idempotency_key":"bo1","status":"accepted")"), std::string::npos) << ordered.body;
+  EXPECT_NE(o[2].find(R"("replayed":true)"), std::string::npos) << ordered.body;
+  EXPECT_NE(o[3].find("idempotency_key_reused"), std::string::npos) << ordered.body;
   // Malformed HTTP does not take the server down; X-Request-Id is echoed.
   EXPECT_EQ(RawExchange(port, "\x16\x03\x01 garbage\r\n\r\n").rfind("HTTP/1.1 400", 0), 0u);
   Reply echoed = Request(port, "GET", "/healthz", {{"X-Request-Id", "req-42"}});
@@ -311,7 +328,7 @@ TEST_F(HttpE2eTest, ContractStatusCodesIdempotencyAndIsolation) {
   // Metrics.
   Reply m = Request(port, "GET", "/metrics");
   EXPECT_NE(m.body.find(R"(accrue_commands_total{command="open_account",outcome="accepted"})"), std::string::npos);
-  EXPECT_NE(m.body.find("accrue_commands_replayed_total 2"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("accrue_commands_replayed_total 3"), std::string::npos) << m.body;  // two single replays and the ordered batch's
   EXPECT_NE(m.body.find("accrue_http_request_duration_seconds_bucket"), std::string::npos);
   // The event log's append path (issue 7: queue depth, fsync batch sizes).
   auto metric = [&](const std::string& name) -> long long {
@@ -349,16 +366,19 @@ TEST_F(HttpE2eTest, ContractStatusCodesIdempotencyAndIsolation) {
   EXPECT_EQ(log.find(acme_ro), std::string::npos);
 }
 
-TEST_F(HttpE2eTest, LimitsAnswer429And503) {
+// 429 with commands held in flight is in http_server_test (InProgressRateLimitAndQueueFull).
+TEST_F(HttpE2eTest, LimitsAnswer413And503) {
   const std::string acme = AddToken("acme", "write,read");
   ServeProcess serve(data_, tokens_, {"--max-tenant-inflight", "5", "--max-connections", "3"});
   ASSERT_NE(serve.port(), 0);
   std::string batch;
   for (int i = 0; i < 6; ++i) batch += "{}\n";
+  // More lines than the tenant may ever have in flight: retrying cannot help, so
+  // 413 without Retry-After (it was 429 with Retry-After, refused forever).
   Reply limited = Request(serve.port(), "POST", "/v1/commands:batch", H(acme), batch);
-  EXPECT_EQ(limited.status, 429);
-  EXPECT_EQ(limited.Header("retry-after"), "1");
-  EXPECT_NE(limited.body.find("rate_limited"), std::string::npos);
+  EXPECT_EQ(limited.status, 413);
+  EXPECT_EQ(limited.Header("retry-after"), "");
+  EXPECT_NE(limited.body.find("payload_too_large"), std::string::npos);
   // Hold 3 connections open. Connections of earlier requests count until the server
   // has seen them close, so retry (bounded) until all three are admitted.
   std::vector<std::unique_ptr<HttpClient>> held;

@@ -177,6 +177,17 @@ TEST(Router, MatchesTheContractsEndpoints) {
   EXPECT_EQ(MatchRoute("GET", "/v1/accounts/invoices").param, "invoices");
   EXPECT_EQ(MatchRoute("GET", "/v1/invoices/acme-12").id, RouteId::kInvoice);
   EXPECT_EQ(MatchRoute("GET", "/v1/accounts/..%2f").id, RouteId::kNotFound);
+  // Escapes are decoded before the id syntax is checked (RFC 3986 2.1).
+  EXPECT_EQ(MatchRoute("GET", "/v1/accounts/x.y%3az-47").param, "x.y:z-47");
+  EXPECT_EQ(MatchRoute("GET", "/v1/accounts/acct%2D00031/invoices").param, "acct-00031");
+  EXPECT_EQ(MatchRoute("GET", "/v1/invoices/acme%2d12").param, "acme-12");
+  for (const char* odd : {"/v1/accounts/a%2Fb", "/v1/accounts/a%", "/v1/accounts/a%4", "/v1/accounts/a%zz",
+                          "/v1/accounts/a%00", "/v1/accounts/%E9", "/v1/accounts/a%2Finvoices"}) {
+    EXPECT_EQ(MatchRoute("GET", odd).id, RouteId::kNotFound) << odd;
+  }
+  EXPECT_EQ(MatchRoute("GET", "/v1/accounts/" + std::string(64, 'a')).id, RouteId::kAccount);
+  EXPECT_EQ(MatchRoute("GET", "/v1/accounts/" + std::string(63, 'a') + "%61").id, RouteId::kAccount);
+  EXPECT_EQ(MatchRoute("GET", "/v1/accounts/" + std::string(64, 'a') + "%61").id, RouteId::kNotFound);
   EXPECT_EQ(MatchRoute("GET", "/v1/accounts/" + std::string(65, 'a')).id, RouteId::kNotFound);
   EXPECT_FALSE(MatchRoute("GET", "/v1/commands").method_allowed);
   EXPECT_EQ(MatchRoute("GET", "/nope").id, RouteId::kNotFound);
@@ -190,7 +201,7 @@ TEST(Admission, KeysAndLimits) {
   EXPECT_EQ(a.TryAcquire("t2", {"k1"}), Admit::kOk);  // keys are per tenant
   std::vector<std::size_t> busy;
   EXPECT_EQ(a.TryAcquire("t1", {"a", "k1", "a"}, &busy), Admit::kKeyInProgress);
-  EXPECT_EQ(busy, (std::vector<std::size_t>{1, 2}));
+  EXPECT_EQ(busy, (std::vector<std::size_t>{1}));  // "a" twice in one batch is not busy
   EXPECT_EQ(a.TryAcquire("t1", {"a", "b", "c"}), Admit::kTenantLimit);
   EXPECT_EQ(a.TryAcquire("t3", {"x", "y", "z"}), Admit::kServerLimit);
   EXPECT_EQ(a.inflight(), 2u);
@@ -199,6 +210,12 @@ TEST(Admission, KeysAndLimits) {
   EXPECT_EQ(a.inflight(), 0u);
   EXPECT_EQ(a.TryAcquire("t1", {"k1", "", ""}), Admit::kOk);  // lines without a key still count
   EXPECT_EQ(a.inflight(), 3u);
+  a.Release("t1", {"k1", "", ""});
+  EXPECT_EQ(a.max_per_request(), 3u);
+  EXPECT_EQ(a.TryAcquire("t1", {"r", "r", "s"}), Admit::kOk);  // a repeated key is held once,
+  a.Release("t1", {"r", "r", "s"});                              // released whole
+  EXPECT_EQ(a.inflight(), 0u);
+  EXPECT_EQ(a.TryAcquire("t1", {"r"}), Admit::kOk);
 }
 
 // The peek reads top-level strings only and survives hostile input.
