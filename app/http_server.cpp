@@ -192,6 +192,9 @@ class Session : public std::enable_shared_from_this<Session> {
     auto req = parser_->release();
     HttpRequest hreq;
     hreq.method = std::string(req.method_string());
+    // RFC 9110 9.3.2: HEAD is GET without the body (same status and headers).
+    head_ = req.method() == http::verb::head;
+    if (head_) hreq.method = "GET";
     hreq.target = std::string(req.target());
     hreq.authorization = std::string(req[http::field::authorization]);
     if (auto it = req.find("Idempotency-Key"); it != req.end()) hreq.idempotency_key = std::string(it->value());
@@ -241,6 +244,8 @@ class Session : public std::enable_shared_from_this<Session> {
     res_.keep_alive(keep_alive);
     res_.body() = std::move(r.body);
     res_.prepare_payload();
+    if (head_) res_.body().clear();  // Content-Length stays that of the GET answer
+    head_ = false;
     Record(r, latency_us);
     counted_ = counted;
     stream_.expires_after(core_->limits.write_timeout);
@@ -307,6 +312,7 @@ class Session : public std::enable_shared_from_this<Session> {
   uint64_t seq_ = 0;
   bool awaiting_ = false;
   bool keep_alive_ = false;
+  bool head_ = false;  // the request being answered is a HEAD
   bool counted_ = false;
   bool linger_ = false;
   std::vector<char> linger_buffer_;

@@ -333,6 +333,31 @@ TEST_F(HttpServerTest, SizeLimitsAndMalformedRequests) {
   EXPECT_EQ(Request(port_, "GET", "/healthz").status, 200);  // still up
 }
 
+// RFC 9110 9.3.2: HEAD answers as GET does, Content-Length included, without the
+// body; the connection stays usable (a GET pipelined after it gets its body).
+TEST_F(HttpServerTest, HeadIsGetWithoutTheBody) {
+  Start();
+  std::string both = RawExchange(port_,
+                                 "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                                 "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  ASSERT_EQ(both.rfind("HTTP/1.1 200", 0), 0u) << both;
+  const std::size_t first_end = both.find("\r\n\r\n");
+  ASSERT_NE(first_end, std::string::npos) << both;
+  const std::string head_headers = both.substr(0, first_end);
+  EXPECT_NE(head_headers.find("Content-Length: 15"), std::string::npos) << both;  // {"status":"ok"}
+  const std::string rest = both.substr(first_end + 4);
+  EXPECT_EQ(rest.rfind("HTTP/1.1 200", 0), 0u) << "HEAD sent a body: " << both;
+  EXPECT_EQ(rest.substr(rest.size() - 15), R"({"status":"ok"})") << both;
+  std::string account = RawExchange(port_, "HEAD /v1/accounts/acme HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                                               rw_t1_ + "\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(account.rfind("HTTP/1.1 200", 0), 0u) << account;
+  EXPECT_NE(account.find("Content-Length: 21"), std::string::npos) << account;  // {"account_id":"acme"}
+  EXPECT_EQ(account.substr(account.size() - 4), "\r\n\r\n") << account;
+  std::string command = RawExchange(port_, "HEAD /v1/commands HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(command.rfind("HTTP/1.1 404", 0), 0u) << command;
+  EXPECT_NE(command.find("Allow: POST"), std::string::npos) << command;
+}
+
 TEST_F(HttpServerTest, SlowClientsAreCutOff) {
   Start();
   RawConnection slow(port_);
