@@ -18,6 +18,7 @@ accrue_test(events_memory_store_test
 target_sources(accrue_events PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/keys.cpp
   ${CMAKE_CURRENT_LIST_DIR}/rocks_log.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/info_log.cpp
   ${CMAKE_CURRENT_LIST_DIR}/stream_index.cpp
   ${CMAKE_CURRENT_LIST_DIR}/group_state.cpp
   ${CMAKE_CURRENT_LIST_DIR}/group_commit_writer.cpp
@@ -28,6 +29,11 @@ target_sources(accrue_events PRIVATE
 
 accrue_test(events_rocks_store_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/rocks_event_store_test.cpp
+  LIBS accrue_events
+  LABELS events)
+
+accrue_test(events_info_log_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/info_log_test.cpp
   LIBS accrue_events
   LABELS events)
 

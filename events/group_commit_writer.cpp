@@ -299,7 +299,12 @@ Status GroupCommitWriter::Recover() {
                         "acknowledged; restart accrue (reopening the log recovers from the "
                         "WAL), then retry with the same idempotency key");
   }
-  if (!s.ok()) return FromRocks(s, "recovering the event log after a failed write");
+  if (!s.ok()) {
+    // NoSpace, Busy or TryAgain: RocksDB is still waiting for free space (it
+    // re-checks every few seconds). Said plainly, so the runbook's first row fits.
+    return Status::Unavailable("disk full, retry when space returns: the event log is recovering from a failed write (" +
+                               s.ToString() + ")");
+  }
   auto reloaded = LoadHead(*log_);
   if (!reloaded.ok()) return reloaded.status();
   head_ = std::move(reloaded.value());

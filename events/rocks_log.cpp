@@ -1,5 +1,7 @@
 #include "events/rocks_log.h"
 
+#include "events/info_log.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -303,6 +305,9 @@ Result<std::unique_ptr<RocksLog>> OpenRocksLog(const std::string& dir,
   }
   rocks_options.create_if_missing = options.create_if_missing;
   if (options.env != nullptr) rocks_options.env = options.env;
+  // RocksDB's default LOG writer aborts on its next line after a failed write (a
+  // full disk): events/info_log.h. Read-only and secondary opens keep RocksDB's.
+  if (log->mode == OpenMode::kReadWrite) rocks_options.info_log = MakeInfoLog(dir);
   rocksdb::Status s = OpenDb(dir, log->mode, rocks_options, log.get());
   if (!s.ok()) return FromRocks(s, "opening event log " + dir);
   std::vector<rocksdb::ColumnFamilyHandle**> slots = {
