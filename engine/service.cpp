@@ -62,7 +62,6 @@ CommandOutcome Outcome(OutcomeStatus status, std::string json, std::optional<Err
   return o;
 }
 
-events::Future<CommandOutcome> Ready(CommandOutcome o) { return events::ReadyFuture(std::move(o)); }
 
 // An append that failed before reaching the store.
 events::Future<events::AppendResult> FailedAppend(Status status) {
@@ -172,6 +171,8 @@ class CommandService::Impl {
 
   events::Future<CommandOutcome> Submit(const std::string& tenant, std::string_view json,
                                      const std::optional<std::string>& key_override);
+  // Submit's body: settles `promise`. `draining`: the line comes from deferred_
+  // (DrainDeferred), so it is not deferred again behind itself.
   // Reads of durable state (see "reads" below).
   std::optional<std::string> ReadAccount(const std::string& tenant, const std::string& account_id,
                                          const std::function<std::optional<std::string>(const AccountState&)>& render);
@@ -193,6 +194,12 @@ class CommandService::Impl {
   // (with c->stored etc. unset) when the outcome is immediate.
   void DecideAndAppend(Completion* c);
   void StartRun(Completion* c, const RunBilling& run);
+  void SubmitWith(events::Promise<CommandOutcome> promise, const std::string& tenant, std::string_view json,
+                  const std::optional<std::string>& key_override, bool draining);
+  // A tenant-wide run of `tenant` settled (its record durable, or failed): the
+  // tenant's deferred commands go ahead, in order.
+  void RunSettled(const std::string& tenant);
+  void DrainDeferred(const std::string& tenant);
   void CompletionLoop();
   // Plain appends in submission order, each durable one settled with the others
   // ready at that moment under one hold of mu_.
@@ -213,6 +220,19 @@ class CommandService::Impl {
   std::mutex mu_;  // the cache, in-flight keys; never held across an fsync wait
   AggregateCache cache_;
   std::unordered_map<std::string, std::string> in_flight_;  // scoped key -> hash
+  // Tenant-wide runs not yet settled, per tenant, and the tenant's commands that
+  // came in meanwhile (in order). A run's own record is written after every
+  // account's invoice; were later commands appended before it, a crash between
+  // them would leave them durable and the run not, and the retry would bill
+  // accounts that were opened after the run in the file (issue 5, fault hunt
+  // 2026-12-06). Deferring them keeps the log in command order across a run.
+  struct DeferredSubmit {
+    events::Promise<CommandOutcome> promise;
+    std::string json;
+    std::optional<std::string> key_override;
+  };
+  std::unordered_map<std::string, int> runs_open_;
+  std::unordered_map<std::string, std::deque<DeferredSubmit>> deferred_;
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
@@ -225,17 +245,26 @@ class CommandService::Impl {
 
 events::Future<CommandOutcome> CommandService::Impl::Submit(
     const std::string& tenant, std::string_view json, const std::optional<std::string>& key_override) {
+  events::Promise<CommandOutcome> promise;
+  events::Future<CommandOutcome> future = promise.get_future();
+  SubmitWith(std::move(promise), tenant, json, key_override, /*draining=*/false);
+  return future;
+}
+
+void CommandService::Impl::SubmitWith(events::Promise<CommandOutcome> promise, const std::string& tenant,
+                                      std::string_view json, const std::optional<std::string>& key_override,
+                                      bool draining) {
   // D-1 step 1. Not remembered. Over HTTP the header's key (which overrides the
   // body's, contract "HTTP API") is known even when the body is not JSON, and the
   // error body is the result object with that key; `post` has no key to show (D-4).
   JsonValue object;
   std::string parse_error;
   if (json.size() > kMaxJsonLineBytes) {
-    return Ready(RejectedOutcome(key_override, Reject(ErrorCode::kInvalidJson, "",
-                                                      "the command exceeds 1 MiB")));
+    return promise.set_value(
+        RejectedOutcome(key_override, Reject(ErrorCode::kInvalidJson, "", "the command exceeds 1 MiB")));
   }
   if (!ParseJsonObjectLine(json, &object, &parse_error)) {
-    return Ready(RejectedOutcome(key_override, Reject(ErrorCode::kInvalidJson, "", "not a JSON object")));
+    return promise.set_value(RejectedOutcome(key_override, Reject(ErrorCode::kInvalidJson, "", "not a JSON object")));
   }
   // D-1 step 2, D-4: key errors are not remembered.
   std::string key;
@@ -247,7 +276,7 @@ events::Future<CommandOutcome> CommandService::Impl::Submit(
       const JsonValue* raw = object.Find("idempotency_key");
       std::optional<std::string> shown;
       if (raw != nullptr && raw->is_string()) shown = raw->text;
-      return Ready(RejectedOutcome(shown, *r));
+      return promise.set_value(RejectedOutcome(shown, *r));
     }
     key = std::get<std::string>(extracted);
   }
@@ -257,21 +286,26 @@ events::Future<CommandOutcome> CommandService::Impl::Submit(
   c->scoped_key.reserve(tenant.size() + 1 + key.size());
   c->scoped_key.append(tenant).append(1, '/').append(key);
   c->hash = CommandHash(object);
-  events::Future<CommandOutcome> future = c->promise.get_future();
 
   std::lock_guard<std::mutex> lock(mu_);
+  if (!draining && (runs_open_.count(tenant) != 0 || deferred_.count(tenant) != 0)) {
+    deferred_[tenant].push_back(DeferredSubmit{std::move(promise), std::string(json), key_override});
+    return;
+  }
+  c->promise = std::move(promise);
   // D-1 step 3: the same key replays; another command under it is reused.
   if (auto it = in_flight_.find(c->scoped_key); it != in_flight_.end()) {
-    if (it->second != c->hash) return Ready(RejectedOutcome(key, KeyReused()));
+    if (it->second != c->hash) return c->promise.set_value(RejectedOutcome(key, KeyReused()));
     c->kind = Completion::Kind::kReplayInFlight;
     Enqueue(std::move(c));
-    return future;
+    return;
   }
   auto lookup = store_->LookupIdempotency(c->scoped_key);
-  if (!lookup.ok()) return Ready(FailedOutcome(key, lookup.status().ToString()));
+  if (!lookup.ok()) return c->promise.set_value(FailedOutcome(key, lookup.status().ToString()));
   if (lookup.value()) {
-    if (lookup.value()->command_hash != c->hash) return Ready(RejectedOutcome(key, KeyReused()));
-    return Ready(StoredOutcome(RenderStored(lookup.value()->result, lookup.value()->last_position), true));
+    if (lookup.value()->command_hash != c->hash) return c->promise.set_value(RejectedOutcome(key, KeyReused()));
+    return c->promise.set_value(
+        StoredOutcome(RenderStored(lookup.value()->result, lookup.value()->last_position), true));
   }
   // D-1 steps 4-8.
   auto decoded = DecodeCommand(object);
@@ -286,9 +320,10 @@ events::Future<CommandOutcome> CommandService::Impl::Submit(
   in_flight_.emplace(c->scoped_key, c->hash);
   if (c->command != nullptr) {
     if (const auto* run = std::get_if<RunBilling>(c->command.get()); run && !run->account_id) {
+      ++runs_open_[tenant];  // settled in CompleteRun (RunSettled)
       StartRun(c.get(), *run);
       Enqueue(std::move(c));
-      return future;
+      return;
     }
     DecideAndAppend(c.get());
   } else {
@@ -297,7 +332,6 @@ events::Future<CommandOutcome> CommandService::Impl::Submit(
     c->append = store_->AppendAsync(std::move(request));
   }
   Enqueue(std::move(c));
-  return future;
 }
 
 void CommandService::Impl::DecideAndAppend(Completion* c) {
@@ -552,10 +586,12 @@ void CommandService::Impl::CompleteRun(Completion* c) {
     }
   }
   if (failed) {
-    std::lock_guard<std::mutex> lock(mu_);
-    in_flight_.erase(c->scoped_key);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      in_flight_.erase(c->scoped_key);
+    }
     c->promise.set_value(FailedOutcome(c->key, failure));
-    return;
+    return RunSettled(c->tenant);
   }
   result.skipped = c->skipped;
   if (position > 0) result.position = position;
@@ -573,6 +609,46 @@ void CommandService::Impl::CompleteRun(Completion* c) {
     c->promise.set_value(StoredOutcome(RenderStored(r.stored_result, r.last_position), true));
   } else {
     c->promise.set_value(FailedOutcome(c->key, r.status.ToString()));
+  }
+  RunSettled(c->tenant);
+}
+
+void CommandService::Impl::RunSettled(const std::string& tenant) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = runs_open_.find(tenant);
+    ACCRUE_ASSERT(it != runs_open_.end() && it->second > 0, "a run settled that was not open");
+    if (--it->second > 0) return;
+    runs_open_.erase(it);
+  }
+  DrainDeferred(tenant);
+}
+
+// On the completion thread. The front line stays queued while it is submitted, so
+// a command arriving meanwhile queues behind it; a drained tenant-wide run stops
+// the drain (its own RunSettled resumes it).
+void CommandService::Impl::DrainDeferred(const std::string& tenant) {
+  for (;;) {
+    DeferredSubmit* front = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (runs_open_.count(tenant) != 0) return;
+      auto it = deferred_.find(tenant);
+      if (it == deferred_.end()) return;
+      if (it->second.empty()) {
+        deferred_.erase(it);
+        return;
+      }
+      front = &it->second.front();  // deque: stable while only this thread pops
+    }
+    SubmitWith(std::move(front->promise), tenant, front->json, front->key_override, /*draining=*/true);
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = deferred_.find(tenant);
+    it->second.pop_front();
+    if (it->second.empty() && runs_open_.count(tenant) == 0) {
+      deferred_.erase(it);
+      return;
+    }
   }
 }
 

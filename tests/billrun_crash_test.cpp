@@ -27,6 +27,8 @@
 #include <fstream>
 #include <random>
 #include <set>
+#include <string>
+#include <vector>
 #include <thread>
 
 #include "engine/json.h"
@@ -170,6 +172,85 @@ TEST(BillRunCrash, SigkillMidRunThenRetryBillsEveryAccountOnce) {
   EXPECT_EQ(inspected.out.find("\"invoice_id\":\"" + AccountId(kAccounts / 2) + "-" + std::to_string(kRounds + 1) + "\""),
             std::string::npos);
   EXPECT_GE(mid_run_kills, 1) << "no kill landed in the middle of a run; the test proved nothing";
+  std::filesystem::remove_all(dir);
+}
+
+// Commands after a tenant-wide run in the same file wait until the run's own
+// record is durable (engine/service.cpp, runs_open_). Before, they were appended
+// while the run was still billing; a SIGKILL then left them durable and the run
+// not, and the retry of the file billed, in the retried run, an account that was
+// opened after it (found by fault injection, 2026-12-06). Each attempt: a copy of
+// the set-up log; a file of [tenant-wide run, open "late", subscribe it, a run
+// for "late" only]; a kill mid-run; the file again. The retried tenant-wide run
+// must not list late's invoice, and the run for "late" must.
+TEST(BillRunCrash, CommandsAfterARunWaitForItSoTheRetryBillsAsACleanRunDoes) {
+  char tmpl[] = "/tmp/accrue-billrun-order-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  const std::string setup_data = dir + "/setup-data";
+  {
+    std::ofstream setup(dir + "/setup.jsonl");
+    setup << R"({"command":"publish_plan","idempotency_key":"plan","plan_id":"basic","currency":"USD","interval":"month","amount":"10.00"})"
+          << "\n";
+    for (int i = 0; i < kAccounts; ++i) {
+      setup << R"({"command":"open_account","idempotency_key":"open-)" << i << R"(","account_id":")" << AccountId(i)
+            << R"(","currency":"USD","timezone":"UTC"})" << "\n"
+            << R"({"command":"subscribe","idempotency_key":"sub-)" << i << R"(","subscription_id":"sub-)" << i
+            << R"(","account_id":")" << AccountId(i) << R"(","plan_id":"basic","start":"2024-01-01T00:00:00Z"})"
+            << "\n";
+    }
+  }
+  ASSERT_EQ(Execute(std::string(ACCRUE_BINARY) + " --data " + setup_data + " post " + dir + "/setup.jsonl > /dev/null")
+                .exit_code,
+            0);
+  const std::string file = dir + "/run.jsonl";
+  std::ofstream(file)
+      << R"({"command":"run_billing","idempotency_key":"run","as_of":"2024-02-01T00:00:00Z"})" << "\n"
+      << R"({"command":"open_account","idempotency_key":"open-late","account_id":"late","currency":"USD","timezone":"UTC"})"
+      << "\n"
+      << R"({"command":"subscribe","idempotency_key":"sub-late","subscription_id":"sub-late","account_id":"late","plan_id":"basic","start":"2024-01-01T00:00:00Z"})"
+      << "\n"
+      << R"({"command":"run_billing","idempotency_key":"run-late","account_id":"late","as_of":"2024-02-01T00:00:00Z"})"
+      << "\n";
+
+  std::mt19937 rng(20241206);
+  auto delay = std::chrono::microseconds(60'000);
+  int mid_run_kills = 0;
+  for (int attempt = 1; attempt <= 12 && mid_run_kills < 3; ++attempt) {
+    const std::string data = dir + "/data-" + std::to_string(attempt);
+    std::filesystem::copy(setup_data, data, std::filesystem::copy_options::recursive);
+    auto jittered = std::chrono::microseconds(std::uniform_int_distribution<long>(delay.count() / 2, delay.count() * 3 / 2)(rng));
+    const bool landed = PostAndKill(data, file, jittered);
+    LogView killed = Fold(data);
+    std::size_t billed = 0;
+    for (int i = 0; i < kAccounts; ++i) billed += killed.invoices[AccountId(i)] == 1;
+    const bool mid_run = landed && billed > 0 && billed < static_cast<std::size_t>(kAccounts);
+    mid_run_kills += mid_run;
+    std::printf("attempt %d: killed after %ld us, %zu of %d accounts billed, late %s%s\n", attempt,
+                static_cast<long>(jittered.count()), billed, kAccounts,
+                killed.invoices.count("late") ? "opened" : "not opened", mid_run ? " (mid-run)" : "");
+    if (mid_run) {
+      EXPECT_EQ(killed.invoices.count("late"), 0u) << "a command after the run was durable before it";
+    }
+    if (!landed || billed == static_cast<std::size_t>(kAccounts)) delay /= 2;
+    if (landed && billed == 0) delay = delay * 3 / 2;
+
+    ProcessRun retried = Execute(std::string(ACCRUE_BINARY) + " --data " + data + " post " + file);
+    ASSERT_EQ(retried.exit_code, 0) << retried.out;
+    std::vector<std::string> lines;
+    for (std::size_t at = 0, end; (end = retried.out.find('\n', at)) != std::string::npos; at = end + 1) {
+      lines.push_back(retried.out.substr(at, end - at));
+    }
+    ASSERT_EQ(lines.size(), 4u) << retried.out;
+    EXPECT_EQ(lines[0].find("\"late-1\""), std::string::npos) << "the retried run billed late: " << lines[0];
+    EXPECT_NE(lines[3].find(R"("invoices":["late-1"])"), std::string::npos) << lines[3];
+    LogView done = Fold(data);
+    for (const auto& v : done.violations) ADD_FAILURE() << "after the retry: " << v.ToString();
+    EXPECT_EQ(done.invoices["late"], 1u);
+    for (int i = 0; i < kAccounts; ++i) ASSERT_EQ(done.invoices[AccountId(i)], 1u) << AccountId(i);
+    std::filesystem::remove_all(data);
+  }
+  EXPECT_GE(mid_run_kills, 1) << "no kill landed in the middle of the run; the test proved nothing";
   std::filesystem::remove_all(dir);
 }
 
