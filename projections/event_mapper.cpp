@@ -1,5 +1,7 @@
 #include "projections/event_mapper.h"
 
+#include <boost/multiprecision/cpp_int.hpp>
+
 #include <string_view>
 
 #include <google/protobuf/arena.h>
@@ -428,19 +430,45 @@ Status EventMapper::MapOne(const events::RecordedEvent& e, RowBatch* out) {
         sum.known = existed ? BalanceSum::Known::kExisting : BalanceSum::Known::kNew;
       }
       sum.exponent = exp;
-      sum.debit += p.debit;
-      sum.credit += p.credit;
+      sum.debit.Add(p.debit);
+      sum.credit.Add(p.credit);
     }
   }
   return Status::Ok();
+}
+
+void EventMapper::WideSum::Add(engine::Int128 v) {
+  ACCRUE_ASSERT(v >= 0, "a ledger posting is never negative (R-L1)");
+  if (v > engine::kInt128Max - low) {
+    low = v - (engine::kInt128Max - low) - 1;
+    ++high;
+  } else {
+    low += v;
+  }
+}
+
+std::string EventMapper::WideSum::Format(int exponent) const {
+  if (high == 0) return FormatAmount(low, exponent);
+  using BigInt = boost::multiprecision::cpp_int;
+  auto big = [](engine::Int128 v) {  // 0 <= v
+    const auto u = static_cast<engine::UInt128>(v);
+    return (BigInt(static_cast<uint64_t>(u >> 64)) << 64) + BigInt(static_cast<uint64_t>(u));
+  };
+  const BigInt total = (BigInt(high) << 127) + big(low);
+  std::string digits = total.str();
+  if (exponent <= 0) return digits;
+  const auto scale = static_cast<std::size_t>(exponent);
+  if (digits.size() <= scale) digits.insert(0, scale + 1 - digits.size(), '0');
+  digits.insert(digits.size() - scale, 1, '.');
+  return digits;
 }
 
 void EventMapper::Flush(RowBatch* out) {
   for (const auto& [key, sum] : balances_) {
     std::string line =
         CopyLine().Text(std::get<0>(key)).Text(std::get<1>(key)).Text(std::get<2>(key))
-            .Text(FormatAmount(sum.debit, sum.exponent))
-            .Text(FormatAmount(sum.credit, sum.exponent)).Take();
+            .Text(sum.debit.Format(sum.exponent))
+            .Text(sum.credit.Format(sum.exponent)).Take();
     switch (sum.known) {
       case BalanceSum::Known::kNew: out->AddNew(TableId::kLedgerBalances, std::move(line)); break;
       case BalanceSum::Known::kExisting:

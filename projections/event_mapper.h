@@ -101,10 +101,20 @@ class EventMapper {
   std::unordered_map<std::string, std::unique_ptr<Cached>> cache_;
   std::map<std::string, std::unique_ptr<Dirty>> dirty_;  // by stream, this batch
   std::set<std::string> currencies_;  // currency rows written this batch
+  // A sum of postings (each 0 <= v <= kInt128Max) that cannot overflow: one
+  // event's postings to one ledger account, or a batch's, can pass 2^127 minor
+  // units (D-27 does not check tenant totals; random streams hit it, 2026-12-06).
+  // Value = high * 2^127 + low, 0 <= low < 2^127.
+  struct WideSum {
+    engine::Int128 low = 0;
+    int64_t high = 0;
+    void Add(engine::Int128 v);
+    std::string Format(int exponent) const;  // as engine::FormatAmount
+  };
   struct BalanceSum {
     int exponent = 0;
-    engine::Int128 debit = 0;
-    engine::Int128 credit = 0;
+    WideSum debit;
+    WideSum credit;
     // Where the row goes (RowBatch): an account's own ledger accounts
     // (receivable, credit) are posted to by its stream only, so whether their row
     // exists is known from the stream's earlier postings; shared ones (cash,

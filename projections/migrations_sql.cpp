@@ -335,10 +335,22 @@ ALTER TABLE subscriptions SET (fillfactor = 50);
 ALTER TABLE ledger_balances SET (fillfactor = 50);
 )SQL";
 
+// V4: text cannot hold NUL, so an external_ref with one is stored with U+FFFD in
+// its place, and two refs the log tells apart (R-P1, D-9: "x\u0000" and
+// "x\uFFFD") would be one value: the unique key stopped the projector for good on
+// such a log (found 2026-12-06). The log enforces uniqueness; here it holds for
+// every ref without U+FFFD, which is every ref stored exactly.
+constexpr const char* kV4ExternalRefUnique = R"SQL(
+ALTER TABLE payments DROP CONSTRAINT payments_tenant_external_ref_key;
+CREATE UNIQUE INDEX payments_tenant_external_ref_key ON payments (tenant, external_ref)
+  WHERE strpos(external_ref, chr(65533)) = 0;
+)SQL";
+
 const std::vector<Migration> kMigrations = {
     {1, "tables", kV1Tables},
     {2, "finance views", kV2Finance},
     {3, "account currency keys, fillfactor", kV3AccountCurrencyKeys},
+    {4, "external_ref unique where stored exactly", kV4ExternalRefUnique},
 };
 
 }  // namespace
