@@ -126,6 +126,11 @@ Status Projector::Run(ProjectMode mode) {
     inflight.reset();
     if (!applied.ok()) {
       mapper.Reset();  // states of this batch and of any batch mapped after it
+      // A projector stuck before its first commit is behind, not caught up: the
+      // lag it reports (project_stopped, metrics) counts from the log's head.
+      progress_.position = checkpoint;
+      progress_.head_position = std::max(progress_.head_position, store_->LastPosition());
+      progress_.lag_events = progress_.head_position - checkpoint;
       if (applied.code() == StatusCode::kConflict) {  // the checkpoint moved: start there
         have_checkpoint = false;
         return applied;
