@@ -17,7 +17,8 @@ std::string_view SubcommandHelp(std::string_view name) {
            "A \"status\":\"failed\" line (unavailable: disk full, queue full) stops post with exit 2;\n"
            "running the same file again carries on where it stopped, exactly once (earlier lines\n"
            "replay with \"replayed\":true).\n\n"
-           "Exit: 0 all accepted, 1 some command was rejected, 2 failure or usage error.\n";
+           "Exit: 0 all accepted, 1 some command was rejected, 2 failure (a failed command, results that\n"
+           "cannot be written to stdout) or usage error.\n";
   }
   if (name == "inspect") {
     return "Usage: accrue [--data DIR] [--tenant T] inspect account|plan ID\n\n"

@@ -9,6 +9,7 @@
 // kept. A `failed` result (`unavailable`) stops post with exit 2; running the
 // same file again carries on exactly once (the idempotency keys replay).
 // Exit: 0 all accepted, 1 any rejected, 2 failure or usage.
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
@@ -44,7 +45,10 @@ class LineReader {
       if (pos_ == len_) {
         len_ = std::fread(buffer_.data(), 1, buffer_.size(), in_);
         pos_ = 0;
-        if (len_ == 0) return any;
+        if (len_ == 0) {
+          if (!any) return false;
+          break;  // a last line without a newline: the same checks as any line
+        }
       }
       any = true;
       char c = buffer_[pos_++];
@@ -89,6 +93,7 @@ int RunPost(const GlobalOptions& g, const std::vector<std::string>& args) {
   std::string error;
   if (!flags.Parse(args, &positional, &error)) return UsageError(error);
   if (positional.size() != 1) return UsageError("post needs exactly one FILE or -");
+  std::signal(SIGPIPE, SIG_IGN);  // a closed stdout is a write error (exit 2), not a kill
   std::FILE* in = positional[0] == "-" ? stdin : std::fopen(positional[0].c_str(), "rb");
   if (in == nullptr) return UsageError("cannot open '" + positional[0] + "'");
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(in == stdin ? nullptr : in, &std::fclose);
@@ -102,6 +107,7 @@ int RunPost(const GlobalOptions& g, const std::vector<std::string>& args) {
     return kExitUsage;
   }
   int exit_code = kExitOk;
+  bool output_error = false;  // stdout refused a result (output_failed)
   {
     engine::ServiceOptions service_options;
     // Fault injection for tests/run_crash_test.cpp only.
@@ -112,6 +118,15 @@ int RunPost(const GlobalOptions& g, const std::vector<std::string>& args) {
     engine::CommandService service(store.value().get(), service_options);
     std::deque<events::Future<engine::CommandOutcome>> in_flight;
     bool stopped = false;
+    // Results that cannot be written (a full disk, a closed pipe) stop post like a
+    // failed command: exit 2, and the commands already applied replay when the
+    // same file is posted again. (SIGPIPE is ignored, so a closed pipe is EPIPE.)
+    auto output_failed = [&] {
+      if (output_error) return;
+      output_error = true;
+      stopped = true;
+      exit_code = kExitUsage;
+    };
     auto print_front = [&]() {
       engine::CommandOutcome o = in_flight.front().get();
       in_flight.pop_front();
@@ -123,6 +138,7 @@ int RunPost(const GlobalOptions& g, const std::vector<std::string>& args) {
         stopped = true;
         exit_code = kExitUsage;
       }
+      if (std::ferror(stdout)) output_failed();
     };
     LineReader reader(in);
     std::string line;
@@ -143,7 +159,12 @@ int RunPost(const GlobalOptions& g, const std::vector<std::string>& args) {
       }
     }
     while (!in_flight.empty()) print_front();  // after a stop: wait, print nothing more
-    std::fflush(stdout);
+    if (std::fflush(stdout) != 0 || std::ferror(stdout)) output_failed();
+  }
+  if (output_error) {
+    std::fprintf(stderr,
+                 "accrue: post: cannot write the results to stdout; stopped (the commands whose results were "
+                 "lost are durable: posting the same file again replays them)\n");
   }
   return exit_code;
 }

@@ -55,5 +55,34 @@ TEST(CliOutputTest, InspectOfAnIdThatIsNotUtf8PrintsValidJson) {
   testing::RunCommand("rm -rf " + dir);
 }
 
+// Results that cannot be written stop post with exit 2 and say so (it exited 0
+// with every result lost); the commands stay durable and replay on a re-post.
+TEST(CliOutputTest, PostWhoseResultsCannotBeWrittenExitsTwo) {
+  const std::string dir = ::testing::TempDir() + "/cli-full-" + std::to_string(::getpid());
+  const std::string file = dir + ".jsonl";
+  testing::RunCommand("printf '%s\\n' '{\"command\":\"open_account\",\"idempotency_key\":\"k\","
+                      "\"account_id\":\"a\",\"currency\":\"USD\",\"timezone\":\"UTC\"}' > " + file);
+  auto full = testing::RunCommand(Accrue("--data " + dir + " post " + file + " 2>&1 >/dev/full"));
+  EXPECT_EQ(full.exit_code, 2) << full.out;
+  EXPECT_NE(full.out.find("cannot write the results"), std::string::npos) << full.out;
+  auto again = testing::RunCommand(Accrue("--data " + dir + " post " + file));
+  EXPECT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_NE(again.out.find("\"replayed\":true"), std::string::npos) << again.out;
+  testing::RunCommand("rm -rf " + dir + " " + file);
+}
+
+// A last line without a newline gets the same checks as any line (cli.md: a line
+// over 1 MiB is invalid_json, "the line exceeds 1 MiB").
+TEST(CliOutputTest, AnUnterminatedLastLineOver1MiBIsTooLong) {
+  const std::string dir = ::testing::TempDir() + "/cli-long-" + std::to_string(::getpid());
+  const std::string file = dir + ".jsonl";
+  testing::RunCommand("{ printf '{\"x\":\"'; head -c 1048576 /dev/zero | tr '\\0' a; printf '\"}'; } > " + file);
+  auto run = testing::RunCommand(Accrue("--data " + dir + " post " + file));
+  EXPECT_EQ(run.exit_code, 1) << run.out;
+  EXPECT_EQ(run.out, "{\"idempotency_key\":null,\"status\":\"rejected\",\"error\":{\"code\":\"invalid_json\","
+                     "\"message\":\"the line exceeds 1 MiB\"}}\n");
+  testing::RunCommand("rm -rf " + dir + " " + file);
+}
+
 }  // namespace
 }  // namespace accrue
