@@ -45,13 +45,23 @@ int RunInspect(const GlobalOptions& g, const std::vector<std::string>& args) {
   options.mode = events::OpenMode::kAutoReadOnly;
   auto store = events::OpenRocksEventStore(g.data_dir, options);
   if (!store.ok()) {
-    if (store.status().code() == StatusCode::kNotFound) return NotFound(kind, id);  // no log: nothing exists
+    if (store.status().code() == StatusCode::kNotFound) {  // no log: nothing exists (contract: not_found)
+      std::fprintf(stderr, "accrue: note: there is no event log in %s\n", g.data_dir.c_str());
+      return NotFound(kind, id);
+    }
     std::fprintf(stderr, "accrue: cannot open the log at %s: %s\n", g.data_dir.c_str(),
                  store.status().ToString().c_str());
     return kExitUsage;
   }
   engine::CommandService service(store.value().get(), engine::ServiceOptions{});
-  auto out = kind == "account" ? service.AccountJson(g.tenant, id) : service.PlanJson(g.tenant, id);
+  Status read_error;
+  auto out = kind == "account" ? service.AccountJson(g.tenant, id, &read_error)
+                               : service.PlanJson(g.tenant, id, &read_error);
+  if (!read_error.ok()) {  // a damaged log is not "not found"
+    std::fprintf(stderr, "accrue: cannot read %s \"%s\" from the log at %s: %s\n", kind.c_str(),
+                 engine::Utf8Lossy(id).c_str(), g.data_dir.c_str(), read_error.ToString().c_str());
+    return kExitUsage;
+  }
   if (!out) return NotFound(kind, id);
   std::printf("%s\n", out->c_str());
   return kExitOk;

@@ -25,7 +25,9 @@ class HttpBackend {
  public:
   using CommandDone = std::function<void(engine::CommandOutcome)>;
   using BatchDone = std::function<void(std::vector<engine::CommandOutcome>)>;
-  using ReadDone = std::function<void(std::optional<std::string>)>;
+  // json: the answer, nullopt = not found; error: non-empty when the log could
+  // not be read (a corrupt block), which is not "not found" (503).
+  using ReadDone = std::function<void(std::optional<std::string> json, std::string error)>;
 
   virtual ~HttpBackend() = default;
 

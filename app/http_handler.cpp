@@ -9,6 +9,7 @@
 #include "app/http_errors.h"
 #include "app/http_json_peek.h"
 #include "app/http_router.h"
+#include "app/logging.h"
 
 namespace accrue::app {
 namespace {
@@ -329,7 +330,15 @@ void HttpHandler::HandleBatch(HttpRequest request, const Identity& who, HttpResp
 void HttpHandler::HandleRead(ReadKind kind, const std::string& id, const Identity& who, HttpResponse base,
                              Respond respond) {
   backend_.load()->Read(kind, who.tenant, id,
-                        [base = std::move(base), respond = std::move(respond)](std::optional<std::string> json) mutable {
+                        [base = std::move(base), respond = std::move(respond)](std::optional<std::string> json,
+                                                                                std::string error) mutable {
+                          if (!error.empty()) {  // a damaged log is not "not found"
+                            LogEvent(LogLevel::kError, "read_failed",
+                                     {Str("route", base.route), Str("error", error)});
+                            return respond(WithError(std::move(base), ErrorCode::kUnavailable,
+                                                     PlainErrorBody(ErrorCode::kUnavailable,
+                                                                    "the event log could not be read: " + error)));
+                          }
                           if (json) {
                             base.body = std::move(*json);
                             return respond(std::move(base));

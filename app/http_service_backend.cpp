@@ -123,18 +123,19 @@ void ServiceBackend::SubmitBatch(const std::string& tenant, std::vector<std::str
 void ServiceBackend::Read(ReadKind kind, const std::string& tenant, const std::string& id, ReadDone done) {
   readers_.Post([this, kind, tenant, id, done = std::move(done)] {
     std::optional<std::string> json;
+    Status error;
     switch (kind) {
       case ReadKind::kAccount:
-        json = service_->AccountJson(tenant, id);
+        json = service_->AccountJson(tenant, id, &error);
         break;
       case ReadKind::kAccountInvoices:
-        json = service_->AccountInvoicesJson(tenant, id);
+        json = service_->AccountInvoicesJson(tenant, id, &error);
         break;
       case ReadKind::kInvoice:
-        json = service_->InvoiceJson(tenant, id);
+        json = service_->InvoiceJson(tenant, id, &error);
         break;
     }
-    done(std::move(json));
+    done(std::move(json), error.ok() ? std::string() : error.ToString());
   });
 }
 

@@ -78,16 +78,21 @@ class CommandService {
   events::Future<CommandOutcome> Submit(const std::string& tenant, std::string_view json,
                                      const std::optional<std::string>& key_override);
 
-  // Reads, folded from the log (contract.md "Account state"); nullopt = not found.
+  // Reads, folded from the log (contract.md "Account state"); nullopt = not found,
+  // or the log could not be read: then *error (if given) says why (a corrupt
+  // block is not "not found"), else it is left alone.
   // They show DURABLE state only: a command whose append is still in flight (or
   // fails) is not visible; once its Submit future is ready, it is. An account
   // with appends in flight is folded from the log (snapshot + tail) for the read,
   // counted in ServiceStats::durable_refolds.
-  std::optional<std::string> AccountJson(const std::string& tenant, const std::string& account_id);
-  std::optional<std::string> PlanJson(const std::string& tenant, const std::string& plan_id);
-  std::optional<std::string> InvoiceJson(const std::string& tenant, const std::string& invoice_id);
-  std::optional<std::string> AccountInvoicesJson(const std::string& tenant,
-                                                 const std::string& account_id);
+  std::optional<std::string> AccountJson(const std::string& tenant, const std::string& account_id,
+                                         Status* error = nullptr);
+  std::optional<std::string> PlanJson(const std::string& tenant, const std::string& plan_id,
+                                      Status* error = nullptr);
+  std::optional<std::string> InvoiceJson(const std::string& tenant, const std::string& invoice_id,
+                                         Status* error = nullptr);
+  std::optional<std::string> AccountInvoicesJson(const std::string& tenant, const std::string& account_id,
+                                                 Status* error = nullptr);
 
   // The counters above; cheap, any thread.
   ServiceStats Stats() const;

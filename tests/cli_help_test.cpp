@@ -84,5 +84,30 @@ TEST(CliOutputTest, AnUnterminatedLastLineOver1MiBIsTooLong) {
   testing::RunCommand("rm -rf " + dir + " " + file);
 }
 
+// A damaged block is not "not found": inspect of an account whose events sit in
+// a corrupt block of a table file says it cannot read the log and exits 2; it
+// printed not_found (exit 1) as if the account did not exist (fault hunt,
+// 2026-12-06). Every account either prints its state or fails that way.
+TEST(CliOutputTest, InspectOnACorruptTableFileFailsInsteadOfNotFound) {
+  const std::string dir = ::testing::TempDir() + "/cli-corrupt-" + std::to_string(::getpid());
+  const std::string file = dir + ".jsonl";
+  auto post = testing::RunCommand(
+      "for i in $(seq 100 399); do printf '{\"command\":\"open_account\",\"idempotency_key\":\"k%s\","
+      "\"account_id\":\"acct-%s\",\"currency\":\"USD\",\"timezone\":\"UTC\"}\\n' $i $i; done > " + file +
+      " && " + Accrue("--data " + dir + " post " + file + " > /dev/null"));
+  ASSERT_EQ(post.exit_code, 0) << post.out;
+  // The biggest table file holds the events; flip a byte in its middle.
+  auto flip = testing::RunCommand("f=$(ls -S " + dir + "/*.sst | head -1) && python3 -c \"import sys; p=sys.argv[1]; "
+                                  "b=bytearray(open(p,'rb').read()); b[len(b)//2]^=0xff; open(p,'wb').write(b)\" $f");
+  ASSERT_EQ(flip.exit_code, 0) << flip.out;
+  auto inspect = testing::RunCommand("for i in $(seq 100 399); do " +
+                                     Accrue("--data " + dir + " inspect account acct-$i") +
+                                     " > /dev/null 2>&1; echo $?; done | sort | uniq -c");
+  EXPECT_EQ(inspect.out.find(" 1\n"), std::string::npos) << "an account read as not_found:\n" << inspect.out;
+  EXPECT_NE(inspect.out.find(" 2\n"), std::string::npos) << "no read failed; was the flip inside a block?\n"
+                                                        << inspect.out;
+  testing::RunCommand("rm -rf " + dir + " " + file);
+}
+
 }  // namespace
 }  // namespace accrue

@@ -57,8 +57,9 @@ class FakeBackend : public HttpBackend {
     threads_.emplace_back([done, out] { done(out); });
   }
   void Read(ReadKind kind, const std::string& tenant, const std::string& id, ReadDone done) override {
-    if (kind == ReadKind::kAccount && tenant == "t1" && id == "acme") return done(std::string(R"({"account_id":"acme"})"));
-    done(std::nullopt);
+    if (kind == ReadKind::kAccount && tenant == "t1" && id == "acme") return done(std::string(R"({"account_id":"acme"})"), "");
+    if (kind == ReadKind::kAccount && tenant == "t1" && id == "broken") return done(std::nullopt, "corruption: injected");
+    done(std::nullopt, "");
   }
   bool WaitHeld(std::size_t n) {
     std::unique_lock lock(mu_);
@@ -331,6 +332,17 @@ TEST_F(HttpServerTest, SizeLimitsAndMalformedRequests) {
   std::string chunked = RawExchange(port_, "POST /v1/commands HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
   EXPECT_EQ(chunked.rfind("HTTP/1.1 400", 0), 0u) << chunked;
   EXPECT_EQ(Request(port_, "GET", "/healthz").status, 200);  // still up
+}
+
+// A read the log cannot answer (a corrupt block) is 503 unavailable, never 404:
+// "not found" would tell the client the account does not exist.
+TEST_F(HttpServerTest, AReadTheLogCannotAnswerIs503NotNotFound) {
+  Start();
+  Reply broken = Request(port_, "GET", "/v1/accounts/broken", Auth(rw_t1_));
+  EXPECT_EQ(broken.status, 503) << broken.body;
+  EXPECT_NE(broken.body.find("the event log could not be read: corruption: injected"), std::string::npos)
+      << broken.body;
+  EXPECT_EQ(Request(port_, "GET", "/v1/accounts/nobody", Auth(rw_t1_)).status, 404);
 }
 
 // RFC 9110 9.3.2: HEAD answers as GET does, Content-Length included, without the
