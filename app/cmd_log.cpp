@@ -72,12 +72,20 @@ int Verify(const GlobalOptions& g, const std::vector<std::string>& args) {
   }
   auto report = events::VerifyLog(*store, options);
   if (tty) std::fprintf(stderr, "\n");
-  if (!report.ok()) {
+  if (!report.ok() && report.status().code() != StatusCode::kCorruption) {
     std::fprintf(stderr, "accrue: log verify could not read the log: %s\n",
                  report.status().ToString().c_str());
     return kExitUsage;
   }
-  const events::VerifyReport& r = report.value();
+  // A block that fails its checksum while reading (the stream index, the stream
+  // heads) is damage, like a bad event: exit 1, without a position when the
+  // damaged structure has none.
+  events::VerifyReport damaged;
+  if (!report.ok()) {
+    damaged.ok = false;
+    damaged.reason = report.status().ToString();
+  }
+  const events::VerifyReport& r = report.ok() ? report.value() : damaged;
   if (json) {
     std::printf("{\"ok\":%s,\"events\":%llu,\"streams\":%llu,\"last_position\":%llu,"
                 "\"head_hash\":\"%s\",\"first_bad_position\":%llu,\"reason\":%s}\n",
@@ -89,6 +97,8 @@ int Verify(const GlobalOptions& g, const std::vector<std::string>& args) {
     std::printf("ok: %llu events in %llu streams, last position %llu, head %s\n",
                 static_cast<unsigned long long>(r.events), static_cast<unsigned long long>(r.streams),
                 static_cast<unsigned long long>(r.last_position), events::ToHex(r.head_hash).c_str());
+  } else if (r.first_bad_position == 0) {
+    std::printf("broken: %s\n", r.reason.c_str());
   } else {
     std::printf("broken: first bad position %llu: %s\n",
                 static_cast<unsigned long long>(r.first_bad_position), r.reason.c_str());

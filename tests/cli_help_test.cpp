@@ -106,6 +106,17 @@ TEST(CliOutputTest, InspectOnACorruptTableFileFailsInsteadOfNotFound) {
   EXPECT_EQ(inspect.out.find(" 1\n"), std::string::npos) << "an account read as not_found:\n" << inspect.out;
   EXPECT_NE(inspect.out.find(" 2\n"), std::string::npos) << "no read failed; was the flip inside a block?\n"
                                                         << inspect.out;
+  // log verify reports damage as damage (exit 1, "broken:"), whichever table file
+  // holds it: a corrupt stream index or stream heads block exited 2 ("could not
+  // read the log") before 2026-12-06. One table file at a time gets a flipped
+  // byte (a copy of the log each); a file read at open fails the open instead.
+  auto each = testing::RunCommand(
+      "for f in $(cd " + dir + " && ls *.sst); do rm -rf " + dir + "-c && cp -a " + dir + " " + dir + "-c && "
+      "python3 -c \"import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); b[len(b)//2]^=0xff; "
+      "open(p,'wb').write(b)\" " + dir + "-c/$f && " + Accrue("--data " + dir + "-c log verify") +
+      " 2>&1; echo \"rc=$?\"; done; rm -rf " + dir + "-c");
+  EXPECT_EQ(each.out.find("could not read the log"), std::string::npos) << each.out;
+  EXPECT_NE(each.out.find("broken: "), std::string::npos) << each.out;
   testing::RunCommand("rm -rf " + dir + " " + file);
 }
 
