@@ -93,24 +93,27 @@ LogView Fold(const std::string& data) {
   return view;
 }
 
+// A plan and kAccounts accounts in `timezone`, each subscribed from 2024-01-01.
+void WriteSetup(const std::string& path, const std::string& timezone) {
+  std::ofstream setup(path);
+  setup << R"({"command":"publish_plan","idempotency_key":"plan","plan_id":"basic","currency":"USD","interval":"month","amount":"10.00"})"
+        << "\n";
+  for (int i = 0; i < kAccounts; ++i) {
+    setup << R"({"command":"open_account","idempotency_key":"open-)" << i << R"(","account_id":")" << AccountId(i)
+          << R"(","currency":"USD","timezone":")" << timezone << R"("})" << "\n"
+          << R"({"command":"subscribe","idempotency_key":"sub-)" << i << R"(","subscription_id":"sub-)" << i
+          << R"(","account_id":")" << AccountId(i) << R"(","plan_id":"basic","start":"2024-01-01T00:00:00Z"})"
+          << "\n";
+  }
+}
+
 TEST(BillRunCrash, SigkillMidRunThenRetryBillsEveryAccountOnce) {
   char tmpl[] = "/tmp/accrue-billrun-crash-XXXXXX";
   ASSERT_NE(::mkdtemp(tmpl), nullptr);
   const std::string dir = tmpl;
   const std::string data = dir + "/data";
   const std::string accrue = std::string(ACCRUE_BINARY) + " --data " + data;
-  {
-    std::ofstream setup(dir + "/setup.jsonl");
-    setup << R"({"command":"publish_plan","idempotency_key":"plan","plan_id":"basic","currency":"USD","interval":"month","amount":"10.00"})"
-          << "\n";
-    for (int i = 0; i < kAccounts; ++i) {
-      setup << R"({"command":"open_account","idempotency_key":"open-)" << i << R"(","account_id":")" << AccountId(i)
-            << R"(","currency":"USD","timezone":"Europe/Berlin"})" << "\n"
-            << R"({"command":"subscribe","idempotency_key":"sub-)" << i << R"(","subscription_id":"sub-)" << i
-            << R"(","account_id":")" << AccountId(i) << R"(","plan_id":"basic","start":"2024-01-01T00:00:00Z"})"
-            << "\n";
-    }
-  }
+  WriteSetup(dir + "/setup.jsonl", "Europe/Berlin");
   ASSERT_EQ(Execute(accrue + " post " + dir + "/setup.jsonl > /dev/null").exit_code, 0);
 
   std::mt19937 rng(20240601);
@@ -188,18 +191,7 @@ TEST(BillRunCrash, CommandsAfterARunWaitForItSoTheRetryBillsAsACleanRunDoes) {
   ASSERT_NE(::mkdtemp(tmpl), nullptr);
   const std::string dir = tmpl;
   const std::string setup_data = dir + "/setup-data";
-  {
-    std::ofstream setup(dir + "/setup.jsonl");
-    setup << R"({"command":"publish_plan","idempotency_key":"plan","plan_id":"basic","currency":"USD","interval":"month","amount":"10.00"})"
-          << "\n";
-    for (int i = 0; i < kAccounts; ++i) {
-      setup << R"({"command":"open_account","idempotency_key":"open-)" << i << R"(","account_id":")" << AccountId(i)
-            << R"(","currency":"USD","timezone":"UTC"})" << "\n"
-            << R"({"command":"subscribe","idempotency_key":"sub-)" << i << R"(","subscription_id":"sub-)" << i
-            << R"(","account_id":")" << AccountId(i) << R"(","plan_id":"basic","start":"2024-01-01T00:00:00Z"})"
-            << "\n";
-    }
-  }
+  WriteSetup(dir + "/setup.jsonl", "UTC");
   ASSERT_EQ(Execute(std::string(ACCRUE_BINARY) + " --data " + setup_data + " post " + dir + "/setup.jsonl > /dev/null")
                 .exit_code,
             0);
