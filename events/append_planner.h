@@ -42,7 +42,11 @@ inline constexpr std::size_t kMaxClaimsPerAppend = 10'000;
 // (engine/bill_run.cpp), so a run never fails on it.
 inline constexpr std::size_t kMaxPayloadBytes = std::size_t{32} << 20;
 inline constexpr std::size_t kMaxNameBytes = 1024;  // stream, claim and idempotency keys
-inline constexpr std::size_t kMaxResultBytes = 1 << 20;
+// A stored result: a tenant-wide run's lists every invoice it issued (~25 bytes
+// each), so 32 MiB holds a run over ~1.2 million accounts. It was 1 MiB: a run
+// over ~40,000 accounts billed them all, then could never store its result, and
+// every retry failed the same way as `unavailable` (fault hunt, 2026-12-06).
+inline constexpr std::size_t kMaxResultBytes = std::size_t{32} << 20;
 
 // What an append is checked against.
 class AppendState {

@@ -63,6 +63,26 @@ TEST_F(RocksStoreTest, ReopenContinuesTheChainAndKeepsEverything) {
   EXPECT_EQ(store->ReadAll(5, 1).value()[0].prev_hash, head_hash);
 }
 
+// A stored result up to kMaxResultBytes (a tenant-wide run's lists every invoice)
+// is kept and replayed whole; a larger one is refused before anything is written.
+TEST_F(RocksStoreTest, LargeStoredResultsReplayWholeUpToTheLimit) {
+  auto store = MakeRocks(dir_);
+  AppendRequest big = Simple("run", kNoStream);
+  const std::string result(4u << 20, 'r');  // over the old 1 MiB limit
+  big.idempotency = Record("k-big", "c", result);
+  ASSERT_EQ(store->Append(big).outcome, AppendOutcome::kAppended);
+  AppendRequest again = Simple("run", 1);
+  again.idempotency = Record("k-big", "c", "ignored");
+  AppendResult replay = store->Append(again);
+  EXPECT_EQ(replay.outcome, AppendOutcome::kReplayed);
+  EXPECT_EQ(replay.stored_result, result);
+  AppendRequest too_big = Simple("other", kNoStream);
+  too_big.idempotency = Record("k-too-big", "c", std::string(kMaxResultBytes + 1, 'r'));
+  AppendResult refused = store->Append(too_big);
+  EXPECT_EQ(refused.outcome, AppendOutcome::kFailed);
+  EXPECT_EQ(store->StreamVersion("other").value(), 0u);
+}
+
 TEST_F(RocksStoreTest, RefusesANewerFormatVersion) {
   {
     auto log = OpenRocksLog(dir_, RocksStoreOptions{});
