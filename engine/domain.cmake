@@ -15,6 +15,8 @@ target_sources(accrue_domain PRIVATE
   snapshot_decode.cpp
   snapshot_writer.cpp
   service.cpp
+  service_runs.cpp
+  service_reads.cpp
 )
 target_link_libraries(accrue_domain PUBLIC accrue_events_proto)
 

@@ -33,6 +33,7 @@
 #include "engine/evolve.h"
 #include "engine/json.h"
 #include "engine/result_json.h"
+#include "engine/service_impl.h"
 #include "engine/service_internal.h"
 #include "engine/state_json.h"
 #include "events/sha256.h"
@@ -41,16 +42,10 @@ namespace accrue::engine {
 
 using internal::AccountEntry;
 using internal::AggregateCache;
+using namespace service_detail;  // NOLINT: this file defines them
 
-namespace {
+namespace service_detail {
 
-// Bounded retries when the log moved under a decision (design.md).
-constexpr int kMaxDecideAttempts = 8;
-// A tenant-wide run keeps at most this many per-account appends in the store's
-// queue at once: enough for the group commit to batch hundreds per fsync, well
-// under the store's queue capacity (events/rocks_event_store.h
-// kAppendQueueCapacity = 4096) so other commands still get in.
-constexpr std::size_t kMaxRunAppendsInFlight = 1024;
 
 CommandOutcome Outcome(OutcomeStatus status, std::string json, std::optional<ErrorCode> error,
                        bool replayed) {
@@ -123,126 +118,7 @@ std::vector<std::string> EventNames(const std::vector<v1::BillingEvent>& events)
   return names;
 }
 
-}  // namespace
-
-// One queued completion (FIFO on the completion thread).
-struct Completion {
-  enum class Kind { kAppend, kReplayInFlight, kRun };
-  Kind kind = Kind::kAppend;
-  events::Promise<CommandOutcome> promise;
-  std::string tenant;
-  std::optional<std::string> key;
-  std::string scoped_key;
-  std::string hash;
-  std::shared_ptr<const Command> command;  // for a re-decide (kAppend of a decision)
-  // kAppend
-  events::Future<events::AppendResult> append;
-  int attempt = 1;  // decisions so far (kMaxDecideAttempts)
-  std::string stored;  // the stored result (without position)
-  OutcomeStatus status = OutcomeStatus::kAccepted;
-  std::optional<ErrorCode> error;
-  bool replayed = false;
-  internal::Touched touched;
-  // kRun
-  std::vector<internal::RunPart> parts;
-  std::vector<SkippedAccount> skipped;
-  uint64_t failures_at_start = 0;  // AggregateCache::failures() when the run was decided
-};
-
-class CommandService::Impl {
- public:
-  Impl(events::EventStore* store, ServiceOptions options)
-      : store_(store),
-        load_{store, &counters_, options.warn ? options.warn : DefaultWarn},
-        writer_(load_),
-        cache_(load_, options, &writer_),
-        crash_after_run_parts_(options.crash_after_run_parts) {
-    completer_ = std::thread([this] { CompletionLoop(); });
-  }
-
-  ~Impl() {
-    {
-      std::lock_guard<std::mutex> lock(queue_mu_);
-      stopping_ = true;
-    }
-    queue_cv_.notify_all();
-    completer_.join();
-  }
-
-  events::Future<CommandOutcome> Submit(const std::string& tenant, std::string_view json,
-                                     const std::optional<std::string>& key_override);
-  // Submit's body: settles `promise`. `draining`: the line comes from deferred_
-  // (DrainDeferred), so it is not deferred again behind itself.
-  // Reads of durable state (see "reads" below).
-  std::optional<std::string> ReadAccount(const std::string& tenant, const std::string& account_id,
-                                         const std::function<std::optional<std::string>(const AccountState&)>& render,
-                                         Status* error);
-  std::optional<std::string> ReadPlan(const std::string& tenant, const std::string& plan_id, Status* error);
-  std::optional<std::string> ReadInvoice(const std::string& tenant, const std::string& invoice_id, Status* error);
-  internal::Counters& counters() { return counters_; }
-  internal::SnapshotWriter& writer() { return writer_; }
-
- private:
-  void Enqueue(std::unique_ptr<Completion> c) {
-    {
-      std::lock_guard<std::mutex> lock(queue_mu_);
-      queue_.push_back(std::move(c));
-    }
-    queue_cv_.notify_one();
-  }
-
-  // Under mu_: decides `command` and starts its append; fills `c`. Returns false
-  // (with c->stored etc. unset) when the outcome is immediate.
-  void DecideAndAppend(Completion* c);
-  void StartRun(Completion* c, const RunBilling& run);
-  void SubmitWith(events::Promise<CommandOutcome> promise, const std::string& tenant, std::string_view json,
-                  const std::optional<std::string>& key_override, bool draining);
-  // A tenant-wide run of `tenant` settled (its record durable, or failed): the
-  // tenant's deferred commands go ahead, in order.
-  void RunSettled(const std::string& tenant);
-  void DrainDeferred(const std::string& tenant);
-  void CompletionLoop();
-  // Plain appends in submission order, each durable one settled with the others
-  // ready at that moment under one hold of mu_.
-  void CompleteAppends(const std::vector<Completion*>& appends);
-  // A replay of a key that was in flight when it came in.
-  void CompleteReplay(Completion* c);
-  // Under mu_: settles c's append result; false when c was decided again (its new
-  // append is in flight), true when done (its key left the in-flight set).
-  bool SettleLocked(Completion* c, const events::AppendResult& r);
-  static CommandOutcome OutcomeOf(const Completion& c, events::AppendResult r);
-  void CompleteRun(Completion* c);
-  CommandOutcome DecideSynchronously(Completion* c);
-
-  events::EventStore* store_;
-  internal::Counters counters_;
-  internal::LoadContext load_;
-  internal::SnapshotWriter writer_;  // outlives cache_ and the completion thread
-  std::mutex mu_;  // the cache, in-flight keys; never held across an fsync wait
-  AggregateCache cache_;
-  std::unordered_map<std::string, std::string> in_flight_;  // scoped key -> hash
-  // Tenant-wide runs not yet settled, per tenant, and the tenant's commands that
-  // came in meanwhile (in order). A run's own record is written after every
-  // account's invoice; were later commands appended before it, a crash between
-  // them would leave them durable and the run not, and the retry would bill
-  // accounts that were opened after the run in the file (issue 5, fault hunt
-  // 2026-12-06). Deferring them keeps the log in command order across a run.
-  struct DeferredSubmit {
-    events::Promise<CommandOutcome> promise;
-    std::string json;
-    std::optional<std::string> key_override;
-  };
-  std::unordered_map<std::string, int> runs_open_;
-  std::unordered_map<std::string, std::deque<DeferredSubmit>> deferred_;
-
-  std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
-  std::deque<std::unique_ptr<Completion>> queue_;
-  bool stopping_ = false;
-  uint64_t crash_after_run_parts_ = 0;
-  uint64_t run_parts_done_ = 0;
-  std::thread completer_;
-};
+}  // namespace service_detail
 
 events::Future<CommandOutcome> CommandService::Impl::Submit(
     const std::string& tenant, std::string_view json, const std::optional<std::string>& key_override) {
@@ -373,60 +249,6 @@ void CommandService::Impl::DecideAndAppend(Completion* c) {
   c->append = store_->AppendAsync(std::move(request));
 }
 
-void CommandService::Impl::StartRun(Completion* c, const RunBilling& run) {
-  c->kind = Completion::Kind::kRun;
-  c->failures_at_start = cache_.failures();
-  auto accounts = cache_.TenantAccounts(c->tenant);
-  if (!accounts.ok()) {
-    c->parts.clear();
-    c->skipped.clear();
-    c->status = OutcomeStatus::kFailed;
-    return;
-  }
-  std::size_t submitted = 0;  // parts handed to the store (CompleteRun hands the rest)
-  for (const std::string& account_id : accounts.value()) {
-    internal::RunPart part;
-    part.account_id = account_id;
-    // Per-account record: the unit separator (0x1F) is not printable ASCII, so no
-    // client key (D-4) can collide with it.
-    part.scoped_key = c->scoped_key + "\x1frun/" + account_id;
-    auto done = store_->LookupIdempotency(part.scoped_key);
-    if (done.ok() && done.value() && done.value()->command_hash == c->hash) {  // billed by an earlier, interrupted attempt
-      part.previous = done.value()->result;
-      part.previous_position = done.value()->last_position;
-      c->parts.push_back(std::move(part));
-      continue;
-    }
-    auto entry = cache_.Account(c->tenant, account_id);
-    if (!entry.ok() || entry.value() == nullptr) {  // not billed: the run must not be remembered
-      c->status = OutcomeStatus::kFailed;
-      continue;
-    }
-    DecideResult result = DecideBillRun(entry.value()->state, run.as_of);
-    if (auto* r = std::get_if<Rejection>(&result)) {  // D-27: skip, stays unprocessed
-      c->skipped.push_back(SkippedAccount{account_id, r->code});
-      continue;
-    }
-    Decision& d = std::get<Decision>(result);
-    if (d.events.empty()) continue;
-    AcceptedResult accepted;
-    accepted.events = EventNames(d.events);
-    accepted.run = true;
-    accepted.invoices = d.invoices;
-    part.invoices = d.invoices;
-    part.events = accepted.events;
-    cache_.ApplySpeculatively(c->tenant, d, &part.request, &part.touched);
-    part.request.idempotency = events::IdempotencyRecord{part.scoped_key, c->hash, AcceptedJson(c->key, accepted)};
-    part.started = true;
-    if (submitted < kMaxRunAppendsInFlight) {  // the first window starts while the rest is decided
-      part.append = store_->AppendAsync(std::move(part.request));
-      part.submitted = true;
-      ++submitted;
-    }
-    c->parts.push_back(std::move(part));
-  }
-}
-
 void CommandService::Impl::CompletionLoop() {
   std::deque<std::unique_ptr<Completion>> taken;
   for (;;) {
@@ -520,139 +342,6 @@ CommandOutcome CommandService::Impl::OutcomeOf(const Completion& c, events::Appe
   return FailedOutcome(c.key, r.status.ok() ? "the log refused the append" : r.status.ToString());
 }
 
-void CommandService::Impl::CompleteRun(Completion* c) {
-  AcceptedResult result;
-  result.run = true;
-  uint64_t position = 0;
-  bool failed = c->status == OutcomeStatus::kFailed;
-  std::string failure = "listing or loading the tenant's accounts failed";
-  // The parts' appends, in decision order, through a window of
-  // kMaxRunAppendsInFlight: each is handed to the store before the oldest is
-  // awaited, so the group commit batches them.
-  std::size_t next = 0;
-  std::size_t in_window = 0;
-  for (const internal::RunPart& part : c->parts) in_window += part.submitted ? 1 : 0;  // by StartRun
-  auto fill_window = [&] {
-    for (; next < c->parts.size() && in_window < kMaxRunAppendsInFlight; ++next) {
-      internal::RunPart& part = c->parts[next];
-      if (!part.started || part.submitted) continue;
-      part.append = store_->AppendAsync(std::move(part.request));
-      part.submitted = true;
-      ++in_window;
-    }
-  };
-  for (internal::RunPart& part : c->parts) {
-    fill_window();
-    if (!part.started) {  // done by an earlier attempt under the same key
-      JsonValue v;
-      std::string error;
-      if (ParseJsonObjectLine(part.previous, &v, &error)) {
-        if (const JsonValue* inv = v.Find("invoices"); inv != nullptr) {
-          for (const auto& i : inv->items) result.invoices.push_back(i.text);
-        }
-        if (const JsonValue* ev = v.Find("events"); ev != nullptr) {
-          for (const auto& e : ev->items) result.events.push_back(e.text);
-        }
-      }
-      if (!part.invoices.empty() || part.previous.find("\"invoices\":[\"") != std::string::npos) {
-        position = std::max(position, part.previous_position);
-      }
-      continue;
-    }
-    events::AppendResult r = part.append.get();
-    --in_window;
-    std::lock_guard<std::mutex> lock(mu_);
-    if (r.outcome == events::AppendOutcome::kAppended) {
-      if (crash_after_run_parts_ != 0 && ++run_parts_done_ >= crash_after_run_parts_) {
-        std::_Exit(137);  // ServiceOptions::crash_after_run_parts (crash tests)
-      }
-      cache_.Settle(part.touched, true);
-      for (auto& e : part.events) result.events.push_back(e);
-      for (auto& i : part.invoices) result.invoices.push_back(i);
-      if (!part.invoices.empty()) position = std::max(position, r.last_position);
-    } else {
-      cache_.Settle(part.touched, false);
-      failed = true;  // a retry under the same key finishes the remaining accounts
-      failure = r.status.ok() ? "an account's append was refused" : r.status.ToString();
-    }
-  }
-  {
-    // Skips and accounts with nothing to bill were decided on speculative state;
-    // if any append failed since, they may rest on it: the run is not remembered
-    // (a retry under the same key re-decides the rest, exactly once per account).
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!failed && cache_.failures() != c->failures_at_start) {
-      failed = true;
-      failure = "an append the run was decided on failed; retry";
-    }
-  }
-  if (failed) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      in_flight_.erase(c->scoped_key);
-    }
-    c->promise.set_value(FailedOutcome(c->key, failure));
-    return RunSettled(c->tenant);
-  }
-  result.skipped = c->skipped;
-  if (position > 0) result.position = position;
-  std::string json = AcceptedJson(c->key, result);
-  events::AppendRequest request;  // the run's own record, after every account's
-  request.idempotency = events::IdempotencyRecord{c->scoped_key, c->hash, json};
-  events::AppendResult r = store_->Append(std::move(request));
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    in_flight_.erase(c->scoped_key);
-  }
-  if (r.outcome == events::AppendOutcome::kAppended) {
-    c->promise.set_value(Outcome(OutcomeStatus::kAccepted, json, std::nullopt, false));
-  } else if (r.outcome == events::AppendOutcome::kReplayed) {
-    c->promise.set_value(StoredOutcome(RenderStored(r.stored_result, r.last_position), true));
-  } else {
-    c->promise.set_value(FailedOutcome(c->key, r.status.ToString()));
-  }
-  RunSettled(c->tenant);
-}
-
-void CommandService::Impl::RunSettled(const std::string& tenant) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = runs_open_.find(tenant);
-    ACCRUE_ASSERT(it != runs_open_.end() && it->second > 0, "a run settled that was not open");
-    if (--it->second > 0) return;
-    runs_open_.erase(it);
-  }
-  DrainDeferred(tenant);
-}
-
-// On the completion thread. The front line stays queued while it is submitted, so
-// a command arriving meanwhile queues behind it; a drained tenant-wide run stops
-// the drain (its own RunSettled resumes it).
-void CommandService::Impl::DrainDeferred(const std::string& tenant) {
-  for (;;) {
-    DeferredSubmit* front = nullptr;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (runs_open_.count(tenant) != 0) return;
-      auto it = deferred_.find(tenant);
-      if (it == deferred_.end()) return;
-      if (it->second.empty()) {
-        deferred_.erase(it);
-        return;
-      }
-      front = &it->second.front();  // deque: stable while only this thread pops
-    }
-    SubmitWith(std::move(front->promise), tenant, front->json, front->key_override, /*draining=*/true);
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = deferred_.find(tenant);
-    it->second.pop_front();
-    if (it->second.empty() && runs_open_.count(tenant) == 0) {
-      deferred_.erase(it);
-      return;
-    }
-  }
-}
-
 CommandService::CommandService(events::EventStore* store, ServiceOptions options)
     : impl_(std::make_unique<Impl>(store, options)) {}
 
@@ -661,112 +350,6 @@ CommandService::~CommandService() = default;
 events::Future<CommandOutcome> CommandService::Submit(const std::string& tenant, std::string_view json,
                                                    const std::optional<std::string>& key_override) {
   return impl_->Submit(tenant, json, key_override);
-}
-
-// ---- reads: durable state only ---------------------------------------------------
-// A cached entry with no append in flight holds exactly its durable state, so it is
-// rendered as it is. An entry with appends in flight holds speculative events that
-// may yet fail; the read then folds the stream from the log (snapshot + tail)
-// instead, outside mu_, and never shows a command before it is durable.
-
-namespace {
-
-// A read that fails is not "not found": *error says why.
-std::optional<std::string> ReadFailed(const Status& status, Status* error) {
-  if (error != nullptr) *error = status;
-  return std::nullopt;
-}
-
-}  // namespace
-
-std::optional<std::string> CommandService::Impl::ReadAccount(
-    const std::string& tenant, const std::string& account_id,
-    const std::function<std::optional<std::string>(const AccountState&)>& render, Status* error) {
-  std::string stream;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto entry = cache_.Account(tenant, account_id);
-    if (!entry.ok()) return ReadFailed(entry.status(), error);
-    if (entry.value() == nullptr) return std::nullopt;
-    if (entry.value()->inflight == 0) {
-      if (!entry.value()->state.exists) return std::nullopt;
-      return render(entry.value()->state);
-    }
-    stream = entry.value()->stream;
-  }
-  counters_.durable_refolds++;
-  AccountState state;
-  internal::Loaded loaded;
-  if (Status s = internal::LoadAccount(load_, stream, &state, &loaded); !s.ok()) return ReadFailed(s, error);
-  if (!state.exists) return std::nullopt;
-  return render(state);
-}
-
-std::optional<std::string> CommandService::Impl::ReadPlan(const std::string& tenant, const std::string& plan_id,
-                                                          Status* error) {
-  auto render = [&](const CatalogState& catalog) -> std::optional<std::string> {
-    auto it = catalog.plans.find(plan_id);
-    if (it == catalog.plans.end()) return std::nullopt;
-    return PlanStateJson(it->second);
-  };
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto catalog = cache_.Catalog(tenant);
-    if (!catalog.ok()) return ReadFailed(catalog.status(), error);
-    if (catalog.value()->inflight == 0) return render(catalog.value()->state);
-  }
-  counters_.durable_refolds++;
-  CatalogState catalog;
-  internal::Loaded loaded;
-  if (Status s = internal::LoadCatalog(load_, tenant + "/catalog", &catalog, &loaded); !s.ok()) {
-    return ReadFailed(s, error);
-  }
-  return render(catalog);
-}
-
-std::optional<std::string> CommandService::Impl::ReadInvoice(const std::string& tenant,
-                                                             const std::string& invoice_id, Status* error) {
-  std::optional<std::string> stream;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto owner = cache_.DurableOwner(tenant, kClaimInvoice, invoice_id);  // never an in-flight claim
-    if (!owner.ok()) return ReadFailed(owner.status(), error);
-    if (!owner.value()) return std::nullopt;
-    stream = *owner.value();
-  }
-  const std::string prefix = tenant + "/account/";
-  if (stream->compare(0, prefix.size(), prefix) != 0) return std::nullopt;
-  return ReadAccount(tenant, stream->substr(prefix.size()),
-                     [&](const AccountState& account) -> std::optional<std::string> {
-                       const Invoice* inv = account.FindInvoice(invoice_id);
-                       if (inv == nullptr) return std::nullopt;
-                       return InvoiceStateJson(account, *inv);
-                     },
-                     error);
-}
-
-std::optional<std::string> CommandService::AccountJson(const std::string& tenant, const std::string& account_id,
-                                                       Status* error) {
-  return impl_->ReadAccount(
-      tenant, account_id, [](const AccountState& a) -> std::optional<std::string> { return AccountStateJson(a); },
-      error);
-}
-
-std::optional<std::string> CommandService::PlanJson(const std::string& tenant, const std::string& plan_id,
-                                                    Status* error) {
-  return impl_->ReadPlan(tenant, plan_id, error);
-}
-
-std::optional<std::string> CommandService::InvoiceJson(const std::string& tenant, const std::string& invoice_id,
-                                                       Status* error) {
-  return impl_->ReadInvoice(tenant, invoice_id, error);
-}
-
-std::optional<std::string> CommandService::AccountInvoicesJson(const std::string& tenant,
-                                                               const std::string& account_id, Status* error) {
-  return impl_->ReadAccount(
-      tenant, account_id,
-      [](const AccountState& a) -> std::optional<std::string> { return AccountInvoicesStateJson(a); }, error);
 }
 
 ServiceStats CommandService::Stats() const { return impl_->counters().Read(); }
