@@ -157,7 +157,7 @@ void CommandService::Impl::SubmitWith(events::Promise<CommandOutcome> promise, c
     }
     key = std::get<std::string>(extracted);
   }
-  auto c = std::make_unique<Completion>();
+  auto c = std::make_unique<Completion>(std::move(promise));
   c->tenant = tenant;
   c->key = key;
   c->scoped_key.reserve(tenant.size() + 1 + key.size());
@@ -165,11 +165,11 @@ void CommandService::Impl::SubmitWith(events::Promise<CommandOutcome> promise, c
   c->hash = CommandHash(object);
 
   std::lock_guard<std::mutex> lock(mu_);
-  if (!draining && (runs_open_.count(tenant) != 0 || deferred_.count(tenant) != 0)) {
-    deferred_[tenant].push_back(DeferredSubmit{std::move(promise), std::string(json), key_override});
+  const bool any_run = !runs_open_.empty() || !deferred_.empty();  // the common case hashes nothing
+  if (!draining && any_run && (runs_open_.count(tenant) != 0 || deferred_.count(tenant) != 0)) {
+    deferred_[tenant].push_back(DeferredSubmit{std::move(c->promise), std::string(json), key_override});
     return;
   }
-  c->promise = std::move(promise);
   // D-1 step 3: the same key replays; another command under it is reused.
   if (auto it = in_flight_.find(c->scoped_key); it != in_flight_.end()) {
     if (it->second != c->hash) return c->promise.set_value(RejectedOutcome(key, KeyReused()));

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "engine/command.h"
@@ -56,6 +57,9 @@ std::vector<std::string> EventNames(const std::vector<v1::BillingEvent>& events)
 
 // One queued completion (FIFO on the completion thread).
 struct Completion {
+  // Takes the caller's promise (Submit made it): a default-made one would be a
+  // second shared state per command, allocated only to be dropped.
+  explicit Completion(events::Promise<CommandOutcome> p) : promise(std::move(p)) {}
   enum class Kind { kAppend, kReplayInFlight, kRun };
   Kind kind = Kind::kAppend;
   events::Promise<CommandOutcome> promise;
