@@ -8,7 +8,7 @@ namespace accrue::app {
 
 std::string_view SubcommandHelp(std::string_view name) {
   if (name == "post") {
-    return "Usage: accrue [--data DIR] [--tenant T] post FILE|-\n\n"
+    return "Usage: accrue [--data DIR] [--tenant T] post [--progress SECONDS] FILE|-\n\n"
            "Applies commands (contract.md), one JSON object a line, from FILE or stdin, and prints\n"
            "one result line per command in input order, each only once it is durable (fsynced).\n"
            "Blank lines are skipped; CRLF is fine; a line over 1 MiB is rejected (invalid_json).\n"
@@ -17,6 +17,9 @@ std::string_view SubcommandHelp(std::string_view name) {
            "A \"status\":\"failed\" line (unavailable: disk full, queue full) stops post with exit 2;\n"
            "running the same file again carries on where it stopped, exactly once (earlier lines\n"
            "replay with \"replayed\":true).\n\n"
+           "A post running longer than --progress seconds (default 5) logs a post_progress line on\n"
+           "stderr that often (results, accepted, rejected, replayed, commands/s) and a post_done line\n"
+           "at the end; a shorter one prints nothing on stderr. --progress 0 reports every 512 results.\n\n"
            "Exit: 0 all accepted, 1 some command was rejected, 2 failure (a failed command, results that\n"
            "cannot be written to stdout) or usage error.\n";
   }

@@ -9,6 +9,13 @@
 // kept. A `failed` result (`unavailable`) stops post with exit 2; running the
 // same file again carries on exactly once (the idempotency keys replay).
 // Exit: 0 all accepted, 1 any rejected, 2 failure or usage.
+//
+// A long post reports on stderr: a `post_progress` line every kPostProgressInterval
+// (`--progress SECONDS` sets it; 0 reports after every kMaxPostInFlight results)
+// with results printed, accepted, rejected, replayed and commands/s, and a
+// `post_done` line at the end. A post that finishes within the interval prints
+// nothing there, so short runs and scripts keep a quiet stderr.
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -18,6 +25,7 @@
 #include <string>
 
 #include "app/cli.h"
+#include "app/logging.h"
 #include "engine/command.h"
 #include "engine/json.h"
 #include "engine/result_json.h"
@@ -29,6 +37,32 @@ namespace {
 
 constexpr std::size_t kMaxPostInFlight = 512;  // commands submitted, not yet printed
 constexpr std::size_t kReadBufferBytes = 1 << 16;
+constexpr std::chrono::seconds kPostProgressInterval{5};
+constexpr unsigned long long kMaxPostProgressSeconds = 86400;
+
+// What post has printed so far, for the progress and summary lines.
+struct PostCounts {
+  int64_t results = 0;
+  int64_t accepted = 0;
+  int64_t rejected = 0;
+  int64_t replayed = 0;
+  int64_t failed = 0;
+
+  void Count(const engine::CommandOutcome& o) {
+    ++results;
+    if (o.status == engine::OutcomeStatus::kAccepted) ++accepted;
+    if (o.status == engine::OutcomeStatus::kRejected) ++rejected;
+    if (o.status == engine::OutcomeStatus::kFailed) ++failed;
+    if (o.replayed) ++replayed;
+  }
+
+  std::vector<LogField> Fields(std::chrono::steady_clock::duration elapsed) const {
+    const int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
+    return {Num("results", results), Num("accepted", accepted), Num("rejected", rejected),
+            Num("replayed", replayed), Num("failed", failed), Num("elapsed_ms", ms),
+            Num("commands_per_s", ms > 0 ? results * 1000 / ms : 0)};
+  }
+};
 
 // Reads lines of at most kMaxJsonLineBytes (+ CR) from a FILE; longer lines are
 // consumed but reported as too long, not kept.
@@ -89,10 +123,21 @@ events::Future<engine::CommandOutcome> TooLong() {
 
 int RunPost(const GlobalOptions& g, const std::vector<std::string>& args) {
   FlagParser flags;
+  std::string progress_text;
+  flags.Value("--progress", &progress_text);
   std::vector<std::string> positional;
   std::string error;
   if (!flags.Parse(args, &positional, &error)) return UsageError(error);
   if (positional.size() != 1) return UsageError("post needs exactly one FILE or -");
+  std::chrono::seconds progress_every = kPostProgressInterval;
+  if (!progress_text.empty()) {
+    unsigned long long n = 0;
+    if (!ParseUint64(progress_text, &n) || n > kMaxPostProgressSeconds) {
+      return UsageError("--progress needs whole seconds from 0 to " + std::to_string(kMaxPostProgressSeconds));
+    }
+    progress_every = std::chrono::seconds(n);
+  }
+  InitLogging(g.log_format);
   std::signal(SIGPIPE, SIG_IGN);  // a closed stdout is a write error (exit 2), not a kill
   std::FILE* in = positional[0] == "-" ? stdin : std::fopen(positional[0].c_str(), "rb");
   if (in == nullptr) return UsageError("cannot open '" + positional[0] + "'");
@@ -118,6 +163,10 @@ int RunPost(const GlobalOptions& g, const std::vector<std::string>& args) {
     engine::CommandService service(store.value().get(), service_options);
     std::deque<events::Future<engine::CommandOutcome>> in_flight;
     bool stopped = false;
+    PostCounts counts;
+    const auto started = std::chrono::steady_clock::now();
+    auto next_progress = started + progress_every;
+    bool reported = false;  // a progress line was printed: print the summary too
     // Results that cannot be written (a full disk, a closed pipe) stop post like a
     // failed command: exit 2, and the commands already applied replay when the
     // same file is posted again. (SIGPIPE is ignored, so a closed pipe is EPIPE.)
@@ -131,6 +180,7 @@ int RunPost(const GlobalOptions& g, const std::vector<std::string>& args) {
       engine::CommandOutcome o = in_flight.front().get();
       in_flight.pop_front();
       if (stopped) return;
+      counts.Count(o);
       std::fwrite(o.result_json.data(), 1, o.result_json.size(), stdout);
       std::fputc('\n', stdout);
       if (o.status == engine::OutcomeStatus::kRejected && exit_code == kExitOk) exit_code = kExitFound;
@@ -139,6 +189,14 @@ int RunPost(const GlobalOptions& g, const std::vector<std::string>& args) {
         exit_code = kExitUsage;
       }
       if (std::ferror(stdout)) output_failed();
+      if (counts.results % kMaxPostInFlight == 0) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= next_progress) {
+          LogEvent(LogLevel::kInfo, "post_progress", counts.Fields(now - started));
+          next_progress = now + progress_every;
+          reported = true;
+        }
+      }
     };
     LineReader reader(in);
     std::string line;
@@ -160,6 +218,10 @@ int RunPost(const GlobalOptions& g, const std::vector<std::string>& args) {
     }
     while (!in_flight.empty()) print_front();  // after a stop: wait, print nothing more
     if (std::fflush(stdout) != 0 || std::ferror(stdout)) output_failed();
+    if (reported) {
+      LogEvent(output_error || counts.failed > 0 ? LogLevel::kWarn : LogLevel::kInfo, "post_done",
+               counts.Fields(std::chrono::steady_clock::now() - started));
+    }
   }
   if (output_error) {
     std::fprintf(stderr,

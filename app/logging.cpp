@@ -13,6 +13,7 @@ namespace accrue::app {
 namespace {
 
 std::atomic<bool> g_json{false};
+std::atomic<bool> g_ready{false};  // InitLogging ran (else spdlog's default logger writes to stdout)
 
 // Log lines go to their own buffered stream on a duplicate of fd 2: an info line
 // (one per HTTP request) is a memcpy, not a write(2) under the sink's lock.
@@ -115,9 +116,18 @@ void InitLogging(LogFormat format) {
   spdlog::flush_every(kLogFlushInterval);
   static std::once_flag at_exit;
   std::call_once(at_exit, [] { std::atexit(FlushLogs); });
+  g_ready.store(true);
 }
 
 void LogEvent(LogLevel level, std::string_view msg, const std::vector<LogField>& fields) {
+  if (!g_ready.load(std::memory_order_acquire)) {
+    // A command that forgot InitLogging: its lines still go to stderr, never into
+    // stdout, where `post` prints its results (a post progress line landed there).
+    static std::once_flag fallback;
+    std::call_once(fallback, [] {
+      if (!g_ready.load()) InitLogging(LogFormat::kText);
+    });
+  }
   std::string line;
   line.reserve(160);
   if (g_json.load(std::memory_order_relaxed)) {

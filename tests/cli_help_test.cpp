@@ -71,6 +71,34 @@ TEST(CliOutputTest, PostWhoseResultsCannotBeWrittenExitsTwo) {
   testing::RunCommand("rm -rf " + dir + " " + file);
 }
 
+// A long post reports progress and a summary on stderr, never on stdout, where
+// only the results go (cli.md "accrue post"); a short one keeps stderr quiet.
+// `--progress 0` makes every 512 results "long". (The first progress line went
+// to stdout: post had not set up logging.)
+TEST(CliOutputTest, PostReportsProgressOnStderrOnlyWhenLong) {
+  const std::string dir = ::testing::TempDir() + "/cli-progress-" + std::to_string(::getpid());
+  const std::string file = dir + ".jsonl";
+  testing::RunCommand("for i in $(seq 1 1100); do printf '{\"command\":\"open_account\",\"idempotency_key\":"
+                      "\"k%s\",\"account_id\":\"a%s\",\"currency\":\"USD\",\"timezone\":\"UTC\"}\\n' $i $i; "
+                      "done > " + file);
+  auto results = testing::RunCommand(Accrue("--data " + dir + " post --progress 0 " + file + " 2>/dev/null"));
+  EXPECT_EQ(results.exit_code, 0) << results.out;
+  EXPECT_EQ(results.out.find("post_"), std::string::npos) << results.out;
+  auto log = testing::RunCommand(Accrue("--data " + dir + " post --progress 0 " + file + " 2>&1 >/dev/null"));
+  EXPECT_EQ(log.exit_code, 0) << log.out;
+  EXPECT_NE(log.out.find("post_progress results=512 accepted=512 rejected=0 replayed=512"), std::string::npos)
+      << log.out;
+  EXPECT_NE(log.out.find("post_done results=1100 accepted=1100 rejected=0 replayed=1100 failed=0"),
+            std::string::npos) << log.out;
+  auto quiet = testing::RunCommand(Accrue("--data " + dir + " post " + file + " 2>&1 >/dev/null"));
+  EXPECT_EQ(quiet.exit_code, 0);
+  EXPECT_EQ(quiet.out, "");
+  auto bad = testing::RunCommand(Accrue("--data " + dir + " post --progress soon " + file + " 2>&1"));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.out.find("--progress needs whole seconds"), std::string::npos) << bad.out;
+  testing::RunCommand("rm -rf " + dir + " " + file);
+}
+
 // A last line without a newline gets the same checks as any line (cli.md: a line
 // over 1 MiB is invalid_json, "the line exceeds 1 MiB").
 TEST(CliOutputTest, AnUnterminatedLastLineOver1MiBIsTooLong) {
