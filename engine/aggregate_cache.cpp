@@ -301,7 +301,11 @@ void AggregateCache::ApplySpeculatively(const std::string& tenant, const Decisio
 }
 
 void AggregateCache::Settle(const Touched& touched, bool written) {
-  if (!written) failures_++;
+  if (!written) {
+    auto it = failures_.find(touched.tenant);
+    if (it == failures_.end()) it = failures_.emplace(touched.tenant, 0).first;
+    it->second++;
+  }
   for (const TouchedAccount& t : touched.accounts) {
     t.entry->inflight--;
     if (written) {

@@ -79,7 +79,7 @@ struct Completion {
   // kRun
   std::vector<internal::RunPart> parts;
   std::vector<SkippedAccount> skipped;
-  uint64_t failures_at_start = 0;  // AggregateCache::failures() when the run was decided
+  uint64_t failures_at_start = 0;  // AggregateCache::failures(tenant) when the run was decided
 };
 
 class CommandService::Impl {
@@ -91,8 +91,12 @@ class CommandService::Impl {
         cache_(load_, options, &writer_),
         crash_after_run_parts_(options.crash_after_run_parts) {
     completer_ = std::thread([this] { CompletionLoop(); });
+    runner_ = std::thread([this] { RunLoop(); });
   }
 
+  // The completion thread stops once its queue is empty and no run is queued or
+  // being completed (a run's end submits the tenant's deferred commands, which
+  // queue completions); the run thread after it, as nothing hands it runs then.
   ~Impl() {
     {
       std::lock_guard<std::mutex> lock(queue_mu_);
@@ -100,6 +104,12 @@ class CommandService::Impl {
     }
     queue_cv_.notify_all();
     completer_.join();
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      runner_stopping_ = true;
+    }
+    runs_cv_.notify_all();
+    runner_.join();
   }
 
   events::Future<CommandOutcome> Submit(const std::string& tenant, std::string_view json,
@@ -135,6 +145,10 @@ class CommandService::Impl {
   void RunSettled(const std::string& tenant);
   void DrainDeferred(const std::string& tenant);
   void CompletionLoop();
+  // The run thread: completes tenant-wide runs handed over by the completion
+  // thread, one at a time, so other tenants' completions never wait behind one.
+  void RunLoop();
+  bool RunsIdleLocked() const { return runs_.empty() && !run_active_; }  // under queue_mu_
   // Plain appends in submission order, each durable one settled with the others
   // ready at that moment under one hold of mu_.
   void CompleteAppends(const std::vector<Completion*>& appends);
@@ -172,9 +186,16 @@ class CommandService::Impl {
   std::condition_variable queue_cv_;
   std::deque<std::unique_ptr<Completion>> queue_;
   bool stopping_ = false;
+  // Tenant-wide runs handed from the completion thread to the run thread, once
+  // every completion queued before the run has settled (under queue_mu_).
+  std::condition_variable runs_cv_;
+  std::deque<std::unique_ptr<Completion>> runs_;
+  bool run_active_ = false;
+  bool runner_stopping_ = false;
   uint64_t crash_after_run_parts_ = 0;
   uint64_t run_parts_done_ = 0;
   std::thread completer_;
+  std::thread runner_;
 };
 
 }  // namespace accrue::engine

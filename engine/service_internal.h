@@ -59,6 +59,7 @@ struct TouchedAccount {
   uint64_t version_after = 0;   // after its events
 };
 struct Touched {
+  std::string tenant;  // whose aggregates (failures are counted per tenant)
   std::vector<TouchedAccount> accounts;
   std::string catalog_tenant;
   std::shared_ptr<CatalogEntry> catalog;
@@ -160,9 +161,14 @@ class AggregateCache {
   void AddDependencyChecks(const std::string& tenant, const Prepared& p, events::AppendRequest* request) const;
   // An append completed: written, or not (then its aggregates are dropped).
   void Settle(const Touched& touched, bool written);
-  // How many appends have failed so far (Settle(..., false)); a decision made
-  // before a failure may rest on it.
-  uint64_t failures() const { return failures_; }
+  // How many appends of `tenant`'s aggregates have failed so far (Settle(...,
+  // false)); a decision made before such a failure may rest on it. Per tenant: a
+  // tenant-wide run completes beside other tenants' appends (service_runs.cpp),
+  // and their failures say nothing about its decisions.
+  uint64_t failures(std::string_view tenant) const {
+    auto it = failures_.find(tenant);
+    return it == failures_.end() ? 0 : it->second;
+  }
   // A store error met by the claim lookups of the last Prepare()d decision (they
   // answered "taken" to be safe); ok when none. Clears it.
   Status TakePrepareError() {
@@ -200,7 +206,7 @@ class AggregateCache {
   std::string claim_key_buffer_;
   std::string stream_buffer_;
   Status prepare_error_;
-  uint64_t failures_ = 0;
+  KeyMap<uint64_t> failures_;  // by tenant
 };
 
 }  // namespace accrue::engine::internal

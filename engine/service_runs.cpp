@@ -2,7 +2,9 @@
 // account is billed in its own append (a record derived from the run's key), the
 // run's own record last; the tenant's commands that arrive meanwhile wait in
 // deferred_ and go in arrival order once that record is durable (architecture.md,
-// "The path of a command").
+// "The path of a command"). The completion thread hands a run to the run thread
+// (RunLoop) once everything queued before it has settled, and goes on with other
+// tenants' completions while the run's appends finish.
 #include "engine/service_impl.h"
 
 #include "engine/decide.h"
@@ -15,7 +17,7 @@ using namespace service_detail;  // NOLINT: CommandService's own helpers
 
 void CommandService::Impl::StartRun(Completion* c, const RunBilling& run) {
   c->kind = Completion::Kind::kRun;
-  c->failures_at_start = cache_.failures();
+  c->failures_at_start = cache_.failures(c->tenant);
   auto accounts = cache_.TenantAccounts(c->tenant);
   if (!accounts.ok()) {
     c->parts.clear();
@@ -55,6 +57,7 @@ void CommandService::Impl::StartRun(Completion* c, const RunBilling& run) {
     accepted.invoices = d.invoices;
     part.invoices = d.invoices;
     part.events = accepted.events;
+    part.touched.tenant = c->tenant;
     cache_.ApplySpeculatively(c->tenant, d, &part.request, &part.touched);
     part.request.idempotency = events::IdempotencyRecord{part.scoped_key, c->hash, AcceptedJson(c->key, accepted)};
     part.started = true;
@@ -128,7 +131,7 @@ void CommandService::Impl::CompleteRun(Completion* c) {
     // if any append failed since, they may rest on it: the run is not remembered
     // (a retry under the same key re-decides the rest, exactly once per account).
     std::lock_guard<std::mutex> lock(mu_);
-    if (!failed && cache_.failures() != c->failures_at_start) {
+    if (!failed && cache_.failures(c->tenant) != c->failures_at_start) {
       failed = true;
       failure = "an append the run was decided on failed; retry";
     }
@@ -172,7 +175,7 @@ void CommandService::Impl::RunSettled(const std::string& tenant) {
   DrainDeferred(tenant);
 }
 
-// On the completion thread. The front line stays queued while it is submitted, so
+// On the run thread (RunSettled). The front line stays queued while it is submitted, so
 // a command arriving meanwhile queues behind it; a drained tenant-wide run stops
 // the drain (its own RunSettled resumes it).
 void CommandService::Impl::DrainDeferred(const std::string& tenant) {
