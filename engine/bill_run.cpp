@@ -175,13 +175,15 @@ DecideResult DecideBillRun(const AccountState& a, Instant as_of) {
     return d;
   }
   std::stable_sort(items.begin(), items.end(), LineBefore);
-  Int128 total = 0;
+  // D-27: each line fits (checked when it was priced) and so must the total;
+  // partial sums may not (Int128Sum), whatever the order of the lines.
+  Int128Sum line_sum;
   for (const Item& item : items) {
-    auto sum = CheckedAdd(total, item.line.amount);
-    if (!sum) return internal::Overflow("the invoice total");
-    total = *sum;
+    line_sum.Add(item.line.amount);
     *issued.add_lines() = LineToProto(item.line);
   }
+  if (!line_sum.Value()) return internal::Overflow("the invoice total");
+  const Int128 total = *line_sum.Value();
   // D-27: the account's amount_due with the invoice added, or its credit (R-I4).
   if (total > 0 && !CheckedAdd(a.amount_due_open, total)) return internal::Overflow("amount_due");
   if (total < 0 && !CheckedAdd(a.credit, -total)) return internal::Overflow("the credit balance");

@@ -351,6 +351,36 @@ TEST(Decide, OverflowingInvoiceIsRejected_D27) {
   EXPECT_TRUE(w.Account("a").invoices.empty());
 }
 
+// D-27 checks every line and the invoice total, not the partial sums: lines of
+// +1e38, +1e38 and -1e38 cents total 1e38, which fits 128 bits, so the invoice
+// is issued whatever the order of its lines (D-33: by subscription id). Until
+// 2026-12-06 the running sum 2e38 made subscriptions named a, b, c
+// amount_overflow while 0c, a, b billed (rules audit).
+TEST(Decide, InvoiceTotalFitsWhateverThePartialSums_D27_RI3) {
+  for (const std::string canceled : {"c", "0c"}) {
+    World w;
+    const std::string huge = "1000000000000000000000000000000000000.00";  // 1e36 USD = 1e38 cents
+    EXPECT_FALSE(w.Do(R"({"command":"open_account","idempotency_key":"k","account_id":"a","currency":"USD"})"));
+    EXPECT_FALSE(w.Do(R"({"command":"publish_plan","idempotency_key":"k","plan_id":"huge","currency":"USD","interval":"month","amount":")" + huge + R"("})"));
+    EXPECT_FALSE(w.Do(R"({"command":"subscribe","idempotency_key":"k","subscription_id":")" + canceled + R"(","account_id":"a","plan_id":"huge","start":"2024-01-01T00:00:00Z"})"));
+    for (const char* id : {"a", "b"}) {
+      EXPECT_FALSE(w.Do(R"({"command":"subscribe","idempotency_key":"k","subscription_id":")" + std::string(id) + R"(","account_id":"a","plan_id":"huge","start":"2024-02-01T00:00:00Z"})"));
+    }
+    EXPECT_FALSE(w.Run("2024-01-01T00:00:00Z"));
+    EXPECT_FALSE(w.Do(R"({"command":"record_payment","idempotency_key":"k","payment_id":"p)" + canceled + R"(","account_id":"a","amount":")" + huge + R"(","currency":"USD","received_at":"2024-01-02T00:00:00Z","external_ref":"x)" + canceled + R"("})"));
+    // A whole-period pending credit of -1e38 (R-S6), billed with a and b's first periods.
+    EXPECT_FALSE(w.Do(R"({"command":"cancel_subscription","idempotency_key":"k","subscription_id":")" + canceled + R"(","effective":"2024-01-01T00:00:00Z","mode":"immediate"})"));
+    EXPECT_EQ(w.Run("2024-02-01T00:00:00Z"), std::nullopt) << canceled << ": " << w.last_rejection().message;
+    const AccountState& a = w.Account("a");
+    ASSERT_EQ(a.invoices.size(), 2u) << canceled;
+    const Invoice& inv = a.invoices[1];
+    ASSERT_EQ(inv.lines.size(), 3u);
+    EXPECT_EQ(Amount(a, inv.total), huge) << canceled;
+    EXPECT_EQ(Amount(a, inv.amount_due), huge) << canceled;
+    EXPECT_EQ(Amount(a, inv.lines[0].amount), canceled == "c" ? huge : "-" + huge);
+  }
+}
+
 // D-26 has no limit on usage sums (R-M4 bounds each quantity, D-11): two 24-digit
 // records of one period are one line of 1.2 x 10^24, and a record after that
 // period was invoiced (a late line) is accepted too; evolve's per-(period, meter)

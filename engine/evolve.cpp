@@ -113,10 +113,10 @@ void OnInvoiceIssued(AccountState* s, const v1::InvoiceIssued& e) {
   inv.number = e.number();
   inv.issued_at = Instant{e.issued_at_us()};
   inv.total = ParseMinor(e.total());
-  Int128 sum = 0;
+  Int128Sum sum;  // partial sums may leave the 128-bit range; the total does not
   for (const auto& pl : e.lines()) {
     InvoiceLine line = LineFromProto(pl);
-    sum += line.amount;
+    sum.Add(line.amount);
     if (line.kind == LineKind::kUsage) {
       Subscription* sub = s->FindSubscription(line.subscription_id);
       ACCRUE_ASSERT(sub != nullptr, "usage line of an unknown subscription");
@@ -124,7 +124,7 @@ void OnInvoiceIssued(AccountState* s, const v1::InvoiceIssued& e) {
     }
     inv.lines.push_back(std::move(line));
   }
-  ACCRUE_ASSERT(sum == inv.total, "invoice total = sum of lines (R-I3)");
+  ACCRUE_ASSERT(sum.Value() == inv.total, "invoice total = sum of lines (R-I3)");
   for (const auto& b : e.billed()) {
     Subscription* sub = s->FindSubscription(b.subscription_id());
     ACCRUE_ASSERT(sub != nullptr && b.invoiced_periods() >= sub->invoiced_periods,

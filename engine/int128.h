@@ -39,6 +39,34 @@ inline std::optional<Int128> CheckedNeg(Int128 a) {
   return -a;
 }
 
+// An exact sum of Int128 terms whose running value may leave the Int128 range
+// while the final value fits: an invoice's lines (R-I3) in any order. D-27 checks
+// every line and the total, not partial sums, so the answer must not depend on
+// the order of the lines (a +1e38, +1e38, -1e38 invoice was amount_overflow
+// while -1e38, +1e38, +1e38 was not; rules audit, 2026-12-06). Keeps the wrapped
+// sum and how many times it wrapped; exact for fewer than 2^63 terms.
+class Int128Sum {
+ public:
+  void Add(Int128 v) {
+    Int128 r;
+    // On overflow GCC stores the sum wrapped modulo 2^128 (its documented
+    // semantics), so value = acc_ + wraps_ * 2^128 throughout.
+    if (__builtin_add_overflow(acc_, v, &r)) wraps_ += v > 0 ? 1 : -1;
+    acc_ = r;
+  }
+  // The sum, or nullopt when it does not fit Int128.
+  std::optional<Int128> Value() const {
+    if (wraps_ != 0) return std::nullopt;
+    return acc_;
+  }
+  // Exact comparison, also of sums past the Int128 range.
+  bool operator==(const Int128Sum& o) const { return acc_ == o.acc_ && wraps_ == o.wraps_; }
+
+ private:
+  Int128 acc_ = 0;
+  long long wraps_ = 0;
+};
+
 // Decimal digits of v, with a leading '-' when negative ("-170141...").
 std::string Int128ToString(Int128 v);
 

@@ -22,11 +22,11 @@ class EntryBuilder {
   void Credit(std::string account, Int128 amount) { Debit(std::move(account), -amount); }
 
   std::optional<JournalEntry> Done() {
-    Int128 debits = 0;
-    Int128 credits = 0;
+    Int128Sum debits;  // an invoice's +1e38, +1e38, -1e38 lines post 2e38 on each side
+    Int128Sum credits;
     for (const Posting& p : entry_.postings) {
-      debits += p.debit;
-      credits += p.credit;
+      debits.Add(p.debit);
+      credits.Add(p.credit);
     }
     ACCRUE_ASSERT(debits == credits, "every journal entry balances (R-L)");
     if (entry_.postings.empty()) return std::nullopt;

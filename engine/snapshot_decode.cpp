@@ -116,18 +116,16 @@ void TakeInvoices(const v1::AccountSnapshot& a, AccountState* s, Checker* c) {
     inv.credited = c->Minor(p.credited(), "credited");
     inv.applied = c->Minor(p.applied(), "applied");
     inv.is_reversal = p.is_reversal();
-    Int128 sum = 0;
+    Int128Sum sum;  // partial sums may leave the 128-bit range; the total does not
     for (const auto& l : p.lines()) {
       c->Kind(l.kind(), "line kind");
       c->Minor(l.amount(), "line amount");
       if (!c->ok()) return;  // LineFromProto asserts on a bad amount
       InvoiceLine line = LineFromProto(l);
-      auto next = CheckedAdd(sum, line.amount);
-      if (!c->Check(next.has_value(), "line sum overflow")) return;
-      sum = *next;
+      sum.Add(line.amount);
       inv.lines.push_back(std::move(line));
     }
-    c->Check(sum == inv.total, "invoice total = sum of lines (R-I3)");
+    c->Check(sum.Value() == inv.total, "invoice total = sum of lines (R-I3)");
     c->Check(inv.amount_due >= 0 && inv.amount_due <= std::max<Int128>(inv.total, 0), "amount_due range");
     c->Check(inv.credited >= 0 && (inv.credited == 0 || inv.credited <= inv.total),
              "credit notes exceed the total (R-P2)");

@@ -19,23 +19,18 @@ inline std::string Amount(const engine::AccountState& a, engine::Int128 minor) {
   return engine::FormatAmount(minor, a.currency.exponent) + " " + std::string(a.currency.code);
 }
 
-// A sum that remembers whether it ever overflowed.
+// An exact sum: ok() when the final value fits Int128, whatever its partial sums
+// did (an invoice's lines +1e38, +1e38, -1e38 total 1e38; engine::Int128Sum).
 class CheckedSum {
  public:
-  void Add(engine::Int128 v) {
-    auto r = engine::CheckedAdd(value_, v);
-    if (r) {
-      value_ = *r;
-    } else {
-      ok_ = false;
-    }
-  }
-  bool ok() const { return ok_; }
-  engine::Int128 value() const { return value_; }
+  void Add(engine::Int128 v) { sum_.Add(v); }
+  bool ok() const { return sum_.Value().has_value(); }
+  engine::Int128 value() const { return sum_.Value().value_or(0); }
+  // Exact, also past the Int128 range.
+  bool operator==(const CheckedSum& o) const { return sum_ == o.sum_; }
 
  private:
-  engine::Int128 value_ = 0;
-  bool ok_ = true;
+  engine::Int128Sum sum_;
 };
 
 }  // namespace accrue::invariants::internal

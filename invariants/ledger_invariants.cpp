@@ -20,10 +20,12 @@ Violations CheckJournalEntryBalanced(const engine::JournalEntry& entry, const st
     debits.Add(p.debit);
     credits.Add(p.credit);
   }
-  if (!debits.ok() || !credits.ok() || debits.value() != credits.value()) {
+  if (!(debits == credits)) {  // exact: each side may pass 2^127 (an invoice's lines)
+    auto text = [](const internal::CheckedSum& s) {
+      return s.ok() ? engine::Int128ToString(s.value()) : std::string("(beyond 128 bits)");
+    };
     out.push_back({std::string(kJournalBalanced), subject,
-                   "debits " + engine::Int128ToString(debits.value()) + " != credits " +
-                       engine::Int128ToString(credits.value()) + " (minor units)"});
+                   "debits " + text(debits) + " != credits " + text(credits) + " (minor units)"});
   }
   return out;
 }
@@ -34,14 +36,9 @@ void LedgerTally::Add(const engine::v1::BillingEvent& event, const std::string& 
   Append(out, CheckJournalEntryBalanced(*entry, subject));
   const std::string receivable = "assets:receivable:" + account_id_;
   const std::string credit = "liabilities:credit:" + account_id_;
-  auto add = [&](Int128* balance, Int128 plus, Int128 minus) {
-    auto r = engine::CheckedAdd(*balance, plus);
-    if (r) r = engine::CheckedSub(*r, minus);
-    if (r) {
-      *balance = *r;
-    } else {
-      overflowed_ = true;
-    }
+  auto add = [&](engine::Int128Sum* balance, Int128 plus, Int128 minus) {
+    balance->Add(plus);  // exact: a partial balance may leave the 128-bit range
+    balance->Add(-minus);  // minus >= 0 (a posting's side), so -minus fits
   };
   for (const auto& p : entry->postings) {
     if (p.ledger_account == receivable) add(&receivable_, p.debit, p.credit);  // assets: debit-positive
@@ -52,18 +49,20 @@ void LedgerTally::Add(const engine::v1::BillingEvent& event, const std::string& 
 Violations LedgerTally::CheckAgainst(const engine::AccountState& state) const {
   Violations out;
   const std::string subject = internal::AccountSubject(state);
-  if (overflowed_) {
+  if (overflowed()) {
     out.push_back({std::string(kReceivableMatches), subject, "ledger balances overflow"});
     return out;
   }
-  if (receivable_ != state.amount_due_open) {
+  const Int128 ledger_receivable = receivable();
+  const Int128 ledger_credit = credit();
+  if (ledger_receivable != state.amount_due_open) {
     out.push_back({std::string(kReceivableMatches), subject,
-                   "ledger receivable " + internal::Amount(state, receivable_) + " != amount_due of open invoices " +
+                   "ledger receivable " + internal::Amount(state, ledger_receivable) + " != amount_due of open invoices " +
                        internal::Amount(state, state.amount_due_open)});
   }
-  if (credit_ != state.credit) {
+  if (ledger_credit != state.credit) {
     out.push_back({std::string(kCreditMatchesLedger), subject,
-                   "ledger credit " + internal::Amount(state, credit_) + " != account credit " +
+                   "ledger credit " + internal::Amount(state, ledger_credit) + " != account credit " +
                        internal::Amount(state, state.credit)});
   }
   return out;

@@ -37,15 +37,15 @@ class LedgerTally {
   // INV-RECEIVABLE-MATCHES (ledger side) and INV-CREDIT-MATCHES-LEDGER.
   Violations CheckAgainst(const engine::AccountState& state) const;
 
-  engine::Int128 receivable() const { return receivable_; }  // debit-positive
-  engine::Int128 credit() const { return credit_; }          // credit-positive
-  bool overflowed() const { return overflowed_; }
+  engine::Int128 receivable() const { return receivable_.Value().value_or(0); }  // debit-positive
+  engine::Int128 credit() const { return credit_.Value().value_or(0); }          // credit-positive
+  // A balance does not fit 128 bits (its partial sums may have; they are exact).
+  bool overflowed() const { return !receivable_.Value() || !credit_.Value(); }
 
  private:
   std::string account_id_;
-  engine::Int128 receivable_ = 0;
-  engine::Int128 credit_ = 0;
-  bool overflowed_ = false;
+  engine::Int128Sum receivable_;
+  engine::Int128Sum credit_;
 };
 
 // Folds `events` (one account stream, in order) with evolve(), tallying the
