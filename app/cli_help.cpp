@@ -36,7 +36,7 @@ std::string_view SubcommandHelp(std::string_view name) {
            "                                     index, the SHA-256 hash chain and that every payload\n"
            "                                     decodes; exit 1 naming the first bad position\n"
            "  log stat [--json]                  event count, last position, head hash, size on disk\n"
-           "  log dump [--from N] [--limit N]    events as JSON lines\n"
+           "  log dump [--from N] [--limit N]    events as JSON lines, each payload also decoded\n"
            "  log backup DIR                     a consistent checkpoint of the log into the new DIR\n"
            "                                     (docs/runbooks/restore-from-backup.md)\n\n"
            "Exit: 0 fine, 1 the log is damaged (verify), 2 the log cannot be opened or usage error.\n";

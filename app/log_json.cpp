@@ -1,7 +1,10 @@
 #include "app/log_json.h"
 
+#include <google/protobuf/util/json_util.h>
+
 #include <cstdio>
 
+#include "accrue/events/v1/billing.pb.h"
 #include "events/sha256.h"
 
 namespace accrue::app {
@@ -55,6 +58,17 @@ std::string Base64(std::string_view bytes) {
   return out;
 }
 
+std::string PayloadJson(std::string_view payload) {
+  events::v1::BillingEvent event;
+  if (!event.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return "null";
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;   // snake_case, as in billing.proto
+  options.always_print_primitive_fields = true;  // a recurring line shows its kind (0)
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(event, &json, options).ok()) return "null";
+  return json;
+}
+
 std::string EventJson(const events::RecordedEvent& e) {
   std::string out = "{\"position\":" + std::to_string(e.position);
   out += ",\"stream\":" + JsonString(e.stream);
@@ -66,6 +80,7 @@ std::string EventJson(const events::RecordedEvent& e) {
   out += ",\"correlation_id\":" + JsonString(e.correlation_id);
   out += ",\"causation_id\":" + JsonString(e.causation_id);
   out += ",\"payload_base64\":\"" + Base64(e.payload) + "\"";
+  out += ",\"payload\":" + PayloadJson(e.payload);
   out += ",\"prev_hash\":\"" + events::ToHex(e.prev_hash) + "\"";
   out += ",\"hash\":\"" + events::ToHex(e.hash) + "\"}";
   return out;

@@ -99,6 +99,22 @@ TEST(CliOutputTest, PostReportsProgressOnStderrOnlyWhenLong) {
   testing::RunCommand("rm -rf " + dir + " " + file);
 }
 
+// `log dump` shows each payload decoded (cli.md "accrue log"), beside its bytes.
+TEST(CliOutputTest, LogDumpShowsThePayloadDecoded) {
+  const std::string dir = ::testing::TempDir() + "/cli-dump-" + std::to_string(::getpid());
+  const std::string file = dir + ".jsonl";
+  testing::RunCommand("printf '%s\\n' '{\"command\":\"open_account\",\"idempotency_key\":\"k\","
+                      "\"account_id\":\"a\",\"currency\":\"USD\",\"timezone\":\"UTC\"}' > " + file);
+  ASSERT_EQ(testing::RunCommand(Accrue("--data " + dir + " post " + file)).exit_code, 0);
+  auto dump = testing::RunCommand(Accrue("--data " + dir + " log dump"));
+  EXPECT_EQ(dump.exit_code, 0);
+  EXPECT_NE(dump.out.find("\"type\":\"AccountOpened\""), std::string::npos) << dump.out;
+  EXPECT_NE(dump.out.find("\"payload_base64\":\"Eg0KAWESA1VTRBoDVVRD\",\"payload\":{\"account_opened\":"
+                          "{\"account_id\":\"a\",\"currency\":\"USD\",\"timezone\":\"UTC\"}}"),
+            std::string::npos) << dump.out;
+  testing::RunCommand("rm -rf " + dir + " " + file);
+}
+
 // A last line without a newline gets the same checks as any line (cli.md: a line
 // over 1 MiB is invalid_json, "the line exceeds 1 MiB").
 TEST(CliOutputTest, AnUnterminatedLastLineOver1MiBIsTooLong) {
