@@ -269,6 +269,16 @@ Status Projector::Run(ProjectMode mode) {
     });
     inflight = std::move(next);
   }
+  // Stopped by should_stop (SIGTERM). For --follow that is the normal end; --once
+  // promised to reach the head, and a rebuild must not switch to a partial schema
+  // (it did until 2026-12-06: `project --rebuild` stopped by SIGTERM exited 0 and
+  // switched readers to a schema that held only the batches done so far).
+  const uint64_t head = store_->LastPosition();
+  if (mode == ProjectMode::kOnce && (!have_checkpoint || checkpoint < head)) {
+    return Status::Unavailable("stopped before the head of the log: the read models are at position " +
+                               std::to_string(checkpoint) + " of " + std::to_string(head) +
+                               "; run again to carry on");
+  }
   return Status::Ok();
 }
 

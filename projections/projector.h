@@ -9,7 +9,9 @@
 //
 // Modes: kOnce catches up with the log's last position (as of each batch) and
 // returns; kFollow keeps tailing (polling every follow_poll when caught up) until
-// should_stop() says so.
+// should_stop() says so. should_stop() in kOnce ends the run after the batch in
+// flight with kUnavailable ("stopped before the head"), never Ok: a rebuild then
+// does not switch to its partial schema, and `project --once` exits 2.
 //
 // Postgres unreachable (kUnavailable): the connection is dropped, the batch's
 // cached states are discarded, and the projector reconnects after a capped,

@@ -181,5 +181,43 @@ TEST(ProjectionsRebuild, SwitchesInAFreshSchemaAndKeepsTheOldOne) {
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM accrue.receivables_aging(now())")[0].as<int>(), 0);
 }
 
+// A rebuild stopped by SIGTERM (should_stop) before the head does not switch:
+// readers keep the complete live schema, and the run says it stopped (exit 2 in
+// `project`). Until 2026-12-06 the stopped --once run returned Ok and the
+// rebuild switched readers to the few batches it had built (read-model audit).
+TEST(ProjectionsRebuild, AStoppedRebuildDoesNotSwitch) {
+  PgTestDatabase db;
+  ASSERT_TRUE(db.ok());
+  auto store = events::NewMemoryEventStore(FixedClock);
+  AppendEvent(store.get(), "t/account/a", "AccountOpened", OpenedPayload("a"));
+  projections::ProjectorOptions options;
+  options.pg_url = db.url();
+  ASSERT_TRUE(projections::Projector(store.get(), options).Run(projections::ProjectMode::kOnce).ok());
+  for (const char* id : {"b", "c", "d", "e"}) {
+    AppendEvent(store.get(), std::string("t/account/") + id, "AccountOpened", OpenedPayload(id));
+  }
+  options.batch_events = 1;
+  bool stop = false;
+  options.should_stop = [&stop] { return stop; };
+  options.on_progress = [&stop](const projections::ProjectorProgress&) { stop = true; };  // after batch 1
+  projections::ProjectorProgress progress;
+  Status s = projections::Rebuild(store.get(), options, &progress);
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s.ToString();
+  EXPECT_NE(s.message().find("stopped before the head"), std::string::npos) << s.ToString();
+  pqxx::connection conn(db.url());
+  pqxx::work tx(conn);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM accrue.accounts")[0].as<int>(), 1);  // the live schema, untouched
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM pg_namespace WHERE nspname = 'accrue_old'")[0].as<int>(), 0);
+  tx.commit();
+  // --once stopped the same way says so too; run again, it carries on to the head.
+  stop = false;
+  Status once = projections::Projector(store.get(), options).Run(projections::ProjectMode::kOnce);
+  EXPECT_EQ(once.code(), StatusCode::kUnavailable) << once.ToString();
+  options.should_stop = nullptr;
+  options.on_progress = nullptr;
+  ASSERT_TRUE(projections::Projector(store.get(), options).Run(projections::ProjectMode::kOnce).ok());
+  EXPECT_EQ(Checkpoint(db.url()), 5u);
+}
+
 }  // namespace
 }  // namespace accrue::testing
