@@ -101,12 +101,13 @@ Status BatchWriter::Prepare() {
 Result<Checkpoint> BatchWriter::ReadCheckpoint() {
   Checkpoint cp;
   Status s = client_->InTransaction([&](PgTxn& txn) -> Status {
-    PgRows rows = txn.Query(std::string("SELECT position, head_position FROM projector_checkpoint "
+    PgRows rows = txn.Query(std::string("SELECT position, head_position, event_hash FROM projector_checkpoint "
                                         "WHERE projector = '") +
                             kProjectorName + "'");
     if (rows.empty()) return Status::NotFound("no projector_checkpoint row");
     cp.position = std::stoull(rows[0][0].value_or("0"));
     cp.head_position = std::stoull(rows[0][1].value_or("0"));
+    cp.event_hash_hex = rows[0][2].value_or("");
     return Status::Ok();
   });
   if (!s.ok()) return s;
@@ -161,6 +162,7 @@ Status BatchWriter::Apply(const RowBatch& rows, const BatchMeta& meta) {
     txn.Exec("UPDATE projector_checkpoint SET position = " + std::to_string(meta.to_position) +
              ", updated_at = now(), event_at = " + InstantSql(meta.last_event_at_us) +
              ", head_position = " + std::to_string(meta.head_position) +
+             ", event_hash = " + txn.Literal(meta.last_event_hash_hex) +
              ", events_applied = events_applied + " + std::to_string(meta.events) +
              ", rows_written = rows_written + " + std::to_string(rows.rows()) +
              " WHERE projector = '" + kProjectorName + "'");

@@ -40,11 +40,13 @@ struct BatchMeta {
   int64_t last_event_at_us = 0;  // recorded_at of the event at to_position
   uint64_t head_position = 0;  // the log's last position when the batch was read
   uint64_t events = 0;         // events in (from, to]
+  std::string last_event_hash_hex;  // the hash of the event at to_position (log identity)
 };
 
 struct Checkpoint {
   uint64_t position = 0;
   uint64_t head_position = 0;
+  std::string event_hash_hex;  // of the event at `position`; empty when not stored
 };
 
 class BatchWriter {

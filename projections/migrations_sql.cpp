@@ -346,11 +346,22 @@ CREATE UNIQUE INDEX payments_tenant_external_ref_key ON payments (tenant, extern
   WHERE strpos(external_ref, chr(65533)) = 0;
 )SQL";
 
+// V5: the checkpoint names the event it stands at by its hash, so read models
+// projected from one log are never continued from another: a different log of
+// the same length or longer passed the "ahead of the log" check and its events
+// after the checkpoint were mixed into the first log's rows (read-model audit,
+// 2026-12-06). Null at position 0 and for checkpoints written before V5.
+constexpr const char* kV5CheckpointHash = R"SQL(
+ALTER TABLE projector_checkpoint ADD COLUMN event_hash text
+  CHECK (event_hash ~ '^[0-9a-f]{64}$');
+)SQL";
+
 const std::vector<Migration> kMigrations = {
     {1, "tables", kV1Tables},
     {2, "finance views", kV2Finance},
     {3, "account currency keys, fillfactor", kV3AccountCurrencyKeys},
     {4, "external_ref unique where stored exactly", kV4ExternalRefUnique},
+    {5, "checkpoint event hash", kV5CheckpointHash},
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <optional>
 #include <thread>
 
+#include "events/sha256.h"
 #include "projections/backoff.h"
 #include "projections/batch_writer.h"
 #include "projections/sharded_mapper.h"
@@ -47,6 +48,19 @@ Projector::Projector(events::EventStore* store, ProjectorOptions options)
   ACCRUE_ASSERT(options_.map_threads >= 1 && options_.map_threads <= kMaxMapShards,
                 "map thread count out of range");
   if (!options_.now_us) options_.now_us = SystemNowUs;
+}
+
+Status Projector::SameLog(const Checkpoint& cp) {
+  if (cp.position == 0 || cp.event_hash_hex.empty()) return Status::Ok();
+  if (cp.position > store_->LastPosition()) return Status::Ok();  // Run: "ahead of the log"
+  auto at = store_->ReadAll(cp.position, 1);
+  if (!at.ok()) return at.status();
+  ACCRUE_ASSERT(!at.value().empty() && at.value().front().position == cp.position, "ReadAll returned a gap");
+  const std::string here = events::ToHex(at.value().front().hash);
+  if (here == cp.event_hash_hex) return Status::Ok();
+  return Status::FailedPrecondition("the read models were projected from another log: the event at position " +
+                                    std::to_string(cp.position) + " has hash " + here + " in this log but " +
+                                    cp.event_hash_hex + " in Postgres; run --rebuild");
 }
 
 Status Projector::Run(ProjectMode mode) {
@@ -190,6 +204,7 @@ Status Projector::Run(ProjectMode mode) {
         continue;
       }
       checkpoint = cp.value().position;
+      if (Status same = SameLog(cp.value()); !same.ok()) return same;
       mapper.Reset();
       have_checkpoint = true;
     }
@@ -251,6 +266,7 @@ Status Projector::Run(ProjectMode mode) {
     meta.from_position = from;
     meta.to_position = batch.back().position;
     meta.last_event_at_us = batch.back().recorded_at_us;
+    meta.last_event_hash_hex = events::ToHex(batch.back().hash);
     meta.head_position = std::max(head, meta.to_position);
     meta.events = batch.size();
     if (inflight) {

@@ -88,6 +88,8 @@ struct ProjectorOptions {
   std::function<int64_t()> now_us;                              // empty = system clock
 };
 
+struct Checkpoint;  // batch_writer.h
+
 class Projector {
  public:
   Projector(events::EventStore* store, ProjectorOptions options);
@@ -99,6 +101,10 @@ class Projector {
   const ProjectorProgress& progress() const { return progress_; }
 
  private:
+  // Whether the stored checkpoint stands on this log: the event at its position
+  // has the hash it recorded (kFailedPrecondition otherwise: another log).
+  Status SameLog(const Checkpoint& cp);
+
   events::EventStore* store_;
   ProjectorOptions options_;
   ProjectorProgress progress_;

@@ -219,5 +219,35 @@ TEST(ProjectionsRebuild, AStoppedRebuildDoesNotSwitch) {
   EXPECT_EQ(Checkpoint(db.url()), 5u);
 }
 
+// The checkpoint names the event it stands at by its hash: read models projected
+// from one log stop on another log of the same length or longer instead of
+// taking its later events on top (they were mixed in until 2026-12-06, with a
+// wrong trial balance; read-model audit); the same log carries on.
+TEST(ProjectionsCheckpoint, AnotherLogIsRefusedTheSameLogCarriesOn) {
+  PgTestDatabase db;
+  ASSERT_TRUE(db.ok());
+  auto first = events::NewMemoryEventStore(FixedClock);
+  AppendEvent(first.get(), "t/account/a", "AccountOpened", OpenedPayload("a"));
+  AppendEvent(first.get(), "t/account/b", "AccountOpened", OpenedPayload("b"));
+  projections::ProjectorOptions options;
+  options.pg_url = db.url();
+  ASSERT_TRUE(projections::Projector(first.get(), options).Run(projections::ProjectMode::kOnce).ok());
+  auto other = events::NewMemoryEventStore(FixedClock);
+  for (const char* id : {"x", "y", "z"}) {
+    AppendEvent(other.get(), std::string("t/account/") + id, "AccountOpened", OpenedPayload(id));
+  }
+  Status s = projections::Projector(other.get(), options).Run(projections::ProjectMode::kOnce);
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+  EXPECT_NE(s.message().find("projected from another log"), std::string::npos) << s.ToString();
+  EXPECT_EQ(Checkpoint(db.url()), 2u);
+  AppendEvent(first.get(), "t/account/c", "AccountOpened", OpenedPayload("c"));
+  ASSERT_TRUE(projections::Projector(first.get(), options).Run(projections::ProjectMode::kOnce).ok());
+  EXPECT_EQ(Checkpoint(db.url()), 3u);
+  pqxx::connection conn(db.url());
+  pqxx::work tx(conn);
+  EXPECT_EQ(tx.exec1("SELECT string_agg(account_id, ',' ORDER BY account_id) FROM accrue.accounts")[0].as<std::string>(),
+            "a,b,c");
+}
+
 }  // namespace
 }  // namespace accrue::testing
