@@ -2,6 +2,9 @@
 find_package(PkgConfig REQUIRED)
 find_package(RocksDB CONFIG REQUIRED)
 pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
+# libpq itself (libpq-dev, a dependency of libpqxx-dev): PQconninfoParse checks a
+# URL's syntax before connecting (projections/pg_client.cpp).
+pkg_check_modules(PQ REQUIRED IMPORTED_TARGET libpq)
 # The accrue executable's allocator (docs/decisions/0007-memory-allocator.md).
 pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
 find_package(Protobuf REQUIRED)

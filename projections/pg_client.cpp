@@ -1,7 +1,11 @@
 #include "projections/pg_client.h"
 
+#include <libpq-fe.h>
 #include <pqxx/pqxx>
 #include <pqxx/tablewriter>
+
+#include <array>
+#include <string_view>
 
 namespace accrue::projections {
 
@@ -78,16 +82,27 @@ std::string QuoteIdentifier(std::string_view name) {
   return out;
 }
 
+namespace {
+
+// libpq's messages end in a newline; a log field should not.
+std::string Trimmed(const char* what) {
+  std::string s = what;
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
 Status TranslatePgException(std::exception_ptr e, bool* connection_lost) {
   *connection_lost = false;
   try {
     std::rethrow_exception(e);
   } catch (const pqxx::in_doubt_error& ex) {
     *connection_lost = true;
-    return Status::Unavailable(std::string("postgres: commit outcome unknown: ") + ex.what());
+    return Status::Unavailable("postgres: commit outcome unknown: " + Trimmed(ex.what()));
   } catch (const pqxx::broken_connection& ex) {
     *connection_lost = true;
-    return Status::Unavailable(std::string("postgres unreachable: ") + ex.what());
+    return Status::Unavailable("postgres unreachable: " + Trimmed(ex.what()));
   } catch (const pqxx::sql_error& ex) {
     const std::string state = ex.sqlstate();
     const std::string what = "postgres [" + state + "]: " + ex.what();
@@ -114,6 +129,48 @@ Status TranslatePgException(std::exception_ptr e, bool* connection_lost) {
   }
 }
 
+namespace {
+
+// Connection failures no retry can cure: the URL names a role or database that
+// does not exist, the server refuses the credentials, or libpq rejects an option
+// value. Matched on libpq's and the server's message texts (English, as the
+// server's lc_messages is by default); anything else counts as an outage and is
+// retried (Projector::Run). Until 2026-12-06 a typo in --pg was retried for 600 s
+// with --once and forever with --follow (read-model audit).
+bool IsPermanentConnectFailure(std::string_view message) {
+  static constexpr std::array<std::string_view, 8> kPermanent = {
+      "does not exist",          // FATAL: role / database "x" does not exist
+      "authentication failed",   // password / peer / ident
+      "no pg_hba.conf entry",    // the server refuses this role or host
+      "invalid sslmode value",   // libpq option values
+      "invalid port number",
+      "invalid integer value",
+      "invalid connection option",
+      "invalid target_session_attrs value",
+  };
+  for (std::string_view p : kPermanent) {
+    if (message.find(p) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+// The URL's syntax, checked by libpq before any connection attempt; the error
+// when it does not parse.
+std::optional<std::string> ConnectionStringError(const std::string& url) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (options != nullptr) {
+    PQconninfoFree(options);
+    return std::nullopt;
+  }
+  std::string message = error != nullptr ? error : "out of memory";
+  if (error != nullptr) PQfreemem(error);
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  return message;
+}
+
+}  // namespace
+
 struct PgClient::Connection {
   explicit Connection(const std::string& url) : conn(url) {}
   pqxx::connection conn;
@@ -126,6 +183,9 @@ PgClient::~PgClient() = default;
 
 Result<std::unique_ptr<PgClient>> PgClient::Connect(const std::string& url,
                                                     const std::string& schema) {
+  if (auto bad = ConnectionStringError(url)) {
+    return Status::InvalidArgument("the postgres URL does not parse: " + *bad);
+  }
   try {
     auto conn = std::make_unique<Connection>(url);
     {
@@ -141,6 +201,9 @@ Result<std::unique_ptr<PgClient>> PgClient::Connect(const std::string& url,
   } catch (...) {
     bool lost = false;
     Status s = TranslatePgException(std::current_exception(), &lost);
+    if (s.code() == StatusCode::kUnavailable && IsPermanentConnectFailure(s.message())) {
+      return Status::FailedPrecondition("cannot connect to postgres, and retrying would not help: " + s.message());
+    }
     return s;
   }
 }

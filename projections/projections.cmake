@@ -13,5 +13,5 @@ target_sources(accrue_projections PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/rebuild.cpp
 )
 target_include_directories(accrue_projections PUBLIC ${PROJECT_SOURCE_DIR})
-target_link_libraries(accrue_projections PUBLIC accrue_events accrue_domain PkgConfig::PQXX)
+target_link_libraries(accrue_projections PUBLIC accrue_events accrue_domain PkgConfig::PQXX PkgConfig::PQ)
 accrue_strict(accrue_projections)

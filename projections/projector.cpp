@@ -64,6 +64,7 @@ Status Projector::SameLog(const Checkpoint& cp) {
 }
 
 Status Projector::Run(ProjectMode mode) {
+  progress_.head_position = store_->LastPosition();  // reported even if Postgres never answers
   ShardedMapper mapper(store_, options_.map_threads);
   std::unique_ptr<PgClient> client;
   Backoff backoff(options_.backoff_initial, options_.backoff_max);

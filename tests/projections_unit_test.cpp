@@ -249,5 +249,27 @@ TEST(ProjectionsCheckpoint, AnotherLogIsRefusedTheSameLogCarriesOn) {
             "a,b,c");
 }
 
+// A connection no retry can cure ends the run at once instead of being retried
+// like an outage (600 s with --once, forever with --follow until 2026-12-06): a
+// URL that does not parse, a database that does not exist.
+TEST(ProjectionsConnect, APermanentConnectFailureIsNotRetried) {
+  PgTestDatabase db;
+  ASSERT_TRUE(db.ok());
+  auto store = events::NewMemoryEventStore(FixedClock);
+  AppendEvent(store.get(), "t/account/a", "AccountOpened", OpenedPayload("a"));
+  int retries = 0;
+  projections::ProjectorOptions options;
+  options.on_retry = [&retries](const std::string&) { ++retries; };
+  options.pg_url = "not a url";
+  Status s = projections::Projector(store.get(), options).Run(projections::ProjectMode::kFollow);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
+  const std::string& url = db.url();
+  options.pg_url = url.substr(0, url.rfind('/') + 1) + "no_such_database";
+  s = projections::Projector(store.get(), options).Run(projections::ProjectMode::kOnce);
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+  EXPECT_NE(s.message().find("does not exist"), std::string::npos) << s.ToString();
+  EXPECT_EQ(retries, 0);
+}
+
 }  // namespace
 }  // namespace accrue::testing
