@@ -9,6 +9,8 @@
 
 #include <pqxx/pqxx>
 
+#include <unistd.h>
+
 #include "accrue/events/v1/billing.pb.h"
 #include "engine/service.h"
 #include "events/event_store.h"
@@ -269,6 +271,74 @@ TEST(ProjectionsConnect, APermanentConnectFailureIsNotRetried) {
   EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
   EXPECT_NE(s.message().find("does not exist"), std::string::npos) << s.ToString();
   EXPECT_EQ(retries, 0);
+}
+
+// Readers outside the read models follow a rebuild: a view in another schema over
+// accrue.accounts reads the new copy (it followed the renamed schema to
+// accrue_old, and the next rebuild's DROP .. CASCADE deleted it), and a read-only
+// role keeps its grants (the new schema had none). A materialized view, which
+// cannot be re-pointed, stops the switch before anything changes (read-model
+// audit, 2026-12-06).
+TEST(ProjectionsRebuild, ViewsAndGrantsOfReadersFollowTheSwitch) {
+  PgTestDatabase db;
+  ASSERT_TRUE(db.ok());
+  const std::string role = "finance_" + std::to_string(::getpid());
+  auto store = events::NewMemoryEventStore(FixedClock);
+  AppendEvent(store.get(), "t/account/a", "AccountOpened", OpenedPayload("a"));
+  projections::ProjectorOptions options;
+  options.pg_url = db.url();
+  ASSERT_TRUE(projections::Projector(store.get(), options).Run(projections::ProjectMode::kOnce).ok());
+  {
+    pqxx::connection conn(db.url());
+    pqxx::work tx(conn);
+    tx.exec("CREATE ROLE " + role);
+    tx.exec("CREATE SCHEMA finance");
+    tx.exec("CREATE VIEW finance.open_accounts WITH (security_barrier) AS "
+            "SELECT account_id FROM accrue.accounts WHERE status = 'open'");
+    tx.exec("GRANT USAGE ON SCHEMA accrue, finance TO " + role);
+    tx.exec("GRANT SELECT ON ALL TABLES IN SCHEMA accrue TO " + role);
+    tx.exec("GRANT SELECT ON finance.open_accounts TO " + role);
+    tx.exec("REVOKE ALL ON FUNCTION accrue.receivables_aging(timestamptz) FROM PUBLIC");
+    tx.exec("GRANT EXECUTE ON FUNCTION accrue.receivables_aging(timestamptz) TO " + role);
+    tx.commit();
+  }
+  auto count_as_role = [&](const std::string& sql) {
+    pqxx::connection conn(db.url());
+    pqxx::work tx(conn);
+    tx.exec("SET ROLE " + role);
+    return tx.exec1(sql)[0].as<int>();
+  };
+  for (const char* id : {"b", "c"}) {
+    AppendEvent(store.get(), std::string("t/account/") + id, "AccountOpened", OpenedPayload(id));
+    Status s = projections::Rebuild(store.get(), options, nullptr);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  EXPECT_EQ(count_as_role("SELECT count(*) FROM finance.open_accounts"), 3);  // the live copy, after two rebuilds
+  EXPECT_EQ(count_as_role("SELECT count(*) FROM accrue.accounts"), 3);
+  EXPECT_EQ(count_as_role("SELECT count(*) FROM accrue.receivables_aging(now())"), 0);
+  {
+    pqxx::connection conn(db.url());
+    pqxx::work tx(conn);
+    EXPECT_EQ(tx.exec1("SELECT reloptions::text FROM pg_class WHERE oid = 'finance.open_accounts'::regclass")[0]
+                  .as<std::string>(),
+              "{security_barrier=true}");
+    EXPECT_FALSE(tx.exec1("SELECT has_function_privilege('public', 'accrue.receivables_aging(timestamptz)', "
+                          "'EXECUTE')")[0].as<bool>());
+    tx.exec("CREATE MATERIALIZED VIEW finance.snapshot AS SELECT account_id FROM accrue.accounts");
+    tx.commit();
+  }
+  AppendEvent(store.get(), "t/account/d", "AccountOpened", OpenedPayload("d"));
+  Status refused = projections::Rebuild(store.get(), options, nullptr);
+  EXPECT_EQ(refused.code(), StatusCode::kFailedPrecondition) << refused.ToString();
+  EXPECT_NE(refused.message().find("finance.snapshot"), std::string::npos) << refused.ToString();
+  EXPECT_EQ(count_as_role("SELECT count(*) FROM accrue.accounts"), 3);  // no switch
+  pqxx::connection conn(db.url());
+  pqxx::work tx(conn);
+  tx.exec("DROP SCHEMA finance CASCADE");
+  tx.exec("DROP SCHEMA accrue_old CASCADE");
+  tx.exec("DROP OWNED BY " + role);
+  tx.exec("DROP ROLE " + role);
+  tx.commit();
 }
 
 }  // namespace
