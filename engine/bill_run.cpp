@@ -89,7 +89,6 @@ bool RecurringLines(const Subscription& sub, int64_t k, int exponent, uint64_t* 
     cur = &t;
   }
   segments.push_back(Segment{a, end, cur});
-  const int64_t period_days = Days(p.start, p.end);
   const bool whole = segments.size() == 1 && end == p.end;
   for (const Segment& s : segments) {
     Item item;
@@ -99,9 +98,9 @@ bool RecurringLines(const Subscription& sub, int64_t k, int exponent, uint64_t* 
     item.line.period = Period{s.a, s.b};
     item.line.period_index = k;
     item.line.quantity = Int128ToString(s.terms->quantity);
-    auto amount = RoundProduct(DecimalFromMinorUnits(s.terms->terms.amount, exponent),
-                               DecimalFromInt(s.terms->quantity), whole ? 1 : Days(s.a, s.b),
-                               whole ? 1 : period_days, exponent);
+    auto amount = whole ? RoundProduct(DecimalFromMinorUnits(s.terms->terms.amount, exponent),
+                                       DecimalFromInt(s.terms->quantity), 1, 1, exponent)
+                        : sub.Prorated(k, *s.terms, s.a, s.b, exponent);
     if (!amount) return false;
     item.line.amount = *amount;
     item.seq = (*seq)++;

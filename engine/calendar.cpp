@@ -461,6 +461,18 @@ std::string FormatDateAfterMonths(LocalDate anchor, std::string_view months, int
   return digits + tail;
 }
 
+std::string DaysAfterMonths(LocalDate anchor, std::string_view months) {
+  using BigInt = boost::multiprecision::cpp_int;
+  ACCRUE_ASSERT(!months.empty() && months.find_first_not_of("0123456789") == std::string_view::npos,
+                "DaysAfterMonths: bad months");
+  constexpr int64_t kCycleMonths = 4800;   // 400 years
+  constexpr int64_t kCycleDays = 146097;   // in every 400 Gregorian years
+  const BigInt n(std::string{months});
+  const int64_t rest = static_cast<int64_t>(n % kCycleMonths);
+  const BigInt days = (n / kCycleMonths) * kCycleDays + Days(anchor, AddMonths(anchor, rest));
+  return days.str();
+}
+
 Period PeriodAt(LocalDate anchor, int64_t months_per_period, int64_t k) {
   ACCRUE_ASSERT(months_per_period >= 1 && k >= 0, "PeriodAt: bad arguments");
   int64_t start_months, end_months;

@@ -99,6 +99,11 @@ LocalDate AddMonths(LocalDate anchor, int64_t months);
 // digit of the year. For the ends that AddMonths saturates. multiple >= 1.
 std::string FormatDateAfterMonths(LocalDate anchor, std::string_view months, int64_t multiple);
 
+// D-31, R-C4: days(anchor, AddMonths(anchor, months)) in decimal digits, for any
+// decimal `months` (a saturated plan's exact interval x interval_count). R-C3 dates
+// repeat every 400 years: 4,800 months after any date are 146,097 days after it.
+std::string DaysAfterMonths(LocalDate anchor, std::string_view months);
+
 struct Period {
   LocalDate start;
   LocalDate end;  // exclusive

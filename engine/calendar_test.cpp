@@ -437,5 +437,31 @@ RC_GTEST_PROP(PeriodProperty, AddMonthsNeverDriftsFromDay31, ()) {
   }
 }
 
+// D-31: the exact day count of any number of months, by 400-year cycles; equal to
+// AddMonths wherever that is exact (every anchor day 28-31 and the 1st, leap and
+// common years, month counts across several cycles).
+TEST(PeriodTest, DaysAfterMonthsMatchesAddMonthsAndRepeatsEvery400Years) {
+  for (int year : {1999, 2000, 2023, 2024, 2100}) {
+    for (unsigned month : {1u, 2u, 3u, 11u, 12u}) {
+      for (unsigned day : {1u, 28u, 29u, 30u, 31u}) {
+        char text[16];
+        std::snprintf(text, sizeof text, "%04d-%02u-%02u", year, month, day);
+        if (!ParseDate(text)) continue;  // Feb 30, Nov 31, ...
+        const LocalDate anchor = *ParseDate(text);
+        for (int64_t n : {int64_t{0}, int64_t{1}, int64_t{13}, int64_t{4799}, int64_t{4800}, int64_t{4801},
+                          int64_t{123457}}) {
+          EXPECT_EQ(DaysAfterMonths(anchor, std::to_string(n)), std::to_string(Days(anchor, AddMonths(anchor, n))))
+              << FormatDate(anchor) << " + " << n;
+        }
+      }
+    }
+  }
+  // 10^41 months: (10^41 - 1600) / 4800 cycles of 146,097 days, then 1,600 months
+  // (2024-01-10 -> 2157-05-10, 48,700 days); worked out independently in Python.
+  const LocalDate jan10 = MakeDate(2024, 1, 10);
+  EXPECT_EQ(DaysAfterMonths(jan10, "100000000000000000000000000000000000000000"),
+            "3043687499999999999999999999999999999999999");
+}
+
 }  // namespace
 }  // namespace accrue::engine

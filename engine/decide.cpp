@@ -167,10 +167,10 @@ std::variant<int64_t, Rejection> CheckEffective(const Subscription& sub, LocalDa
   return k;
 }
 
-// round(price x qty x days(M, E) / P) of R-S5/R-S6; nullopt on overflow.
-std::optional<Int128> Prorate(const TermsChange& t, const Period& p, LocalDate m, int exponent) {
-  return RoundProduct(DecimalFromMinorUnits(t.terms.amount, exponent), DecimalFromInt(t.quantity),
-                      Days(m, p.end), Days(p.start, p.end), exponent);
+// round(price x qty x days(M, E) / P) of R-S5/R-S6 in period k; nullopt on overflow.
+std::optional<Int128> Prorate(const Subscription& sub, int64_t k, const TermsChange& t, LocalDate m,
+                              int exponent) {
+  return sub.Prorated(k, t, m, sub.PeriodOf(k).end, exponent);
 }
 
 PendingItem MakePending(const Subscription& sub, LineKind kind, const TermsChange& t, LocalDate m,
@@ -226,8 +226,8 @@ DecideResult DecideChange(const ChangeSubscription& c, const DecideContext& ctx)
   if (k < sub.invoiced_periods) {  // R-S5: M's period was invoiced; D-23
     const Period p = sub.PeriodOf(k);
     const int exponent = a.currency.exponent;
-    auto credit = Prorate(old, p, m, exponent);
-    auto charge = Prorate(next, p, m, exponent);
+    auto credit = Prorate(sub, k, old, m, exponent);
+    auto charge = Prorate(sub, k, next, m, exponent);
     if (!credit || !charge || !CheckedNeg(*credit)) return internal::Overflow("a proration");  // D-27
     *ch->add_pending() =
         PendingToProto(MakePending(sub, LineKind::kProrationCredit, old, m, p, -*credit));
@@ -267,7 +267,7 @@ DecideResult DecideCancel(const CancelSubscription& c, const DecideContext& ctx)
     ca->set_end_date(m.days);
     if (k < sub.invoiced_periods) {  // R-S6: credit the unused [M, E)
       const TermsChange& t = sub.TermsAt(m);
-      auto credit = Prorate(t, p, m, a.currency.exponent);
+      auto credit = Prorate(sub, k, t, m, a.currency.exponent);
       if (!credit || !CheckedNeg(*credit)) return internal::Overflow("a proration");  // D-27
       *ca->add_pending() = PendingToProto(MakePending(sub, LineKind::kProrationCredit, t, m, p, -*credit));
     }

@@ -381,6 +381,35 @@ TEST(Decide, InvoiceTotalFitsWhateverThePartialSums_D27_RI3) {
   }
 }
 
+// D-31, R-S4, R-S5: a plan of 10^15 years (more months than kMaxMonthsPerPeriod)
+// prorates by its real period length P = 365,242,500,000,000,000 days: a change
+// 10 days in credits round(10^18 x (P - 10) / P) cents = 9999999999999999.73 (the
+// capped 10^16-month length gave .67; rules audit, 2026-12-06); a change before
+// invoicing splits the period the same way.
+TEST(Decide, APeriodPastTheMonthCapProratesByItsRealLength_D31_RS4_RS5) {
+  for (bool after_invoicing : {true, false}) {
+    World w;
+    EXPECT_FALSE(w.Do(R"({"command":"open_account","idempotency_key":"k","account_id":"a","currency":"USD"})"));
+    EXPECT_FALSE(w.Do(R"({"command":"publish_plan","idempotency_key":"k","plan_id":"y15","currency":"USD","interval":"year","interval_count":1000000000000000,"amount":"10000000000000000.00"})"));
+    EXPECT_FALSE(w.Do(R"({"command":"subscribe","idempotency_key":"k","subscription_id":"s","account_id":"a","plan_id":"y15","start":"2024-01-10T00:00:00Z"})"));
+    if (after_invoicing) {
+      EXPECT_FALSE(w.Run("2024-01-10T00:00:00Z"));
+    }
+    EXPECT_FALSE(w.Do(R"({"command":"change_subscription","idempotency_key":"k","subscription_id":"s","quantity":2,"effective":"2024-01-20T00:00:00Z"})"));
+    EXPECT_FALSE(w.Run("2024-01-21T00:00:00Z"));
+    const AccountState& a = w.Account("a");
+    const Invoice& inv = a.invoices.back();
+    ASSERT_EQ(inv.lines.size(), 2u);
+    if (after_invoicing) {  // R-S5: -round(10^18 x (P-10)/P), +round(2 x 10^18 x (P-10)/P)
+      EXPECT_EQ(Amount(a, inv.lines[0].amount), "-9999999999999999.73");
+      EXPECT_EQ(Amount(a, inv.lines[1].amount), "19999999999999999.45");
+    } else {  // R-S4 segments: round(10^18 x 10/P), round(2 x 10^18 x (P-10)/P)
+      EXPECT_EQ(Amount(a, inv.lines[0].amount), "0.27");
+      EXPECT_EQ(Amount(a, inv.lines[1].amount), "19999999999999999.45");
+    }
+  }
+}
+
 // D-26 has no limit on usage sums (R-M4 bounds each quantity, D-11): two 24-digit
 // records of one period are one line of 1.2 x 10^24, and a record after that
 // period was invoiced (a late line) is accepted too; evolve's per-(period, meter)

@@ -171,6 +171,23 @@ std::string FormatDecimal(const Decimal& d) {
   return digits;
 }
 
+namespace {
+
+// round_half_even(a x b x numerator / denominator) in minor units, exactly.
+std::optional<Int128> RoundProductExact(const Decimal& a, const Decimal& b, const BigInt& numerator,
+                                        const BigInt& denominator, int exponent) {
+  const int shift = a.scale + b.scale - exponent;
+  const unsigned up = static_cast<unsigned>(shift < 0 ? -shift : 0);
+  const unsigned down = static_cast<unsigned>(shift > 0 ? shift : 0);
+  BigInt n = ToBig(a.mantissa) * ToBig(b.mantissa) * numerator;
+  BigInt d = denominator;
+  n *= boost::multiprecision::pow(BigInt(10), up);
+  d *= boost::multiprecision::pow(BigInt(10), down);
+  return DivideHalfEvenBig(n, d);
+}
+
+}  // namespace
+
 std::optional<Int128> RoundProduct(const Decimal& a, const Decimal& b, int64_t numerator,
                                    int64_t denominator, int exponent) {
   ACCRUE_ASSERT(denominator > 0, "RoundProduct denominator must be positive");
@@ -190,11 +207,16 @@ std::optional<Int128> RoundProduct(const Decimal& a, const Decimal& b, int64_t n
     if (n && d) return DivideHalfEven(*n, *d);
   }
   // Slow path: exact arbitrary-precision intermediate (R-M4's limits need it).
-  BigInt n = ToBig(a.mantissa) * ToBig(b.mantissa) * numerator;
-  BigInt d = denominator;
-  n *= boost::multiprecision::pow(BigInt(10), static_cast<unsigned>(up));
-  d *= boost::multiprecision::pow(BigInt(10), static_cast<unsigned>(down));
-  return DivideHalfEvenBig(n, d);
+  return RoundProductExact(a, b, numerator, denominator, exponent);
+}
+
+std::optional<Int128> RoundProductBig(const Decimal& a, const Decimal& b, std::string_view numerator,
+                                      int64_t numerator_less, std::string_view denominator, int exponent) {
+  ACCRUE_ASSERT(exponent >= 0 && exponent <= 4, "currency exponent out of range");
+  const BigInt n = BigInt(std::string(numerator)) - numerator_less;
+  const BigInt d(std::string{denominator});
+  ACCRUE_ASSERT(n >= 0 && d > 0, "RoundProductBig: numerator < 0 or denominator <= 0");
+  return RoundProductExact(a, b, n, d, exponent);
 }
 
 std::vector<Int128> Allocate(Int128 total, const std::vector<Int128>& weights) {

@@ -67,6 +67,12 @@ std::string FormatDecimal(const Decimal& d);
 std::optional<Int128> RoundProduct(const Decimal& a, const Decimal& b, int64_t numerator,
                                    int64_t denominator, int exponent);
 
+// RoundProduct for day counts past int64, in decimal digits (D-31: the period of a
+// plan of more than kMaxMonthsPerPeriod months): the numerator is
+// `numerator` - `numerator_less` (>= 0), the denominator `denominator` (> 0).
+std::optional<Int128> RoundProductBig(const Decimal& a, const Decimal& b, std::string_view numerator,
+                                      int64_t numerator_less, std::string_view denominator, int exponent);
+
 // Splits `total` into parts proportional to `weights` (each >= 0, sum > 0) by the
 // largest-remainder method: parts sum exactly to total; ties go to the earlier
 // index. For reports (no cent lost).

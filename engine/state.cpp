@@ -20,6 +20,23 @@ std::string Subscription::PeriodEndText(int64_t k, LocalDate end) const {
   return FormatDateAfterMonths(anchor, exact_period_months, k + 1);  // D-31
 }
 
+std::optional<Int128> Subscription::Prorated(int64_t k, const TermsChange& t, LocalDate from, LocalDate to,
+                                             int exponent) const {
+  const Period p = PeriodOf(k);
+  const Decimal price = DecimalFromMinorUnits(t.terms.amount, exponent);
+  const Decimal quantity = DecimalFromInt(t.quantity);
+  // A saturated period k > 0 starts after the year 10^15: never reached (D-31).
+  if (exact_period_months.empty() || k != 0) {
+    return RoundProduct(price, quantity, Days(from, to), Days(p.start, p.end), exponent);
+  }
+  // Until 2026-12-06 P was the saturated period's 10^16 months (rules audit).
+  const std::string period_days = DaysAfterMonths(anchor, exact_period_months);
+  if (to == p.end) {  // days(from, E) = P - days(S, from)
+    return RoundProductBig(price, quantity, period_days, Days(p.start, from), period_days, exponent);
+  }
+  return RoundProductBig(price, quantity, std::to_string(Days(from, to)), 0, period_days, exponent);
+}
+
 std::string Plan::ExactPeriodMonths() const {
   if (interval == Interval::kMonth) return interval_count;
   std::string out(interval_count.size() + 2, '0');  // digits x 12, right to left

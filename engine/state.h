@@ -121,6 +121,11 @@ struct Subscription {
   // The printed `end` of a line or period within period k: FormatDate(end), or the
   // exact far date when `end` is period k's end and months_per_period saturated (D-31).
   std::string PeriodEndText(int64_t k, LocalDate end) const;
+  // R-S4, R-S5, R-S6: round(price x qty x days(from, to) / P) of `t` in period k,
+  // with `to` a date of the period or its end. P = days(S, E) is the real length
+  // also when months_per_period saturated (D-31): E is then the exact far date.
+  std::optional<Int128> Prorated(int64_t k, const TermsChange& t, LocalDate from, LocalDate to,
+                                 int exponent) const;
 };
 
 // A proration item created by a change or an immediate cancel after its period
