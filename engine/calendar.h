@@ -9,9 +9,10 @@
 // always from the anchor, day-of-month clamped. R-C4: Days(a, b) counts calendar days.
 //
 // Dates beyond 9999-12-31 exist but are never due (D-31): a period boundary up to
-// year 10^15 is the real date, so proration divides by the real period length
-// (R-S4, R-S6) and the boundary prints with every digit of its year; past that,
-// AddMonths saturates to LocalDate::FarFuture() instead of overflowing.
+// year 10^15 is the real date and prints with every digit of its year; past that,
+// AddMonths saturates to LocalDate::FarFuture() instead of overflowing, and the
+// exact far end and length come from FormatDateAfterMonths / DaysAfterMonths, so
+// proration always divides by the real period length (R-S4, R-S6).
 //
 // Howard Hinnant's date/tz does the zone work inside calendar.cpp only, to keep this
 // header light. Thread-safety: TimeZone objects are immutable and live for the
