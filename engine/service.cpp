@@ -270,7 +270,7 @@ void CommandService::Impl::CompletionLoop() {
       if (c->kind == Completion::Kind::kRun) {
         // Everything queued before the run has settled; the run's parts are its
         // tenant's only appends until it settles (later commands wait in
-        // deferred_), so the run thread finishes it while this one goes on with
+        // deferred_), so a run thread finishes it while this one goes on with
         // other tenants' completions (a 60,000-account run held them ~2 s).
         {
           std::lock_guard<std::mutex> lock(queue_mu_);
@@ -295,12 +295,12 @@ void CommandService::Impl::RunLoop() {
       if (runs_.empty()) return;  // the completion thread has stopped: no more runs
       run = std::move(runs_.front());
       runs_.pop_front();
-      run_active_ = true;
+      ++runs_active_;
     }
     CompleteRun(run.get());
     {
       std::lock_guard<std::mutex> lock(queue_mu_);
-      run_active_ = false;
+      --runs_active_;
     }
     queue_cv_.notify_all();  // a stopping completion thread waits for runs to finish
   }

@@ -298,10 +298,11 @@ TEST(ServiceRun, WindowedRunBillsEveryAccountOnce) {
   EXPECT_FALSE(store.ClaimOwner("default/invoice/a0-2").value().has_value());
 }
 
-// A tenant-wide run waits for its accounts' appends on the run thread: another
-// tenant's commands complete meanwhile (they waited behind the run on the one
-// completion thread until 2026-12-06: ~2 s for a 60,000-account run), while the
-// run's own tenant's later commands still wait for the run's record.
+// A tenant-wide run waits for its accounts' appends on a run thread: another
+// tenant's commands, and its own tenant-wide run, complete meanwhile (they waited
+// behind the run on the one completion thread until 2026-12-06: ~2 s for a
+// 60,000-account run; then a second tenant's run waited on the one run thread),
+// while the run's own tenant's later commands still wait for the run's record.
 TEST(ServiceRun, AnotherTenantsCommandsCompleteWhileARunWaits) {
   GatedStore store;
   CommandService service(&store, ServiceOptions{});
@@ -313,8 +314,11 @@ TEST(ServiceRun, AnotherTenantsCommandsCompleteWhileARunWaits) {
            R"({"command":"open_account","idempotency_key":"o1","account_id":"a1","currency":"USD"})",
            R"({"command":"subscribe","idempotency_key":"s1","subscription_id":"s1","account_id":"a1","plan_id":"pro","start":"2024-01-01T00:00:00Z"})"}) {
     ASSERT_EQ(post("ta", line).get().status, OutcomeStatus::kAccepted) << line;
+    ASSERT_EQ(post("tc", line).get().status, OutcomeStatus::kAccepted) << line;
   }
-  store.HoldWhen([](const AppendRequest& r) { return HasEventType(r, "InvoiceIssued"); });
+  store.HoldWhen([](const AppendRequest& r) {
+    return HasEventType(r, "InvoiceIssued") && r.streams.front().stream.rfind("ta/", 0) == 0;
+  });
   auto run = post("ta", R"({"command":"run_billing","idempotency_key":"run","as_of":"2024-01-01T00:00:00Z"})");
   for (int i = 0; i < 1000 && store.held() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_EQ(store.held(), 1u);
@@ -322,6 +326,11 @@ TEST(ServiceRun, AnotherTenantsCommandsCompleteWhileARunWaits) {
   ASSERT_EQ(other.wait_for(std::chrono::seconds(20)), std::future_status::ready)
       << "tenant tb's command waited behind tenant ta's run";
   EXPECT_EQ(other.get().status, OutcomeStatus::kAccepted);
+  auto other_run = post("tc", R"({"command":"run_billing","idempotency_key":"run","as_of":"2024-01-01T00:00:00Z"})");
+  ASSERT_EQ(other_run.wait_for(std::chrono::seconds(20)), std::future_status::ready)
+      << "tenant tc's run waited behind tenant ta's run";
+  CommandOutcome tc = other_run.get();
+  EXPECT_NE(tc.result_json.find(R"("invoices":["a1-1"])"), std::string::npos) << tc.result_json;
   auto same = post("ta", R"({"command":"open_account","idempotency_key":"o2","account_id":"a2","currency":"USD"})");
   EXPECT_NE(same.wait_for(std::chrono::milliseconds(200)), std::future_status::ready);
   EXPECT_NE(run.wait_for(std::chrono::seconds(0)), std::future_status::ready);

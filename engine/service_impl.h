@@ -17,6 +17,7 @@
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -36,6 +37,11 @@ inline constexpr int kMaxDecideAttempts = 8;
 // under the store's queue capacity (events/rocks_event_store.h
 // kAppendQueueCapacity = 4096) so other commands still get in.
 inline constexpr std::size_t kMaxRunAppendsInFlight = 1024;
+// Run threads: tenant-wide runs of different tenants complete side by side (one
+// tenant has at most one run open; its later commands wait for it). With one
+// thread a small tenant's run waited for a 15,000-account run of another tenant
+// (concurrency hunt, 2026-12-06).
+inline constexpr std::size_t kRunThreads = 4;
 
 CommandOutcome Outcome(OutcomeStatus status, std::string json, std::optional<ErrorCode> error, bool replayed);
 // An append that failed before reaching the store.
@@ -91,12 +97,12 @@ class CommandService::Impl {
         cache_(load_, options, &writer_),
         crash_after_run_parts_(options.crash_after_run_parts) {
     completer_ = std::thread([this] { CompletionLoop(); });
-    runner_ = std::thread([this] { RunLoop(); });
+    for (std::size_t i = 0; i < service_detail::kRunThreads; ++i) runners_.emplace_back([this] { RunLoop(); });
   }
 
   // The completion thread stops once its queue is empty and no run is queued or
   // being completed (a run's end submits the tenant's deferred commands, which
-  // queue completions); the run thread after it, as nothing hands it runs then.
+  // queue completions); the run threads after it, as nothing hands them runs then.
   ~Impl() {
     {
       std::lock_guard<std::mutex> lock(queue_mu_);
@@ -109,7 +115,7 @@ class CommandService::Impl {
       runner_stopping_ = true;
     }
     runs_cv_.notify_all();
-    runner_.join();
+    for (std::thread& t : runners_) t.join();
   }
 
   events::Future<CommandOutcome> Submit(const std::string& tenant, std::string_view json,
@@ -145,10 +151,10 @@ class CommandService::Impl {
   void RunSettled(const std::string& tenant);
   void DrainDeferred(const std::string& tenant);
   void CompletionLoop();
-  // The run thread: completes tenant-wide runs handed over by the completion
-  // thread, one at a time, so other tenants' completions never wait behind one.
+  // A run thread: completes tenant-wide runs handed over by the completion
+  // thread, so other tenants' completions never wait behind one.
   void RunLoop();
-  bool RunsIdleLocked() const { return runs_.empty() && !run_active_; }  // under queue_mu_
+  bool RunsIdleLocked() const { return runs_.empty() && runs_active_ == 0; }  // under queue_mu_
   // Plain appends in submission order, each durable one settled with the others
   // ready at that moment under one hold of mu_.
   void CompleteAppends(const std::vector<Completion*>& appends);
@@ -181,6 +187,8 @@ class CommandService::Impl {
   };
   std::unordered_map<std::string, int> runs_open_;
   std::unordered_map<std::string, std::deque<DeferredSubmit>> deferred_;
+  std::unordered_set<std::string> drainers_;  // tenants a thread is draining (DrainDeferred)
+  std::unordered_set<std::string> redrain_;   // ... and asked to look again
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
@@ -190,12 +198,12 @@ class CommandService::Impl {
   // every completion queued before the run has settled (under queue_mu_).
   std::condition_variable runs_cv_;
   std::deque<std::unique_ptr<Completion>> runs_;
-  bool run_active_ = false;
+  std::size_t runs_active_ = 0;  // runs being completed by run threads
   bool runner_stopping_ = false;
   uint64_t crash_after_run_parts_ = 0;
   uint64_t run_parts_done_ = 0;
   std::thread completer_;
-  std::thread runner_;
+  std::vector<std::thread> runners_;
 };
 
 }  // namespace accrue::engine

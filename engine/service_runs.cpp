@@ -2,7 +2,7 @@
 // account is billed in its own append (a record derived from the run's key), the
 // run's own record last; the tenant's commands that arrive meanwhile wait in
 // deferred_ and go in arrival order once that record is durable (architecture.md,
-// "The path of a command"). The completion thread hands a run to the run thread
+// "The path of a command"). The completion thread hands a run to a run thread
 // (RunLoop) once everything queued before it has settled, and goes on with other
 // tenants' completions while the run's appends finish.
 #include "engine/service_impl.h"
@@ -175,31 +175,38 @@ void CommandService::Impl::RunSettled(const std::string& tenant) {
   DrainDeferred(tenant);
 }
 
-// On the run thread (RunSettled). The front line stays queued while it is submitted, so
-// a command arriving meanwhile queues behind it; a drained tenant-wide run stops
-// the drain (its own RunSettled resumes it).
+// On a run thread (RunSettled). One thread at a time drains a tenant, so its lines
+// are submitted in order: a drained tenant-wide run stops the drain, and its own
+// RunSettled (maybe on another run thread, maybe before this one has let go)
+// resumes it; a call while another thread drains asks that thread to look again
+// (redrain_) instead of draining beside it. (Two run threads drained one tenant
+// at once and submitted one line twice: "Promise::set_value called twice".) The
+// tenant's entry in deferred_ stays, even empty, until the drain ends, so a
+// command arriving while a line is submitted queues behind it.
 void CommandService::Impl::DrainDeferred(const std::string& tenant) {
-  for (;;) {
-    DeferredSubmit* front = nullptr;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (runs_open_.count(tenant) != 0) return;
-      auto it = deferred_.find(tenant);
-      if (it == deferred_.end()) return;
-      if (it->second.empty()) {
-        deferred_.erase(it);
-        return;
-      }
-      front = &it->second.front();  // deque: stable while only this thread pops
-    }
-    SubmitWith(std::move(front->promise), tenant, front->json, front->key_override, /*draining=*/true);
+  {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = deferred_.find(tenant);
-    it->second.pop_front();
-    if (it->second.empty() && runs_open_.count(tenant) == 0) {
-      deferred_.erase(it);
+    if (!drainers_.insert(tenant).second) {
+      redrain_.insert(tenant);
       return;
     }
+  }
+  for (;;) {
+    DeferredSubmit next;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = deferred_.find(tenant);
+      const bool blocked = runs_open_.count(tenant) != 0;
+      if (blocked || it == deferred_.end() || it->second.empty()) {
+        if (redrain_.erase(tenant) != 0) continue;  // asked to look again meanwhile
+        if (!blocked && it != deferred_.end()) deferred_.erase(it);
+        drainers_.erase(tenant);
+        return;
+      }
+      next = std::move(it->second.front());
+      it->second.pop_front();
+    }
+    SubmitWith(std::move(next.promise), tenant, next.json, next.key_override, /*draining=*/true);
   }
 }
 
