@@ -280,7 +280,11 @@ TEST(ServiceRun, WindowedRunBillsEveryAccountOnce) {
   for (auto& f : setup) ASSERT_EQ(f.get().status, OutcomeStatus::kAccepted);
   store.Close();
   auto run = service.Submit("default", R"({"command":"run_billing","idempotency_key":"run","as_of":"2024-01-01T00:00:00Z"})", std::nullopt);
-  EXPECT_EQ(store.held(), 1024u);  // the first window, handed over while the run was decided
+  // The first window, handed over while the run is decided (on a run thread), and
+  // no more while none of it is durable.
+  for (int i = 0; i < 2000 && store.held() < 1024u; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(store.held(), 1024u);
   store.Open();
   CommandOutcome o = run.get();
   ASSERT_EQ(o.status, OutcomeStatus::kAccepted) << o.result_json.substr(0, 300);

@@ -42,6 +42,8 @@ inline constexpr std::size_t kMaxRunAppendsInFlight = 1024;
 // thread a small tenant's run waited for a 15,000-account run of another tenant
 // (concurrency hunt, 2026-12-06).
 inline constexpr std::size_t kRunThreads = 4;
+// Accounts of a tenant-wide run decided per hold of the service mutex (DecideRun).
+inline constexpr std::size_t kRunDecideChunk = 64;
 
 CommandOutcome Outcome(OutcomeStatus status, std::string json, std::optional<ErrorCode> error, bool replayed);
 // An append that failed before reaching the store.
@@ -143,7 +145,8 @@ class CommandService::Impl {
   // Under mu_: decides `command` and starts its append; fills `c`. Returns false
   // (with c->stored etc. unset) when the outcome is immediate.
   void DecideAndAppend(Completion* c);
-  void StartRun(Completion* c, const RunBilling& run);
+  void StartRun(Completion* c);
+  void DecideRun(Completion* c);
   void SubmitWith(events::Promise<CommandOutcome> promise, const std::string& tenant, std::string_view json,
                   const std::optional<std::string>& key_override, bool draining);
   // A tenant-wide run of `tenant` settled (its record durable, or failed): the

@@ -15,18 +15,39 @@ namespace accrue::engine {
 
 using namespace service_detail;  // NOLINT: CommandService's own helpers
 
-void CommandService::Impl::StartRun(Completion* c, const RunBilling& run) {
-  c->kind = Completion::Kind::kRun;
-  c->failures_at_start = cache_.failures(c->tenant);
-  auto accounts = cache_.TenantAccounts(c->tenant);
-  if (!accounts.ok()) {
-    c->parts.clear();
-    c->skipped.clear();
-    c->status = OutcomeStatus::kFailed;
-    return;
+void CommandService::Impl::StartRun(Completion* c) {
+  c->kind = Completion::Kind::kRun;  // decided by DecideRun on a run thread
+}
+
+// On a run thread, first thing in CompleteRun: everything queued before the run
+// has settled and the tenant's later commands wait (deferred_), so the tenant's
+// accounts are as the run must see them. Each chunk of kRunDecideChunk accounts
+// is decided under mu_, which is let go between chunks: other tenants' commands
+// are decided meanwhile instead of waiting for the whole run's decisions (they
+// were made at Submit under mu_ until 2026-12-06: ~100-200 ms for 15,000
+// accounts, concurrency hunt). The first window of appends starts while the rest
+// is decided.
+void CommandService::Impl::DecideRun(Completion* c) {
+  const RunBilling& run = std::get<RunBilling>(*c->command);
+  std::vector<std::string> accounts;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    c->failures_at_start = cache_.failures(c->tenant);
+    auto listed = cache_.TenantAccounts(c->tenant);
+    if (!listed.ok()) {
+      c->status = OutcomeStatus::kFailed;
+      return;
+    }
+    accounts = std::move(listed).value();
   }
   std::size_t submitted = 0;  // parts handed to the store (CompleteRun hands the rest)
-  for (const std::string& account_id : accounts.value()) {
+  std::unique_lock<std::mutex> lock(mu_, std::defer_lock);
+  for (std::size_t i = 0; i < accounts.size(); ++i) {
+    if (i % kRunDecideChunk == 0) {
+      if (lock.owns_lock()) lock.unlock();  // let other tenants' commands in
+      lock.lock();
+    }
+    const std::string& account_id = accounts[i];
     internal::RunPart part;
     part.account_id = account_id;
     // Per-account record: the unit separator (0x1F) is not printable ASCII, so no
@@ -71,6 +92,7 @@ void CommandService::Impl::StartRun(Completion* c, const RunBilling& run) {
 }
 
 void CommandService::Impl::CompleteRun(Completion* c) {
+  if (c->status != OutcomeStatus::kFailed) DecideRun(c);
   AcceptedResult result;
   result.run = true;
   uint64_t position = 0;
