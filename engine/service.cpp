@@ -198,7 +198,7 @@ void CommandService::Impl::SubmitWith(events::Promise<CommandOutcome> promise, c
   if (c->command != nullptr) {
     if (const auto* run = std::get_if<RunBilling>(c->command.get()); run && !run->account_id) {
       ++runs_open_[tenant];  // settled in CompleteRun (RunSettled)
-      StartRun(c.get());
+      c->kind = Completion::Kind::kRun;  // decided by DecideRun on a run thread
       Enqueue(std::move(c));
       return;
     }

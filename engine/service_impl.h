@@ -145,7 +145,6 @@ class CommandService::Impl {
   // Under mu_: decides `command` and starts its append; fills `c`. Returns false
   // (with c->stored etc. unset) when the outcome is immediate.
   void DecideAndAppend(Completion* c);
-  void StartRun(Completion* c);
   void DecideRun(Completion* c);
   void SubmitWith(events::Promise<CommandOutcome> promise, const std::string& tenant, std::string_view json,
                   const std::optional<std::string>& key_override, bool draining);

@@ -15,10 +15,6 @@ namespace accrue::engine {
 
 using namespace service_detail;  // NOLINT: CommandService's own helpers
 
-void CommandService::Impl::StartRun(Completion* c) {
-  c->kind = Completion::Kind::kRun;  // decided by DecideRun on a run thread
-}
-
 // On a run thread, first thing in CompleteRun: everything queued before the run
 // has settled and the tenant's later commands wait (deferred_), so the tenant's
 // accounts are as the run must see them. Each chunk of kRunDecideChunk accounts

@@ -22,12 +22,17 @@
 namespace accrue::projections {
 namespace {
 
+// `names` as an SQL list of literals: ('a', 'b').
+std::string LiteralList(PgTxn& txn, const std::vector<std::string>& names) {
+  std::string out = "(";
+  for (const auto& n : names) out += (out.size() > 1 ? ", " : "") + txn.Literal(n);
+  return out + ")";
+}
+
 // Relations of other schemas whose rewrite rules (views, materialized views) read
 // a relation or function of `schema`: oid, schema, name, relkind.
 std::string DependentsSql(PgTxn& txn, const std::string& schema, const std::vector<std::string>& ours) {
-  std::string own = "(";
-  for (const auto& s : ours) own += (own.size() > 1 ? ", " : "") + txn.Literal(s);
-  own += ")";
+  const std::string own = LiteralList(txn, ours);
   return "SELECT DISTINCT v.oid::text, vn.nspname, v.relname, v.relkind::text "
          "FROM pg_depend d "
          "JOIN pg_rewrite rw ON d.classid = 'pg_rewrite'::regclass AND rw.oid = d.objid "
@@ -43,9 +48,7 @@ std::string DependentsSql(PgTxn& txn, const std::string& schema, const std::vect
 
 // Foreign keys of other schemas' tables that reference a table of `schema`.
 std::string ForeignKeysSql(PgTxn& txn, const std::string& schema, const std::vector<std::string>& ours) {
-  std::string own = "(";
-  for (const auto& s : ours) own += (own.size() > 1 ? ", " : "") + txn.Literal(s);
-  own += ")";
+  const std::string own = LiteralList(txn, ours);
   return "SELECT cn.nspname, c.relname, con.conname FROM pg_constraint con "
          "JOIN pg_class c ON c.oid = con.conrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace "
          "WHERE con.contype = 'f' AND cn.nspname NOT IN " + own +
