@@ -99,7 +99,7 @@ void CommandService::Impl::CompleteRun(Completion* c) {
   // awaited, so the group commit batches them.
   std::size_t next = 0;
   std::size_t in_window = 0;
-  for (const internal::RunPart& part : c->parts) in_window += part.submitted ? 1 : 0;  // by StartRun
+  for (const internal::RunPart& part : c->parts) in_window += part.submitted ? 1 : 0;  // by DecideRun
   auto fill_window = [&] {
     for (; next < c->parts.size() && in_window < kMaxRunAppendsInFlight; ++next) {
       internal::RunPart& part = c->parts[next];
