@@ -85,8 +85,7 @@ std::string QuoteIdentifier(std::string_view name) {
 namespace {
 
 // libpq's messages end in a newline; a log field should not.
-std::string Trimmed(const char* what) {
-  std::string s = what;
+std::string Trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;
 }
@@ -163,9 +162,8 @@ std::optional<std::string> ConnectionStringError(const std::string& url) {
     PQconninfoFree(options);
     return std::nullopt;
   }
-  std::string message = error != nullptr ? error : "out of memory";
+  std::string message = Trimmed(error != nullptr ? error : "out of memory");
   if (error != nullptr) PQfreemem(error);
-  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
   return message;
 }
 

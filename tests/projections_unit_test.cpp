@@ -9,6 +9,9 @@
 
 #include <pqxx/pqxx>
 
+#include <initializer_list>
+#include <memory>
+
 #include <unistd.h>
 
 #include "accrue/events/v1/billing.pb.h"
@@ -45,6 +48,18 @@ std::string OpenedPayload(const std::string& id) {
   return e.SerializeAsString();
 }
 
+// Appends an AccountOpened for each id, each on its own stream t/account/<id>.
+void OpenAccounts(events::EventStore* store, std::initializer_list<const char*> ids) {
+  for (const char* id : ids) AppendEvent(store, std::string("t/account/") + id, "AccountOpened", OpenedPayload(id));
+}
+
+// A memory log holding an AccountOpened for each id.
+std::unique_ptr<events::EventStore> StoreWithAccounts(std::initializer_list<const char*> ids) {
+  auto store = events::NewMemoryEventStore(FixedClock);
+  OpenAccounts(store.get(), ids);
+  return store;
+}
+
 uint64_t Checkpoint(const std::string& url) {
   pqxx::connection conn(url);
   pqxx::work tx(conn);
@@ -71,9 +86,7 @@ TEST(ProjectionsMigrations, ApplyOnceAndRecordEachVersion) {
 TEST(ProjectionsBadEvents, UndecodablePayloadStopsAfterCommittingWhatCameBefore) {
   PgTestDatabase db;
   ASSERT_TRUE(db.ok());
-  auto store = events::NewMemoryEventStore(FixedClock);
-  AppendEvent(store.get(), "t/account/a", "AccountOpened", OpenedPayload("a"));
-  AppendEvent(store.get(), "t/account/b", "AccountOpened", OpenedPayload("b"));
+  auto store = StoreWithAccounts({"a", "b"});
   AppendEvent(store.get(), "t/account/a", "AccountClosed", std::string("\xff\xff\xff", 3));
   AppendEvent(store.get(), "t/account/b", "AccountClosed", [] {
     v1::BillingEvent e;
@@ -93,8 +106,7 @@ TEST(ProjectionsBadEvents, UndecodablePayloadStopsAfterCommittingWhatCameBefore)
 TEST(ProjectionsBadEvents, UnknownEventTypeStopsWithFailedPrecondition) {
   PgTestDatabase db;
   ASSERT_TRUE(db.ok());
-  auto store = events::NewMemoryEventStore(FixedClock);
-  AppendEvent(store.get(), "t/account/a", "AccountOpened", OpenedPayload("a"));
+  auto store = StoreWithAccounts({"a"});
   // A newer writer's event: a oneof case this build does not know decodes as unset.
   // Field 99, varint 1: tag (99 << 3 | 0) = 792 = 0x98 0x06.
   AppendEvent(store.get(), "t/account/a", "AccountFrozen", std::string("\x98\x06\x01", 3));
@@ -110,8 +122,7 @@ TEST(ProjectionsBadEvents, UnknownEventTypeStopsWithFailedPrecondition) {
 TEST(ProjectionsBadEvents, ExistingRowMissingFromTheReadModelsStopsWithCorruption) {
   PgTestDatabase db;
   ASSERT_TRUE(db.ok());
-  auto store = events::NewMemoryEventStore(FixedClock);
-  AppendEvent(store.get(), "t/account/a", "AccountOpened", OpenedPayload("a"));
+  auto store = StoreWithAccounts({"a"});
   projections::ProjectorOptions options;
   options.pg_url = db.url();
   {
@@ -161,13 +172,12 @@ TEST(ProjectionsText, ANulInAnExternalRefIsStoredAsTheReplacementCharacter) {
 TEST(ProjectionsRebuild, SwitchesInAFreshSchemaAndKeepsTheOldOne) {
   PgTestDatabase db;
   ASSERT_TRUE(db.ok());
-  auto store = events::NewMemoryEventStore(FixedClock);
-  AppendEvent(store.get(), "t/account/a", "AccountOpened", OpenedPayload("a"));
+  auto store = StoreWithAccounts({"a"});
   projections::ProjectorOptions options;
   options.pg_url = db.url();
   projections::Projector projector(store.get(), options);
   ASSERT_TRUE(projector.Run(projections::ProjectMode::kOnce).ok());
-  AppendEvent(store.get(), "t/account/b", "AccountOpened", OpenedPayload("b"));
+  OpenAccounts(store.get(), {"b"});
   projections::ProjectorProgress progress;
   Status s = projections::Rebuild(store.get(), options, &progress);
   ASSERT_TRUE(s.ok()) << s.ToString();
@@ -190,14 +200,11 @@ TEST(ProjectionsRebuild, SwitchesInAFreshSchemaAndKeepsTheOldOne) {
 TEST(ProjectionsRebuild, AStoppedRebuildDoesNotSwitch) {
   PgTestDatabase db;
   ASSERT_TRUE(db.ok());
-  auto store = events::NewMemoryEventStore(FixedClock);
-  AppendEvent(store.get(), "t/account/a", "AccountOpened", OpenedPayload("a"));
+  auto store = StoreWithAccounts({"a"});
   projections::ProjectorOptions options;
   options.pg_url = db.url();
   ASSERT_TRUE(projections::Projector(store.get(), options).Run(projections::ProjectMode::kOnce).ok());
-  for (const char* id : {"b", "c", "d", "e"}) {
-    AppendEvent(store.get(), std::string("t/account/") + id, "AccountOpened", OpenedPayload(id));
-  }
+  OpenAccounts(store.get(), {"b", "c", "d", "e"});
   options.batch_events = 1;
   bool stop = false;
   options.should_stop = [&stop] { return stop; };
@@ -228,21 +235,16 @@ TEST(ProjectionsRebuild, AStoppedRebuildDoesNotSwitch) {
 TEST(ProjectionsCheckpoint, AnotherLogIsRefusedTheSameLogCarriesOn) {
   PgTestDatabase db;
   ASSERT_TRUE(db.ok());
-  auto first = events::NewMemoryEventStore(FixedClock);
-  AppendEvent(first.get(), "t/account/a", "AccountOpened", OpenedPayload("a"));
-  AppendEvent(first.get(), "t/account/b", "AccountOpened", OpenedPayload("b"));
+  auto first = StoreWithAccounts({"a", "b"});
   projections::ProjectorOptions options;
   options.pg_url = db.url();
   ASSERT_TRUE(projections::Projector(first.get(), options).Run(projections::ProjectMode::kOnce).ok());
-  auto other = events::NewMemoryEventStore(FixedClock);
-  for (const char* id : {"x", "y", "z"}) {
-    AppendEvent(other.get(), std::string("t/account/") + id, "AccountOpened", OpenedPayload(id));
-  }
+  auto other = StoreWithAccounts({"x", "y", "z"});
   Status s = projections::Projector(other.get(), options).Run(projections::ProjectMode::kOnce);
   EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
   EXPECT_NE(s.message().find("projected from another log"), std::string::npos) << s.ToString();
   EXPECT_EQ(Checkpoint(db.url()), 2u);
-  AppendEvent(first.get(), "t/account/c", "AccountOpened", OpenedPayload("c"));
+  OpenAccounts(first.get(), {"c"});
   ASSERT_TRUE(projections::Projector(first.get(), options).Run(projections::ProjectMode::kOnce).ok());
   EXPECT_EQ(Checkpoint(db.url()), 3u);
   pqxx::connection conn(db.url());
@@ -257,8 +259,7 @@ TEST(ProjectionsCheckpoint, AnotherLogIsRefusedTheSameLogCarriesOn) {
 TEST(ProjectionsConnect, APermanentConnectFailureIsNotRetried) {
   PgTestDatabase db;
   ASSERT_TRUE(db.ok());
-  auto store = events::NewMemoryEventStore(FixedClock);
-  AppendEvent(store.get(), "t/account/a", "AccountOpened", OpenedPayload("a"));
+  auto store = StoreWithAccounts({"a"});
   int retries = 0;
   projections::ProjectorOptions options;
   options.on_retry = [&retries](const std::string&) { ++retries; };
@@ -283,8 +284,7 @@ TEST(ProjectionsRebuild, ViewsAndGrantsOfReadersFollowTheSwitch) {
   PgTestDatabase db;
   ASSERT_TRUE(db.ok());
   const std::string role = "finance_" + std::to_string(::getpid());
-  auto store = events::NewMemoryEventStore(FixedClock);
-  AppendEvent(store.get(), "t/account/a", "AccountOpened", OpenedPayload("a"));
+  auto store = StoreWithAccounts({"a"});
   projections::ProjectorOptions options;
   options.pg_url = db.url();
   ASSERT_TRUE(projections::Projector(store.get(), options).Run(projections::ProjectMode::kOnce).ok());
@@ -309,7 +309,7 @@ TEST(ProjectionsRebuild, ViewsAndGrantsOfReadersFollowTheSwitch) {
     return tx.exec1(sql)[0].as<int>();
   };
   for (const char* id : {"b", "c"}) {
-    AppendEvent(store.get(), std::string("t/account/") + id, "AccountOpened", OpenedPayload(id));
+    OpenAccounts(store.get(), {id});
     Status s = projections::Rebuild(store.get(), options, nullptr);
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
@@ -327,7 +327,7 @@ TEST(ProjectionsRebuild, ViewsAndGrantsOfReadersFollowTheSwitch) {
     tx.exec("CREATE MATERIALIZED VIEW finance.snapshot AS SELECT account_id FROM accrue.accounts");
     tx.commit();
   }
-  AppendEvent(store.get(), "t/account/d", "AccountOpened", OpenedPayload("d"));
+  OpenAccounts(store.get(), {"d"});
   Status refused = projections::Rebuild(store.get(), options, nullptr);
   EXPECT_EQ(refused.code(), StatusCode::kFailedPrecondition) << refused.ToString();
   EXPECT_NE(refused.message().find("finance.snapshot"), std::string::npos) << refused.ToString();
