@@ -23,7 +23,7 @@ const std::vector<Subcommand>& Table() {
        RunPost},
       {"inspect", "inspect account|plan ID", "print an account's or a plan's state as JSON, folded from the log",
        RunInspect},
-      {"log", "log verify|stat|dump", "check the event log's chain, print its statistics, or dump events as JSON lines",
+      {"log", "log verify|stat|dump|backup", "check the event log's chain, print its statistics, dump events as JSON lines, or back it up",
        RunLog},
       {"serve", "serve --listen HOST:PORT --tokens FILE", "run the HTTP API",
        RunServe},

@@ -25,7 +25,7 @@ const std::vector<BenchCommand>& BenchTable() {
        "one tenant-wide run_billing over N accounts with one subscription each (invoices/s)", RunBenchBillrun},
       {"summary", "summary [--json]",
        "invoices issued, revenue by line kind, open receivables, invariants over the log", RunBenchSummary},
-      {"project", "project --pg URL [--events N] [--log DIR] [--batch B] [--json]",
+      {"project", "project --pg URL [--events N] [--log DIR] [--batch B] [--threads T] [--json]",
        "projector into Postgres (events/s, rows/s) vs raw COPY of the same rows in the same run",
        RunBenchProject},
   };

@@ -16,7 +16,9 @@ Route Make(RouteId id, std::string_view method, std::string_view expected, std::
   r.method_allowed = method == expected;
   r.allow = std::string(expected);
   r.param = std::move(param);
-  r.label = std::move(label);
+  // A path taken with another method is counted as "unmatched" in the metrics,
+  // not under the route's label, which counts only requests the route served.
+  r.label = r.method_allowed ? std::move(label) : std::string("unmatched");
   return r;
 }
 

@@ -31,6 +31,7 @@ struct Route {
   std::string allow;            // the path's method, for the Allow header
   std::string param;            // the {id}
   std::string label;            // "POST /v1/commands", "GET /v1/accounts/{id}", ... or "unmatched"
+                                // (no route, or the path with another method)
 };
 
 Route MatchRoute(std::string_view method, std::string_view target);

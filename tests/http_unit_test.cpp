@@ -190,6 +190,11 @@ TEST(Router, MatchesTheContractsEndpoints) {
   EXPECT_EQ(MatchRoute("GET", "/v1/accounts/" + std::string(64, 'a') + "%61").id, RouteId::kNotFound);
   EXPECT_EQ(MatchRoute("GET", "/v1/accounts/" + std::string(65, 'a')).id, RouteId::kNotFound);
   EXPECT_FALSE(MatchRoute("GET", "/v1/commands").method_allowed);
+  // Metrics count a path taken with the wrong method as unmatched, not as a
+  // failed request of the route (a DELETE is not a failed GET).
+  EXPECT_EQ(MatchRoute("GET", "/v1/commands").label, "unmatched");
+  EXPECT_EQ(MatchRoute("DELETE", "/v1/accounts/a").label, "unmatched");
+  EXPECT_EQ(MatchRoute("GET", "/v1/accounts/a").label, "GET /v1/accounts/{id}");
   EXPECT_EQ(MatchRoute("GET", "/nope").id, RouteId::kNotFound);
 }
 

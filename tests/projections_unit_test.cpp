@@ -148,6 +148,35 @@ TEST(ProjectionsBadEvents, ExistingRowMissingFromTheReadModelsStopsWithCorruptio
   EXPECT_EQ(Checkpoint(db.url()), 1u);  // the batch was not written
 }
 
+// Data Postgres refuses (here a CHECK a DBA added; in the field a constraint the
+// engine's rules should have made impossible): the batch stops as corruption with the
+// SQLSTATE, nothing of it is written, and the run is not retried like an outage.
+TEST(ProjectionsBadEvents, ARowPostgresRefusesStopsWithCorruptionAndWritesNothing) {
+  PgTestDatabase db;
+  ASSERT_TRUE(db.ok());
+  auto store = StoreWithAccounts({"a"});
+  int retries = 0;
+  projections::ProjectorOptions options;
+  options.pg_url = db.url();
+  options.on_retry = [&retries](const std::string&) { ++retries; };
+  ASSERT_TRUE(projections::Projector(store.get(), options).Run(projections::ProjectMode::kOnce).ok());
+  {
+    pqxx::connection conn(db.url());
+    pqxx::work tx(conn);
+    tx.exec0("ALTER TABLE accrue.accounts ADD CONSTRAINT no_c CHECK (account_id <> 'c')");
+    tx.commit();
+  }
+  OpenAccounts(store.get(), {"b", "c"});
+  Status s = projections::Projector(store.get(), options).Run(projections::ProjectMode::kOnce);
+  EXPECT_EQ(s.code(), StatusCode::kCorruption) << s.ToString();
+  EXPECT_NE(s.message().find("23514"), std::string::npos) << s.ToString();  // check_violation
+  EXPECT_EQ(retries, 0);
+  EXPECT_EQ(Checkpoint(db.url()), 1u);
+  pqxx::connection conn(db.url());
+  pqxx::work tx(conn);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM accrue.accounts")[0].as<int>(), 1);  // b not written either
+}
+
 TEST(ProjectionsText, ANulInAnExternalRefIsStoredAsTheReplacementCharacter) {
   PgTestDatabase db;
   ASSERT_TRUE(db.ok());
@@ -251,6 +280,15 @@ TEST(ProjectionsCheckpoint, AnotherLogIsRefusedTheSameLogCarriesOn) {
   pqxx::work tx(conn);
   EXPECT_EQ(tx.exec1("SELECT string_agg(account_id, ',' ORDER BY account_id) FROM accrue.accounts")[0].as<std::string>(),
             "a,b,c");
+  tx.commit();
+  // A log shorter than the checkpoint (truncated, or restored from an older backup):
+  // the read models are ahead of it, the run stops and names both positions.
+  auto shorter = StoreWithAccounts({"a"});
+  s = projections::Projector(shorter.get(), options).Run(projections::ProjectMode::kOnce);
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+  EXPECT_NE(s.message().find("the read models are at position 3 but the log ends at 1"), std::string::npos)
+      << s.ToString();
+  EXPECT_EQ(Checkpoint(db.url()), 3u);
 }
 
 // A connection no retry can cure ends the run at once instead of being retried
@@ -271,6 +309,14 @@ TEST(ProjectionsConnect, APermanentConnectFailureIsNotRetried) {
   s = projections::Projector(store.get(), options).Run(projections::ProjectMode::kOnce);
   EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
   EXPECT_NE(s.message().find("does not exist"), std::string::npos) << s.ToString();
+  // A role that does not exist (the throwaway cluster trusts 127.0.0.1, so a wrong
+  // password cannot be shown here; libpq reports both the same way).
+  const std::size_t at = url.find('@');
+  ASSERT_NE(at, std::string::npos) << url;
+  options.pg_url = "postgresql://no_such_role" + url.substr(at);
+  s = projections::Projector(store.get(), options).Run(projections::ProjectMode::kOnce);
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+  EXPECT_NE(s.message().find("no_such_role"), std::string::npos) << s.ToString();
   EXPECT_EQ(retries, 0);
 }
 
