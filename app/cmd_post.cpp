@@ -153,6 +153,7 @@ int RunPost(const GlobalOptions& g, const std::vector<std::string>& args) {
   }
   int exit_code = kExitOk;
   bool output_error = false;  // stdout refused a result (output_failed)
+  uint64_t failed_result = 0;  // which result (1-based) was a failed command; 0: none
   {
     engine::ServiceOptions service_options;
     // Fault injection for tests/run_crash_test.cpp only.
@@ -187,6 +188,7 @@ int RunPost(const GlobalOptions& g, const std::vector<std::string>& args) {
       if (o.status == engine::OutcomeStatus::kFailed) {
         stopped = true;
         exit_code = kExitUsage;
+        failed_result = counts.results;
       }
       if (std::ferror(stdout)) output_failed();
       if (counts.results % kMaxPostInFlight == 0) {
@@ -222,6 +224,12 @@ int RunPost(const GlobalOptions& g, const std::vector<std::string>& args) {
       LogEvent(output_error || counts.failed > 0 ? LogLevel::kWarn : LogLevel::kInfo, "post_done",
                counts.Fields(std::chrono::steady_clock::now() - started));
     }
+  }
+  if (failed_result > 0 && !output_error) {
+    std::fprintf(stderr,
+                 "accrue: post: stopped at result %llu, a command that failed (its line on stdout says why); "
+                 "posting the same file again carries on where it stopped, exactly once\n",
+                 static_cast<unsigned long long>(failed_result));
   }
   if (output_error) {
     std::fprintf(stderr,

@@ -71,6 +71,53 @@ TEST(CliOutputTest, PostWhoseResultsCannotBeWrittenExitsTwo) {
   testing::RunCommand("rm -rf " + dir + " " + file);
 }
 
+// A command whose append fails (here the WAL reaches the file size limit, EFBIG,
+// as a full disk would stop it) stops post: its line says "failed", stderr says
+// where post stopped, exit 2. Posting the same file again carries on exactly once:
+// every line gets its result, the earlier ones as replays, and the log holds each
+// command's event once (cli.md "accrue post"; docs/runbooks/log-write-failures.md).
+TEST(CliOutputTest, PostStoppedByAFailedAppendCarriesOnExactlyOnce) {
+  const std::string dir = ::testing::TempDir() + "/cli-fsize-" + std::to_string(::getpid());
+  const std::string file = dir + ".jsonl";
+  constexpr int kCommands = 4000;  // ~2 MB of WAL, well past the 256 KiB limit below
+  testing::RunCommand("for i in $(seq 1 " + std::to_string(kCommands) +
+                      "); do printf '{\"command\":\"open_account\",\"idempotency_key\":"
+                      "\"k%s\",\"account_id\":\"a%s\",\"currency\":\"USD\",\"timezone\":\"UTC\"}\\n' $i $i; "
+                      "done > " + file);
+  auto limited = testing::RunCommand("trap '' XFSZ; ulimit -f 256; " + Accrue("--data " + dir + " post " + file) +
+                                     " 2>" + dir + ".err; echo \"exit=$?\"; cat " + dir + ".err");
+  EXPECT_NE(limited.out.find("\"status\":\"failed\",\"error\":{\"code\":\"unavailable\""), std::string::npos)
+      << limited.out.substr(0, 2000);
+  EXPECT_NE(limited.out.find("exit=2"), std::string::npos);
+  EXPECT_NE(limited.out.find("accrue: post: stopped at result"), std::string::npos);
+  auto again = testing::RunCommand(Accrue("--data " + dir + " post " + file + " | grep -c '\"status\":\"accepted\"'"));
+  EXPECT_EQ(again.out, std::to_string(kCommands) + "\n");
+  auto replays = testing::RunCommand(Accrue("--data " + dir + " post " + file + " | grep -c '\"replayed\":true'"));
+  EXPECT_EQ(replays.out, std::to_string(kCommands) + "\n");
+  auto verify = testing::RunCommand(Accrue("--data " + dir + " log verify"));
+  EXPECT_EQ(verify.exit_code, 0) << verify.out;
+  EXPECT_NE(verify.out.find("ok: " + std::to_string(kCommands) + " events"), std::string::npos) << verify.out;
+  testing::RunCommand("rm -rf " + dir + " " + file + " " + dir + ".err");
+}
+
+// A reader that goes away (`post f | head -1`) stops post with exit 2, not a
+// silent exit 0 or death by SIGPIPE; the commands stay durable and replay.
+TEST(CliOutputTest, PostIntoAClosedPipeExitsTwo) {
+  const std::string dir = ::testing::TempDir() + "/cli-pipe-" + std::to_string(::getpid());
+  const std::string file = dir + ".jsonl";
+  testing::RunCommand("for i in $(seq 1 3000); do printf '{\"command\":\"open_account\",\"idempotency_key\":"
+                      "\"k%s\",\"account_id\":\"a%s\",\"currency\":\"USD\",\"timezone\":\"UTC\"}\\n' $i $i; "
+                      "done > " + file);
+  auto piped = testing::RunCommand("{ " + Accrue("--data " + dir + " post " + file) + " 2>" + dir +
+                                   ".err; echo $? > " + dir + ".rc; } | head -1 >/dev/null; cat " + dir + ".rc " +
+                                   dir + ".err");
+  EXPECT_EQ(piped.out.rfind("2\n", 0), 0u) << piped.out;
+  EXPECT_NE(piped.out.find("cannot write the results to stdout"), std::string::npos) << piped.out;
+  auto again = testing::RunCommand(Accrue("--data " + dir + " post " + file + " | grep -c '\"status\":\"accepted\"'"));
+  EXPECT_EQ(again.out, "3000\n");
+  testing::RunCommand("rm -rf " + dir + " " + file + " " + dir + ".err " + dir + ".rc");
+}
+
 // A long post reports progress and a summary on stderr, never on stdout, where
 // only the results go (cli.md "accrue post"); a short one keeps stderr quiet.
 // `--progress 0` makes every 512 results "long". (The first progress line went
