@@ -6,6 +6,7 @@
 // SIGTERM drain (every accepted command is in the log, no unanswered one is).
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -57,12 +58,20 @@ std::string LastWord(const std::string& text) {
 // A running `accrue serve`; killed (SIGKILL) if a test forgets to stop it.
 class ServeProcess {
  public:
-  ServeProcess(const std::string& data, const std::string& tokens, const std::vector<std::string>& extra = {}) {
+  // file_size_limit > 0: the server runs under RLIMIT_FSIZE of that many bytes
+  // (SIGXFSZ ignored), so a write past it fails with EFBIG as on a full disk.
+  ServeProcess(const std::string& data, const std::string& tokens, const std::vector<std::string>& extra = {},
+               rlim_t file_size_limit = 0) {
     int out[2];
     if (::pipe(out) != 0) return;
     log_path_ = data + ".serve.log";
     pid_ = ::fork();
     if (pid_ == 0) {
+      if (file_size_limit > 0) {
+        ::signal(SIGXFSZ, SIG_IGN);
+        const rlimit limit{file_size_limit, file_size_limit};
+        if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(126);
+      }
       ::dup2(out[1], 1);
       int err = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
       if (err >= 0) ::dup2(err, 2);
@@ -395,6 +404,54 @@ TEST_F(HttpE2eTest, LimitsAnswer413And503) {
   Reply refused = Request(serve.port(), "GET", "/healthz");
   EXPECT_EQ(refused.status, 503);
   EXPECT_EQ(refused.Header("retry-after"), "1");
+}
+
+// A write the disk refuses (the log's WAL past a file size limit, EFBIG, as on a
+// full disk): the command is 503 `unavailable` with Retry-After and its result
+// object, nothing of it is stored, and after a restart with room the same key is
+// applied once (api.md "Failure modes", disk full). Until 2026-12-06 only a fake
+// backend failure showed this.
+TEST_F(HttpE2eTest, AWriteTheDiskRefusesIs503AndTheSameKeyAppliesOnceLater) {
+  const std::string acme = AddToken("acme", "write,read");
+  constexpr int kMaxCommands = 3000;  // ~1.5 MB of WAL, well past the limit below
+  auto open = [&](uint16_t port, int i) {
+    const std::string id = "a" + std::to_string(i);
+    return Request(port, "POST", "/v1/commands", H(acme, "k" + std::to_string(i)),
+                   R"({"command":"open_account","idempotency_key":"x","account_id":")" + id +
+                       R"(","currency":"USD"})");
+  };
+  int refused = -1;
+  {
+    ServeProcess serve(data_, tokens_, {}, /*file_size_limit=*/256 * 1024);
+    ASSERT_NE(serve.port(), 0);
+    for (int i = 0; i < kMaxCommands && refused < 0; ++i) {
+      Reply r = open(serve.port(), i);
+      if (r.status == 200) continue;
+      refused = i;
+      EXPECT_EQ(r.status, 503) << r.body;
+      EXPECT_EQ(r.Header("retry-after"), "1");
+      EXPECT_NE(r.body.find(R"("idempotency_key":"k)" + std::to_string(i) +
+                            R"(","status":"failed","error":{"code":"unavailable")"),
+                std::string::npos)
+          << r.body;
+    }
+    ASSERT_GT(refused, 0) << "no write was refused under the file size limit";
+    EXPECT_EQ(Request(serve.port(), "GET", "/v1/accounts/a" + std::to_string(refused), H(acme)).status, 404);
+    serve.Terminate();
+  }
+  ServeProcess again(data_, tokens_);
+  ASSERT_NE(again.port(), 0);
+  EXPECT_EQ(Request(again.port(), "GET", "/v1/accounts/a" + std::to_string(refused), H(acme)).status, 404);
+  Reply retried = open(again.port(), refused);
+  EXPECT_EQ(retried.status, 200) << retried.body;
+  EXPECT_EQ(retried.body.find("replayed"), std::string::npos) << retried.body;  // applied now, not before
+  Reply replay = open(again.port(), refused);
+  EXPECT_NE(replay.body.find("\"replayed\":true"), std::string::npos) << replay.body;
+  EXPECT_EQ(again.Terminate(), 0);
+  RunResult verify = RunAccrue({"--data", data_, "log", "verify"});
+  EXPECT_EQ(verify.exit_code, 0) << verify.out;
+  // One open_account event per acknowledged command: the refused one once, after.
+  EXPECT_NE(verify.out.find("ok: " + std::to_string(refused + 1) + " events"), std::string::npos) << verify.out;
 }
 
 // While a batch holds a key (from its admission until its last line is durable),
