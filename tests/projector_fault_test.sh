@@ -10,6 +10,11 @@
 #                                                 (pg_ctl stop), start it again a few seconds
 #                                                 later; the SAME projector process must resume
 #                                                 by itself, exit 0, and equal a rebuild.
+#   projector_fault_test.sh sigterm ACCRUE_BINARY SIGTERM (a real signal) to `project --once`
+#                                                 mid-projection: exit 2, "stopped before the
+#                                                 head"; to `--follow` once caught up: exit 0;
+#                                                 to `--rebuild` midway: exit 2, readers keep
+#                                                 the live schema (no switch).
 #
 # Each run uses its own throwaway cluster (scripts/pgtmp.sh; the reaper removes it
 # even if this script is killed) and its own temp dir. "Equal" is checked per table
@@ -18,8 +23,8 @@
 # checkpoint's timestamps: so nothing was applied twice, skipped, or left half-done.
 set -euo pipefail
 
-readonly MODE=${1:?usage: projector_fault_test.sh crash|pgdown ACCRUE_BINARY}
-readonly ACCRUE=${2:?usage: projector_fault_test.sh crash|pgdown ACCRUE_BINARY}
+readonly MODE=${1:?usage: projector_fault_test.sh crash|pgdown|sigterm ACCRUE_BINARY}
+readonly ACCRUE=${2:?usage: projector_fault_test.sh crash|pgdown|sigterm ACCRUE_BINARY}
 readonly ROUNDS=${ROUNDS:-24}
 readonly ACCOUNTS=${ACCOUNTS:-2000}   # ~156,000 events with 12 months of the demo profile
 readonly BATCH=${BATCH:-500}
@@ -91,6 +96,36 @@ elif [ "$MODE" = pgdown ]; then
   [ "$(checkpoint)" -eq "$EVENTS" ] || fail "checkpoint $(checkpoint) != $EVENTS"
   [ "$at" -lt "$EVENTS" ] || fail "the projection had finished before postgres went down"
   echo "resumed by itself: $(grep -c project_postgres_unavailable_retrying "$WORK/project.log") retries"
+elif [ "$MODE" = sigterm ]; then
+  # SIGTERM to a background job once `ready` holds (bounded waits); its exit code in
+  # $rc. (Not in a $(...) subshell: only this shell can wait for its job.)
+  term_when() {
+    local pid=$1 ready=$2
+    for _ in $(seq 1 600); do eval "$ready" && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    kill -0 "$pid" 2>/dev/null || fail "the projector ended before SIGTERM ($ready)"
+    kill -TERM "$pid"
+    rc=0
+    wait "$pid" || rc=$?
+  }
+  "$ACCRUE" --data "$WORK/data" project --pg "$URL" --once --batch "$BATCH" 2>"$WORK/once.log" &
+  term_when $! '[ "$(checkpoint)" -gt 0 ]'
+  [ "$rc" -eq 2 ] || fail "--once exited $rc after SIGTERM (want 2: stopped short of the head)"
+  grep -q "stopped before the head of the log" "$WORK/once.log" || fail "--once did not say it stopped short"
+  at=$(checkpoint)
+  [ "$at" -lt "$EVENTS" ] || fail "--once had finished before SIGTERM"
+  echo "--once: SIGTERM at checkpoint $at, exit 2"
+  "$ACCRUE" --data "$WORK/data" project --pg "$URL" --follow --batch "$BATCH" 2>"$WORK/follow.log" &
+  term_when $! '[ "$(checkpoint)" -eq "$EVENTS" ]'
+  [ "$rc" -eq 0 ] || fail "--follow exited $rc after SIGTERM (want 0)"
+  echo "--follow: caught up to $EVENTS, SIGTERM, exit 0"
+  rebuild_checkpoint() {
+    "${PSQL[@]}" -At -c "SELECT coalesce((SELECT position FROM accrue_rebuild.projector_checkpoint), 0)" 2>/dev/null || echo 0
+  }
+  "$ACCRUE" --data "$WORK/data" project --pg "$URL" --rebuild --batch "$BATCH" 2>"$WORK/rebuild.log" &
+  term_when $! '[ "$(rebuild_checkpoint)" -gt 0 ]'
+  [ "$rc" -eq 2 ] || fail "--rebuild exited $rc after SIGTERM (want 2)"
+  [ "$(checkpoint)" -eq "$EVENTS" ] || fail "a stopped rebuild switched readers (checkpoint $(checkpoint))"
+  echo "--rebuild: SIGTERM midway, exit 2, readers kept the live schema"
 else
   fail "unknown mode $MODE"
 fi

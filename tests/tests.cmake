@@ -128,7 +128,7 @@ target_compile_definitions(projections_scenario_test PRIVATE
 accrue_pg_test(projections_unit_test SOURCES projections_unit_test.cpp
   LIBS accrue_projections accrue_engine)
 # Fault tests through the real binary, each with its own throwaway cluster (minutes).
-foreach(mode crash pgdown)
+foreach(mode crash pgdown sigterm)
   add_test(NAME projector_${mode}_test
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/projector_fault_test.sh ${mode} $<TARGET_FILE:accrue>)
   set_tests_properties(projector_${mode}_test PROPERTIES TIMEOUT 1200 LABELS "postgres;slow")
