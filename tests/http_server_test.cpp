@@ -7,6 +7,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <fstream>
 #include <thread>
 
 #include "app/http_handler.h"
@@ -240,6 +241,34 @@ TEST_F(HttpServerTest, RevokedTokenStopsWorkingWithoutRestart) {
   }
   EXPECT_EQ(status, 401);
   EXPECT_EQ(Request(port_, "GET", "/v1/accounts/acme", Auth(ro_t1_)).status, 200);
+}
+
+// A tokens file rewritten with something that does not parse is ignored: the last
+// good set stays in force (a typo must not lock every client out) and the reload
+// error is counted (api.md "Auth"). A good rewrite after it is picked up again.
+TEST_F(HttpServerTest, ATokensFileThatNoLongerParsesKeepsTheLastGoodSet) {
+  Start();
+  EXPECT_EQ(Request(port_, "GET", "/v1/accounts/acme", Auth(rw_t1_)).status, 200);
+  {
+    std::ofstream broken(tokens_path_, std::ios::trunc);
+    broken << "this is not a tokens file\n";
+  }
+  // Requests make the authenticator look at the file (at most every 50 ms); the
+  // count is what `serve` exports as accrue_tokens_reload_errors_total.
+  for (int i = 0; i < 100 && auth_->reload_errors() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_EQ(Request(port_, "GET", "/v1/accounts/acme", Auth(rw_t1_)).status, 200);
+  }
+  EXPECT_GT(auth_->reload_errors(), 0u);
+  EXPECT_EQ(Request(port_, "GET", "/v1/accounts/acme", Auth(rw_t1_)).status, 200);
+  entries_.erase(entries_.begin());  // rw_t1_
+  ASSERT_TRUE(WriteTokensFile(tokens_path_, entries_).ok());
+  int status = 0;
+  for (int i = 0; i < 100 && status != 401; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    status = Request(port_, "GET", "/v1/accounts/acme", Auth(rw_t1_)).status;
+  }
+  EXPECT_EQ(status, 401);
 }
 
 TEST_F(HttpServerTest, IdempotencyKeyHeaderRules) {
