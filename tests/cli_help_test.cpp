@@ -14,6 +14,14 @@ namespace {
 
 std::string Accrue(const std::string& args) { return std::string(ACCRUE_BINARY) + " " + args; }
 
+// Writes `count` open_account commands (keys k1.., accounts a1..) to `file`.
+void WriteOpenAccounts(const std::string& file, int count) {
+  testing::RunCommand("for i in $(seq 1 " + std::to_string(count) +
+                      "); do printf '{\"command\":\"open_account\",\"idempotency_key\":"
+                      "\"k%s\",\"account_id\":\"a%s\",\"currency\":\"USD\",\"timezone\":\"UTC\"}\\n' $i $i; "
+                      "done > " + file);
+}
+
 TEST(CliHelpTest, EverySubcommandPrintsItsUsageAndExitsZero) {
   for (const char* name : {"post", "inspect", "log", "serve", "tokens", "project", "reconcile",
                            "cutover", "version"}) {
@@ -80,10 +88,7 @@ TEST(CliOutputTest, PostStoppedByAFailedAppendCarriesOnExactlyOnce) {
   const std::string dir = ::testing::TempDir() + "/cli-fsize-" + std::to_string(::getpid());
   const std::string file = dir + ".jsonl";
   constexpr int kCommands = 4000;  // ~2 MB of WAL, well past the 256 KiB limit below
-  testing::RunCommand("for i in $(seq 1 " + std::to_string(kCommands) +
-                      "); do printf '{\"command\":\"open_account\",\"idempotency_key\":"
-                      "\"k%s\",\"account_id\":\"a%s\",\"currency\":\"USD\",\"timezone\":\"UTC\"}\\n' $i $i; "
-                      "done > " + file);
+  WriteOpenAccounts(file, kCommands);
   auto limited = testing::RunCommand("trap '' XFSZ; ulimit -f 256; " + Accrue("--data " + dir + " post " + file) +
                                      " 2>" + dir + ".err; echo \"exit=$?\"; cat " + dir + ".err");
   EXPECT_NE(limited.out.find("\"status\":\"failed\",\"error\":{\"code\":\"unavailable\""), std::string::npos)
@@ -105,9 +110,7 @@ TEST(CliOutputTest, PostStoppedByAFailedAppendCarriesOnExactlyOnce) {
 TEST(CliOutputTest, PostIntoAClosedPipeExitsTwo) {
   const std::string dir = ::testing::TempDir() + "/cli-pipe-" + std::to_string(::getpid());
   const std::string file = dir + ".jsonl";
-  testing::RunCommand("for i in $(seq 1 3000); do printf '{\"command\":\"open_account\",\"idempotency_key\":"
-                      "\"k%s\",\"account_id\":\"a%s\",\"currency\":\"USD\",\"timezone\":\"UTC\"}\\n' $i $i; "
-                      "done > " + file);
+  WriteOpenAccounts(file, 3000);
   auto piped = testing::RunCommand("{ " + Accrue("--data " + dir + " post " + file) + " 2>" + dir +
                                    ".err; echo $? > " + dir + ".rc; } | head -1 >/dev/null; cat " + dir + ".rc " +
                                    dir + ".err");
@@ -125,9 +128,7 @@ TEST(CliOutputTest, PostIntoAClosedPipeExitsTwo) {
 TEST(CliOutputTest, PostReportsProgressOnStderrOnlyWhenLong) {
   const std::string dir = ::testing::TempDir() + "/cli-progress-" + std::to_string(::getpid());
   const std::string file = dir + ".jsonl";
-  testing::RunCommand("for i in $(seq 1 1100); do printf '{\"command\":\"open_account\",\"idempotency_key\":"
-                      "\"k%s\",\"account_id\":\"a%s\",\"currency\":\"USD\",\"timezone\":\"UTC\"}\\n' $i $i; "
-                      "done > " + file);
+  WriteOpenAccounts(file, 1100);
   auto results = testing::RunCommand(Accrue("--data " + dir + " post --progress 0 " + file + " 2>/dev/null"));
   EXPECT_EQ(results.exit_code, 0) << results.out;
   EXPECT_EQ(results.out.find("post_"), std::string::npos) << results.out;
