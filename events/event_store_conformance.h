@@ -211,7 +211,11 @@ TEST_P(EventStoreConformance, BadInputFailsAndWritesNothing) {
   AppendRequest big = Simple("s", kNoStream);
   big.streams[0].events[0].payload.assign(kMaxPayloadBytes + 1, 'x');
   EXPECT_EQ(store_->Append(big).outcome, AppendOutcome::kFailed);
+  AppendResult many = store_->Append(Simple("s", kNoStream, kMaxEventsPerAppend + 1));
+  EXPECT_EQ(many.outcome, AppendOutcome::kFailed);
+  EXPECT_EQ(many.status.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(store_->LastPosition(), 0u);
+  EXPECT_EQ(store_->Append(Simple("s", kNoStream, kMaxEventsPerAppend)).outcome, AppendOutcome::kAppended);
 }
 
 TEST_P(EventStoreConformance, SnapshotsKeepTheLatest) {
