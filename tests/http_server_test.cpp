@@ -62,9 +62,9 @@ class FakeBackend : public HttpBackend {
     if (kind == ReadKind::kAccount && tenant == "t1" && id == "broken") return done(std::nullopt, "corruption: injected");
     done(std::nullopt, "");
   }
-  bool WaitHeld(std::size_t n) {
+  bool WaitHeld(std::size_t n, std::chrono::milliseconds bound = std::chrono::seconds(5)) {
     std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, std::chrono::seconds(5), [&] { return held_.size() >= n; });
+    return cv_.wait_for(lock, bound, [&] { return held_.size() >= n; });
   }
   void ReleaseAll() {
     std::vector<std::function<void()>> held;
@@ -314,11 +314,19 @@ TEST_F(HttpServerTest, InProgressRateLimitAndQueueFull) {
   ASSERT_TRUE(backend_.WaitHeld(5));
   Reply full = Post(rw_t2_, "z", "{}");  // 5 in flight: the server's limit
   EXPECT_EQ(full.status, 503);
+  EXPECT_EQ(full.Header("retry-after"), "1");
+  EXPECT_NE(full.body.find(R"("idempotency_key":"z","status":"failed","error":{"code":"unavailable")"),
+            std::string::npos)
+      << full.body;
   backend_.ReleaseAll();
   for (auto& c : clients) c.join();
   t2a.join();
   t2b.join();
   for (int i = 0; i < 3; ++i) EXPECT_EQ(held[i].status, 200);
+  // Refused before the engine saw it: the retry is the first time, not a replay.
+  Reply retried = Post(rw_t2_, "z", "{}");
+  EXPECT_EQ(retried.status, 200);
+  EXPECT_EQ(retried.body.find("replayed"), std::string::npos) << retried.body;
   EXPECT_EQ(handler_->inflight_commands(), 0u);
 }
 
@@ -441,6 +449,8 @@ TEST_F(HttpServerTest, DrainAnswersInFlightRequestsThenStops) {
   Start();
   HttpClient keep(port_);
   ASSERT_EQ(keep.Send("GET", "/readyz").status, 200);
+  HttpClient keep2(port_);
+  ASSERT_EQ(keep2.Send("GET", "/healthz").status, 200);
   Reply held;
   std::thread client([&] { held = Post(rw_t1_, "d1", R"({"hold":1})"); });
   ASSERT_TRUE(backend_.WaitHeld(1));
@@ -449,7 +459,20 @@ TEST_F(HttpServerTest, DrainAnswersInFlightRequestsThenStops) {
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   Reply ready = keep.Send("GET", "/readyz");
   EXPECT_EQ(ready.status, 503);
+  EXPECT_EQ(ready.Header("connection"), "close");
   EXPECT_EQ(ready.body, R"({"status":"draining"})");
+  // A new command on an open connection: 503 with Retry-After, and the connection
+  // is closed after it (api.md "Lifecycle"); nothing reaches the engine.
+  Headers with_key = Auth(rw_t1_);
+  with_key.push_back({"Idempotency-Key", "d2"});
+  Reply refused = keep2.Send("POST", "/v1/commands", with_key, R"({"hold":1})");
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(refused.Header("retry-after"), "1");
+  EXPECT_EQ(refused.Header("connection"), "close");
+  EXPECT_NE(refused.body.find(R"("idempotency_key":"d2","status":"failed","error":{"code":"unavailable")"),
+            std::string::npos)
+      << refused.body;
+  EXPECT_FALSE(backend_.WaitHeld(2, std::chrono::milliseconds(100)));
   EXPECT_EQ(Request(port_, "GET", "/healthz").status, 0);  // no longer accepting
   backend_.ReleaseAll();
   client.join();
