@@ -3,6 +3,7 @@
 // later issues, which still exit 2 when run.
 #include <gtest/gtest.h>
 
+#include <sstream>
 #include <string>
 
 #include <unistd.h>
@@ -209,6 +210,39 @@ TEST(CliOutputTest, InspectOnACorruptTableFileFailsInsteadOfNotFound) {
       " 2>&1; echo \"rc=$?\"; done; rm -rf " + dir + "-c");
   EXPECT_EQ(each.out.find("could not read the log"), std::string::npos) << each.out;
   EXPECT_NE(each.out.find("broken: "), std::string::npos) << each.out;
+  testing::RunCommand("rm -rf " + dir + " " + file);
+}
+
+// Exactly once under damage: with one table file of the log damaged at a time
+// (events, stream index, heads, claims or idempotency records), posting the same
+// file again never applies a command a second time. A read that fails is a failed
+// command (exit 2, "unavailable"), never "key not seen yet"; the log ends where it
+// ended (cli.md "accrue log": damage in the claims and idempotency tables).
+TEST(CliOutputTest, ARePostOverADamagedTableFileNeverAppliesACommandTwice) {
+  const std::string dir = ::testing::TempDir() + "/cli-damage-" + std::to_string(::getpid());
+  const std::string file = dir + ".jsonl";
+  WriteOpenAccounts(file, 2000);
+  ASSERT_EQ(testing::RunCommand(Accrue("--data " + dir + " post " + file + " > /dev/null")).exit_code, 0);
+  auto each = testing::RunCommand(
+      "for f in $(cd " + dir + " && ls *.sst); do rm -rf " + dir + "-c && cp -a " + dir + " " + dir + "-c && "
+      "python3 -c \"import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); b[len(b)//2]^=0xff; "
+      "open(p,'wb').write(b)\" " + dir + "-c/$f && " + Accrue("--data " + dir + "-c post " + file) +
+      " > " + dir + ".out 2>/dev/null; rc=$?; "
+      "echo \"$f rc=$rc new=$(grep -v replayed " + dir + ".out | grep -c '\"status\":\"accepted\"') "
+      "last=$(" + Accrue("--data " + dir + "-c log stat") + " 2>/dev/null | awk '/^last position/ {print $3}')\"; "
+      "done; rm -rf " + dir + "-c " + dir + ".out");
+  std::size_t files = 0, failed = 0;
+  std::istringstream lines(each.out);
+  for (std::string line; std::getline(lines, line);) {
+    ++files;
+    EXPECT_NE(line.find(" new=0 "), std::string::npos) << "a command was applied twice: " << line;
+    const bool opened = line.find(" last=2000") != std::string::npos;
+    const bool refused = line.find(" rc=2 ") != std::string::npos;
+    EXPECT_TRUE(opened || refused) << line;  // the log did not grow, or could not be opened
+    if (refused) ++failed;
+  }
+  EXPECT_GE(files, 5u) << each.out;  // the families were flushed to table files
+  EXPECT_GE(failed, 1u) << "no damaged file was read; the test shows nothing\n" << each.out;
   testing::RunCommand("rm -rf " + dir + " " + file);
 }
 
