@@ -41,10 +41,10 @@ build/tsan/CMakeCache.txt:
 # Not part of `make test` (about 20 minutes more on 2 cores).
 tsan: deps build/tsan/CMakeCache.txt
 	cmake --build build/tsan -j$(JOBS)
-	cd build/tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	cd build/tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
 	  ctest -j$(JOBS) $(CTEST_FLAGS) -L 'events|http|property'
-	cd build/tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-	  ctest -j$(JOBS) $(CTEST_FLAGS) -R 'service_durability_test|run_crash_test|billrun_crash_test'
+	cd build/tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
+	  ctest -j$(JOBS) $(CTEST_FLAGS) -R 'ServiceDurability|ServiceRun|RunCrash|BillRunCrash'
 
 # Installs what is missing, builds the release tree, runs every test. Under CI
 # (CI=true) the decoder fuzzer also runs for FUZZ_SECONDS first, so ctest's summary
