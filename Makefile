@@ -38,7 +38,8 @@ build/tsan/CMakeCache.txt:
 
 # The concurrent tests under ThreadSanitizer: the event log (group commit, tails),
 # the command service (run threads, completion), HTTP, and the property tests.
-# Not part of `make test` (about 20 minutes more on 2 cores).
+# Not part of `make test`: ~30 min from a clean tree on 2 cores (the build ~25 of
+# them), ~7 min of tests; all passed on 2026-12-06 with tests/tsan.supp.
 tsan: deps build/tsan/CMakeCache.txt
 	cmake --build build/tsan -j$(JOBS)
 	cd build/tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
