@@ -246,5 +246,27 @@ TEST(CliOutputTest, ARePostOverADamagedTableFileNeverAppliesACommandTwice) {
   testing::RunCommand("rm -rf " + dir + " " + file);
 }
 
+// One writer per log: a second writing process is refused at open with a message
+// that says what to do, exit 2, nothing written; readers (log stat) still work
+// beside the writer (docs/event-log-format.md "Failure modes", second writer).
+TEST(CliOutputTest, ASecondWriterIsRefusedWhileReadersCarryOn) {
+  const std::string dir = ::testing::TempDir() + "/cli-lock-" + std::to_string(::getpid());
+  const std::string file = dir + ".jsonl";
+  WriteOpenAccounts(file, 1);
+  // The first writer: `post -` holding the log open while its stdin stays open
+  // (3 s), started in the background; the second runs once the first has the log.
+  auto run = testing::RunCommand(
+      "(sleep 3 | " + Accrue("--data " + dir + " post - > /dev/null 2>&1") + ") & "
+      "for i in $(seq 1 100); do [ -f " + dir + "/LOCK ] && break; sleep 0.02; done; sleep 0.3; " +
+      Accrue("--data " + dir + " post " + file) + " 2>&1; echo \"exit=$?\"; " +
+      Accrue("--data " + dir + " log stat") + " >/dev/null 2>&1; echo \"stat=$?\"; wait");
+  EXPECT_NE(run.out.find("held by another process; open it read-only"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("exit=2"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("stat=0"), std::string::npos) << run.out;
+  auto after = testing::RunCommand(Accrue("--data " + dir + " log stat") + " | grep '^last position'");
+  EXPECT_EQ(after.out, "last position: 0\n");  // the refused post wrote nothing
+  testing::RunCommand("rm -rf " + dir + " " + file);
+}
+
 }  // namespace
 }  // namespace accrue
