@@ -249,6 +249,11 @@ TEST_F(HttpE2eTest, ContractStatusCodesIdempotencyAndIsolation) {
   Reply deep = Request(port, "POST", "/v1/commands", H(acme, "k5"), std::string(200000, '[') + std::string(200000, ']'));
   EXPECT_EQ(deep.status, 400);
   EXPECT_NE(deep.body.find("invalid_json"), std::string::npos);
+  // Nothing of the bad input reached the log: still the two accepted commands (k1,
+  // k2). `log stat` reads beside the running server.
+  RunResult stat = RunAccrue({"--data", data_, "log", "stat"});
+  EXPECT_EQ(stat.exit_code, 0) << stat.out;
+  EXPECT_NE(stat.out.find("last position: 2\n"), std::string::npos) << stat.out;
   // 409 already_exists, 404 not_found, 422 currency_mismatch, 409 invalid_state.
   Reply again = Request(port, "POST", "/v1/commands", H(acme, "k6"), kOpenAcme);
   EXPECT_EQ(again.status, 409);
