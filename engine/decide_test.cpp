@@ -549,6 +549,25 @@ TEST(Decide, StateJsonKeyOrder_D45) {
   EXPECT_EQ(json.rfind(R"({"account_id":"a","currency":"USD","timezone":"UTC","status":"open","balance":{"amount_due":"30.00","credit":"0.00"},"subscriptions":[{"subscription_id":"s","plan_id":"p30","quantity":1,"status":"active","current_period":{"start":"2024-01-01","end":"2024-02-01"}}],"invoices":[{"invoice_id":"a-1","number":1,"issued_at":"2024-01-01T00:00:00Z","status":"open","total":"30.00","amount_due":"30.00","lines":[{"kind":"recurring","subscription_id":"s","period":{"start":"2024-01-01","end":"2024-02-01"},"quantity":"1","amount":"30.00"}]}],"payments":[],"credit_notes":[],"refunds":[]})", 0), 0u) << json;
 }
 
+// An event that decodes but breaks an invariant is a bug, not data (the log is
+// hash-chained and verified): evolve stops the process rather than fold it, in
+// release builds too (docs/read-models.md "Failure modes", R-I3).
+TEST(EvolveDeathTest, AnInvoiceWhoseLinesDoNotSumToItsTotalAborts_RI3) {
+  World w = Basic();
+  EXPECT_FALSE(w.Run("2024-01-01T00:00:00Z"));
+  AccountState state = w.Account("a");
+  v1::BillingEvent e;
+  auto* inv = e.mutable_invoice_issued();
+  inv->set_invoice_id("a-2");
+  inv->set_number(2);
+  inv->set_total("500");
+  auto* line = inv->add_lines();
+  line->set_kind(v1::LINE_RECURRING);
+  line->set_subscription_id("s");
+  line->set_amount("1000");
+  EXPECT_DEATH(Evolve(&state, e), "invoice total = sum of lines");
+}
+
 TEST(Ledger, EntriesBalanceAndPostToTheRightAccounts_RL1_D46) {
   v1::BillingEvent e;
   auto* inv = e.mutable_invoice_issued();
