@@ -60,6 +60,14 @@ std::unique_ptr<events::EventStore> StoreWithAccounts(std::initializer_list<cons
   return store;
 }
 
+// Options for `url` whose retries (outage back-offs) are counted in *retries.
+projections::ProjectorOptions CountingRetries(const std::string& url, int* retries) {
+  projections::ProjectorOptions options;
+  options.pg_url = url;
+  options.on_retry = [retries](const std::string&) { ++*retries; };
+  return options;
+}
+
 uint64_t Checkpoint(const std::string& url) {
   pqxx::connection conn(url);
   pqxx::work tx(conn);
@@ -156,9 +164,7 @@ TEST(ProjectionsBadEvents, ARowPostgresRefusesStopsWithCorruptionAndWritesNothin
   ASSERT_TRUE(db.ok());
   auto store = StoreWithAccounts({"a"});
   int retries = 0;
-  projections::ProjectorOptions options;
-  options.pg_url = db.url();
-  options.on_retry = [&retries](const std::string&) { ++retries; };
+  projections::ProjectorOptions options = CountingRetries(db.url(), &retries);
   ASSERT_TRUE(projections::Projector(store.get(), options).Run(projections::ProjectMode::kOnce).ok());
   {
     pqxx::connection conn(db.url());
@@ -299,9 +305,7 @@ TEST(ProjectionsConnect, APermanentConnectFailureIsNotRetried) {
   ASSERT_TRUE(db.ok());
   auto store = StoreWithAccounts({"a"});
   int retries = 0;
-  projections::ProjectorOptions options;
-  options.on_retry = [&retries](const std::string&) { ++retries; };
-  options.pg_url = "not a url";
+  projections::ProjectorOptions options = CountingRetries("not a url", &retries);
   Status s = projections::Projector(store.get(), options).Run(projections::ProjectMode::kFollow);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
   const std::string& url = db.url();
