@@ -9,9 +9,13 @@
 
 #include <pqxx/pqxx>
 
+#include <chrono>
 #include <initializer_list>
 #include <memory>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "accrue/events/v1/billing.pb.h"
@@ -322,6 +326,41 @@ TEST(ProjectionsConnect, APermanentConnectFailureIsNotRetried) {
   EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
   EXPECT_NE(s.message().find("no_such_role"), std::string::npos) << s.ToString();
   EXPECT_EQ(retries, 0);
+}
+
+// An outage (here nothing listens on the port) is retried with backoff; `--once`
+// gives up after its budget (600 s by default, 2 s here) with kUnavailable naming
+// the budget and the last error, so a cron job does not hang forever.
+TEST(ProjectionsConnect, OnceGivesUpAfterItsOutageBudget) {
+  PgTestDatabase db;
+  ASSERT_TRUE(db.ok());
+  auto store = StoreWithAccounts({"a"});
+  int retries = 0;
+  // A port nothing listens on: bound, then closed again.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  ::close(fd);
+  const std::string url = db.url();
+  const std::size_t colon = url.rfind(':');
+  const std::size_t slash = url.rfind('/');
+  ASSERT_TRUE(colon != std::string::npos && slash > colon) << url;
+  projections::ProjectorOptions options = CountingRetries(
+      url.substr(0, colon + 1) + std::to_string(ntohs(addr.sin_port)) + url.substr(slash), &retries);
+  options.once_unavailable_budget = std::chrono::seconds(2);
+  const auto started = std::chrono::steady_clock::now();
+  Status s = projections::Projector(store.get(), options).Run(projections::ProjectMode::kOnce);
+  const auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s.ToString();
+  EXPECT_NE(s.message().find("gave up after 2 s"), std::string::npos) << s.ToString();
+  EXPECT_GT(retries, 0);
+  EXPECT_GE(took, std::chrono::seconds(2));
+  EXPECT_LT(took, std::chrono::seconds(60));
 }
 
 // Readers outside the read models follow a rebuild: a view in another schema over
