@@ -40,12 +40,11 @@ build/tsan/CMakeCache.txt:
 # the command service (run threads, completion), HTTP, and the property tests.
 # Not part of `make test`: ~30 min from a clean tree on 2 cores (the build ~25 of
 # them), ~7 min of tests; all passed on 2026-12-06 with tests/tsan.supp.
+TSAN_ENV = TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp"
 tsan: deps build/tsan/CMakeCache.txt
 	cmake --build build/tsan -j$(JOBS)
-	cd build/tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
-	  ctest -j$(JOBS) $(CTEST_FLAGS) -L 'events|http|property'
-	cd build/tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
-	  ctest -j$(JOBS) $(CTEST_FLAGS) -R 'ServiceDurability|ServiceRun|RunCrash|BillRunCrash'
+	cd build/tsan && $(TSAN_ENV) ctest -j$(JOBS) $(CTEST_FLAGS) -L 'events|http|property'
+	cd build/tsan && $(TSAN_ENV) ctest -j$(JOBS) $(CTEST_FLAGS) -R 'ServiceDurability|ServiceRun|RunCrash|BillRunCrash'
 
 # Installs what is missing, builds the release tree, runs every test. Under CI
 # (CI=true) the decoder fuzzer also runs for FUZZ_SECONDS first, so ctest's summary

@@ -15,6 +15,20 @@ namespace {
 
 std::string Accrue(const std::string& args) { return std::string(ACCRUE_BINARY) + " " + args; }
 
+// A shell command that flips the byte in the middle of the file `path` (a shell word).
+std::string FlipMiddleByte(const std::string& path) {
+  return "python3 -c \"import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); b[len(b)//2]^=0xff; "
+         "open(p,'wb').write(b)\" " + path;
+}
+
+// A shell loop over the table files of the log in `dir`: for each, a fresh copy of
+// the log at DIR-c with that one file damaged (FlipMiddleByte), then `per_copy`
+// (which may name $f, the file); the copy is removed at the end.
+std::string ForEachCopyWithOneDamagedTableFile(const std::string& dir, const std::string& per_copy) {
+  return "for f in $(cd " + dir + " && ls *.sst); do rm -rf " + dir + "-c && cp -a " + dir + " " + dir + "-c && " +
+         FlipMiddleByte(dir + "-c/$f") + " && " + per_copy + "; done; rm -rf " + dir + "-c";
+}
+
 // Writes `count` open_account commands (keys k1.., accounts a1..) to `file`.
 void WriteOpenAccounts(const std::string& file, int count) {
   testing::RunCommand("for i in $(seq 1 " + std::to_string(count) +
@@ -190,8 +204,7 @@ TEST(CliOutputTest, InspectOnACorruptTableFileFailsInsteadOfNotFound) {
       " && " + Accrue("--data " + dir + " post " + file + " > /dev/null"));
   ASSERT_EQ(post.exit_code, 0) << post.out;
   // The biggest table file holds the events; flip a byte in its middle.
-  auto flip = testing::RunCommand("f=$(ls -S " + dir + "/*.sst | head -1) && python3 -c \"import sys; p=sys.argv[1]; "
-                                  "b=bytearray(open(p,'rb').read()); b[len(b)//2]^=0xff; open(p,'wb').write(b)\" $f");
+  auto flip = testing::RunCommand("f=$(ls -S " + dir + "/*.sst | head -1) && " + FlipMiddleByte("$f"));
   ASSERT_EQ(flip.exit_code, 0) << flip.out;
   auto inspect = testing::RunCommand("for i in $(seq 100 399); do " +
                                      Accrue("--data " + dir + " inspect account acct-$i") +
@@ -203,11 +216,8 @@ TEST(CliOutputTest, InspectOnACorruptTableFileFailsInsteadOfNotFound) {
   // holds it: a corrupt stream index or stream heads block exited 2 ("could not
   // read the log") before 2026-12-06. One table file at a time gets a flipped
   // byte (a copy of the log each); a file read at open fails the open instead.
-  auto each = testing::RunCommand(
-      "for f in $(cd " + dir + " && ls *.sst); do rm -rf " + dir + "-c && cp -a " + dir + " " + dir + "-c && "
-      "python3 -c \"import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); b[len(b)//2]^=0xff; "
-      "open(p,'wb').write(b)\" " + dir + "-c/$f && " + Accrue("--data " + dir + "-c log verify") +
-      " 2>&1; echo \"rc=$?\"; done; rm -rf " + dir + "-c");
+  auto each = testing::RunCommand(ForEachCopyWithOneDamagedTableFile(
+      dir, Accrue("--data " + dir + "-c log verify") + " 2>&1; echo \"rc=$?\""));
   EXPECT_EQ(each.out.find("could not read the log"), std::string::npos) << each.out;
   EXPECT_NE(each.out.find("broken: "), std::string::npos) << each.out;
   testing::RunCommand("rm -rf " + dir + " " + file);
@@ -223,14 +233,12 @@ TEST(CliOutputTest, ARePostOverADamagedTableFileNeverAppliesACommandTwice) {
   const std::string file = dir + ".jsonl";
   WriteOpenAccounts(file, 2000);
   ASSERT_EQ(testing::RunCommand(Accrue("--data " + dir + " post " + file + " > /dev/null")).exit_code, 0);
-  auto each = testing::RunCommand(
-      "for f in $(cd " + dir + " && ls *.sst); do rm -rf " + dir + "-c && cp -a " + dir + " " + dir + "-c && "
-      "python3 -c \"import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); b[len(b)//2]^=0xff; "
-      "open(p,'wb').write(b)\" " + dir + "-c/$f && " + Accrue("--data " + dir + "-c post " + file) +
-      " > " + dir + ".out 2>/dev/null; rc=$?; "
-      "echo \"$f rc=$rc new=$(grep -v replayed " + dir + ".out | grep -c '\"status\":\"accepted\"') "
-      "last=$(" + Accrue("--data " + dir + "-c log stat") + " 2>/dev/null | awk '/^last position/ {print $3}')\"; "
-      "done; rm -rf " + dir + "-c " + dir + ".out");
+  auto each = testing::RunCommand(ForEachCopyWithOneDamagedTableFile(
+      dir, Accrue("--data " + dir + "-c post " + file) + " > " + dir + ".out 2>/dev/null; rc=$?; " +
+               "echo \"$f rc=$rc new=$(grep -v replayed " + dir + ".out | grep -c '\"status\":\"accepted\"') " +
+               "last=$(" + Accrue("--data " + dir + "-c log stat") +
+               " 2>/dev/null | awk '/^last position/ {print $3}')\"") +
+      "; rm -f " + dir + ".out");
   std::size_t files = 0, failed = 0;
   std::istringstream lines(each.out);
   for (std::string line; std::getline(lines, line);) {
