@@ -7,18 +7,29 @@
 #   pgtmp.sh url STATE_DIR                 print the connection URL
 #   pgtmp.sh down STATE_DIR                stop the server but keep the cluster (fault tests)
 #   pgtmp.sh up STATE_DIR                  start a downed cluster again on the same port
+#   pgtmp.sh crash STATE_DIR               kill -9 the server and all its processes (a
+#                                          server crash: WAL not yet written is lost;
+#                                          `up` then runs crash recovery)
+#   pgtmp.sh diskfull STATE_DIR on|off     with PGTMP_PRELOAD=tests' pg_disk_full_shim.so
+#                                          set at `start`/`up`: growing a table or index
+#                                          fails with ENOSPC (SQLSTATE 53100) while on
 #
 # `start` also launches a reaper (its own session, so it outlives a killed parent)
 # that watches WATCH_PID (default: the caller, e.g. ctest) and, when that process is
 # gone, stops the cluster and removes the temp dir. So nothing is left behind even
 # when a test run is killed with SIGKILL. As root, initdb and postgres run as the
 # `postgres` user (initdb refuses root). fsync settings are left at their defaults.
+# Every role is trusted on 127.0.0.1 except PASSWORD_ROLE (below), which must give
+# its password, so refused credentials can be tested.
 set -euo pipefail
 
 readonly START_ATTEMPTS=5          # ports tried before giving up
 readonly PORT_MIN=20000
 readonly PORT_SPAN=40000
 readonly REAPER_POLL_SECONDS=1
+# The one role that must give a password (scram-sha-256) on 127.0.0.1; every other
+# role is trusted. Tests create it to show refused credentials (projections tests).
+readonly PASSWORD_ROLE=accrue_password_check
 
 die() { echo "pgtmp: $*" >&2; exit 1; }
 
@@ -94,12 +105,13 @@ cmd_start() {  # STATE_DIR [WATCH_PID]
     cmd_stop "$state" >/dev/null
     die "initdb failed"
   fi
+  # pg_hba.conf is read top down: the password role's line goes first.
+  as_owner bash -c 'f=$1/data/pg_hba.conf; { echo "host all $2 127.0.0.1/32 scram-sha-256"; cat "$f"; } >"$f.new" && mv "$f.new" "$f"' \
+    _ "$datadir" "$PASSWORD_ROLE" || { cmd_stop "$state" >/dev/null; die "cannot write pg_hba.conf"; }
   for attempt in $(seq 1 "$START_ATTEMPTS"); do
     port=$((PORT_MIN + RANDOM * RANDOM % PORT_SPAN))
     port_in_use "$port" && continue
-    if as_owner "$bin/pg_ctl" -D "$datadir/data" -l "$datadir/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$datadir -c max_connections=200" \
-        start >/dev/null 2>&1; then
+    if start_server "$datadir" "$port" >/dev/null 2>&1; then
       echo "$port" >"$state/port"
       echo "postgresql://accrue@127.0.0.1:$port/postgres" >"$state/url"
       echo "pgtmp: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port, data in $datadir (reaper $(cat "$state/reaper.pid") watches pid $watch)"
@@ -112,6 +124,22 @@ cmd_start() {  # STATE_DIR [WATCH_PID]
   die "could not start PostgreSQL after $START_ATTEMPTS attempts"
 }
 
+# Starts the server of DATADIR on PORT and waits until it accepts connections. With
+# PGTMP_PRELOAD (a shared object, e.g. tests' pg_disk_full_shim.so) the server runs
+# with it preloaded; `diskfull` then switches the full disk on and off.
+start_server() {  # DATADIR PORT
+  local datadir=$1 port=$2
+  local -a preload=()
+  if [ -n "${PGTMP_PRELOAD:-}" ]; then
+    cp "$PGTMP_PRELOAD" "$datadir/preload.so" || die "cannot copy $PGTMP_PRELOAD"
+    chmod 755 "$datadir/preload.so"
+    preload=(env "LD_PRELOAD=$datadir/preload.so" "ACCRUE_PG_DISK_FULL_FLAG=$datadir/disk-full")
+  fi
+  as_owner "${preload[@]}" "$(pg_bindir)/pg_ctl" -D "$datadir/data" -l "$datadir/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$datadir -c max_connections=200" \
+    start
+}
+
 cmd_down() {  # STATE_DIR: the server goes away as in an outage; data and port stay
   local datadir
   datadir=$(cat "$1/datadir") || die "no cluster for state dir '$1'"
@@ -122,9 +150,34 @@ cmd_up() {  # STATE_DIR
   local datadir port
   datadir=$(cat "$1/datadir") || die "no cluster for state dir '$1'"
   port=$(cat "$1/port")
-  as_owner "$(pg_bindir)/pg_ctl" -D "$datadir/data" -l "$datadir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$datadir -c max_connections=200" \
-    start >/dev/null
+  start_server "$datadir" "$port" >/dev/null
+}
+
+cmd_crash() {  # STATE_DIR: every server process dies at once, as in a crash
+  local datadir pm pids p
+  datadir=$(cat "$1/datadir") || die "no cluster for state dir '$1'"
+  pm=$(head -n 1 "$datadir/data/postmaster.pid" 2>/dev/null) || die "the server is not running"
+  kill -0 "$pm" 2>/dev/null || die "the server is not running"
+  # The postmaster and every child in one kill: none is left to clean up or to
+  # write the WAL still in shared memory.
+  pids="$pm $(pgrep -P "$pm" | tr '\n' ' ')"
+  kill -9 $pids 2>/dev/null || true
+  for p in $pids; do
+    for _ in $(seq 1 200); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+    kill -0 "$p" 2>/dev/null && die "server process $p survived kill -9"
+  done
+  return 0
+}
+
+cmd_diskfull() {  # STATE_DIR on|off
+  local datadir
+  datadir=$(cat "$1/datadir") || die "no cluster for state dir '$1'"
+  [ -f "$datadir/preload.so" ] || die "the cluster was not started with PGTMP_PRELOAD"
+  case "$2" in
+    on) as_owner touch "$datadir/disk-full" ;;
+    off) rm -f "$datadir/disk-full" ;;
+    *) die "usage: pgtmp.sh diskfull STATE_DIR on|off" ;;
+  esac
 }
 
 case "${1:-}" in
@@ -134,5 +187,7 @@ case "${1:-}" in
   reap) cmd_reap "$2" "$3" "$4" ;;
   down) [ $# -eq 2 ] || die "usage: pgtmp.sh down STATE_DIR"; cmd_down "$2" ;;
   up) [ $# -eq 2 ] || die "usage: pgtmp.sh up STATE_DIR"; cmd_up "$2" ;;
-  *) die "usage: pgtmp.sh start|stop|url STATE_DIR" ;;
+  crash) [ $# -eq 2 ] || die "usage: pgtmp.sh crash STATE_DIR"; cmd_crash "$2" ;;
+  diskfull) [ $# -eq 3 ] || die "usage: pgtmp.sh diskfull STATE_DIR on|off"; cmd_diskfull "$2" "$3" ;;
+  *) die "usage: pgtmp.sh start|stop|url|down|up|crash|diskfull STATE_DIR" ;;
 esac

@@ -317,14 +317,53 @@ TEST(ProjectionsConnect, APermanentConnectFailureIsNotRetried) {
   s = projections::Projector(store.get(), options).Run(projections::ProjectMode::kOnce);
   EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
   EXPECT_NE(s.message().find("does not exist"), std::string::npos) << s.ToString();
-  // A role that does not exist (the throwaway cluster trusts 127.0.0.1, so a wrong
-  // password cannot be shown here; libpq reports both the same way).
+  // A role that does not exist (a wrong password: RefusedCredentialsAreNotRetried).
   const std::size_t at = url.find('@');
   ASSERT_NE(at, std::string::npos) << url;
   options.pg_url = "postgresql://no_such_role" + url.substr(at);
   s = projections::Projector(store.get(), options).Run(projections::ProjectMode::kOnce);
   EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
   EXPECT_NE(s.message().find("no_such_role"), std::string::npos) << s.ToString();
+  EXPECT_EQ(retries, 0);
+}
+
+// Credentials the server refuses are not an outage: no retry, kFailedPrecondition at
+// once, in --follow as in --once. The throwaway cluster (scripts/pgtmp.sh) trusts
+// every role on 127.0.0.1 except accrue_password_check, which must give its password
+// (scram-sha-256); with the right one the same projection runs.
+TEST(ProjectionsConnect, RefusedCredentialsAreNotRetried) {
+  PgTestDatabase db;
+  ASSERT_TRUE(db.ok());
+  constexpr const char* kRole = "accrue_password_check";  // scripts/pgtmp.sh PASSWORD_ROLE
+  {
+    pqxx::connection admin(db.url());
+    pqxx::nontransaction tx(admin);
+    tx.exec0("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" +
+             std::string(kRole) + "') THEN CREATE ROLE " + kRole + " LOGIN; END IF; END $$");
+    tx.exec0("ALTER ROLE " + std::string(kRole) + " LOGIN PASSWORD 'right-secret'");
+    tx.exec0("GRANT CREATE, CONNECT ON DATABASE " + tx.quote_name(db.name()) + " TO " + kRole);
+  }
+  auto store = StoreWithAccounts({"a", "b"});
+  const std::string& url = db.url();
+  const std::size_t at = url.find('@');
+  ASSERT_NE(at, std::string::npos) << url;
+  int retries = 0;
+  for (auto mode : {projections::ProjectMode::kOnce, projections::ProjectMode::kFollow}) {
+    projections::ProjectorOptions options =
+        CountingRetries("postgresql://" + std::string(kRole) + ":wrong-secret" + url.substr(at), &retries);
+    const auto started = std::chrono::steady_clock::now();
+    Status s = projections::Projector(store.get(), options).Run(mode);
+    EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+    EXPECT_NE(s.message().find("password authentication failed"), std::string::npos) << s.ToString();
+    EXPECT_NE(s.message().find("retrying would not help"), std::string::npos) << s.ToString();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
+  }
+  EXPECT_EQ(retries, 0);
+  projections::ProjectorOptions options =
+      CountingRetries("postgresql://" + std::string(kRole) + ":right-secret" + url.substr(at), &retries);
+  Status s = projections::Projector(store.get(), options).Run(projections::ProjectMode::kOnce);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(Checkpoint(url), store->LastPosition());
   EXPECT_EQ(retries, 0);
 }
 

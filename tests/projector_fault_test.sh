@@ -15,6 +15,20 @@
 #                                                 head"; to `--follow` once caught up: exit 0;
 #                                                 to `--rebuild` midway: exit 2, readers keep
 #                                                 the live schema (no switch).
+#   projector_fault_test.sh pgcrash ACCRUE_BINARY kill -9 every PostgreSQL process (a server
+#                                                 crash; CRASHES times, default 3) mid-projection,
+#                                                 start it again (crash recovery): the SAME
+#                                                 projector resumes by itself and equals a rebuild.
+#                                                 With synchronous_commit off the crash may lose
+#                                                 the last commits; the checkpoint goes back with
+#                                                 them and the projector re-projects that stretch.
+#   projector_fault_test.sh diskfull ACCRUE_BINARY SHIM
+#                                                 the server's disk fills up mid-projection (SHIM:
+#                                                 tests/pg_disk_full_shim.c preloaded into the
+#                                                 server; growing a table fails with ENOSPC,
+#                                                 SQLSTATE 53100) for FULL_SECONDS (default 4):
+#                                                 the projector rolls back and retries, stays up,
+#                                                 resumes when space returns, equals a rebuild.
 #
 # Each run uses its own throwaway cluster (scripts/pgtmp.sh; the reaper removes it
 # even if this script is killed) and its own temp dir. "Equal" is checked per table
@@ -23,8 +37,12 @@
 # checkpoint's timestamps: so nothing was applied twice, skipped, or left half-done.
 set -euo pipefail
 
-readonly MODE=${1:?usage: projector_fault_test.sh crash|pgdown|sigterm ACCRUE_BINARY}
-readonly ACCRUE=${2:?usage: projector_fault_test.sh crash|pgdown|sigterm ACCRUE_BINARY}
+readonly USAGE="usage: projector_fault_test.sh crash|pgdown|pgcrash|sigterm|diskfull ACCRUE_BINARY [SHIM]"
+readonly MODE=${1:?$USAGE}
+readonly ACCRUE=${2:?$USAGE}
+readonly SHIM=${3:-}
+readonly CRASHES=${CRASHES:-3}
+readonly FULL_SECONDS=${FULL_SECONDS:-4}
 readonly ROUNDS=${ROUNDS:-24}
 readonly ACCOUNTS=${ACCOUNTS:-2000}   # ~156,000 events with 12 months of the demo profile
 readonly BATCH=${BATCH:-500}
@@ -40,7 +58,13 @@ trap cleanup EXIT
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-bash "$ROOT/scripts/pgtmp.sh" start "$STATE" $$ >/dev/null
+if [ "$MODE" = diskfull ]; then
+  [ -f "$SHIM" ] || fail "diskfull needs the shim (tests/pg_disk_full_shim.c, built): '$SHIM'"
+  PGTMP_PRELOAD=$SHIM bash "$ROOT/scripts/pgtmp.sh" start "$STATE" $$ >/dev/null
+else
+  bash "$ROOT/scripts/pgtmp.sh" start "$STATE" $$ >/dev/null
+fi
+SERVER_LOG="$(cat "$STATE/datadir")/server.log"
 URL=$(cat "$STATE/url")
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 "$URL")
 
@@ -96,6 +120,52 @@ elif [ "$MODE" = pgdown ]; then
   [ "$(checkpoint)" -eq "$EVENTS" ] || fail "checkpoint $(checkpoint) != $EVENTS"
   [ "$at" -lt "$EVENTS" ] || fail "the projection had finished before postgres went down"
   echo "resumed by itself: $(grep -c project_postgres_unavailable_retrying "$WORK/project.log") retries"
+elif [ "$MODE" = pgcrash ]; then
+  "$ACCRUE" --data "$WORK/data" project --pg "$URL" --once --batch "$BATCH" 2>>"$WORK/project.log" &
+  pid=$!
+  seen=0
+  for round in $(seq 1 "$CRASHES"); do
+    # Once a batch has committed since the last round, a random 0..300 ms more.
+    for _ in $(seq 1 600); do [ "$(checkpoint)" -gt "$seen" ] && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    sleep "0.$(printf '%03d' $((RANDOM % 300)))"
+    at=$(checkpoint)
+    [ "$at" -lt "$EVENTS" ] || fail "the projection finished before crash $round (raise ACCOUNTS)"
+    bash "$ROOT/scripts/pgtmp.sh" crash "$STATE"
+    sleep 2
+    kill -0 "$pid" 2>/dev/null || fail "the projector exited while the server was down (crash $round)"
+    bash "$ROOT/scripts/pgtmp.sh" up "$STATE"
+    recoveries=$(grep -c "automatic recovery in progress" "$SERVER_LOG" || true)
+    [ "$recoveries" -ge "$round" ] || fail "the server did not run crash recovery after crash $round"
+    seen=$(checkpoint)
+    echo "crash $round: checkpoint $at just before the crash, $seen once recovered"
+  done
+  wait "$pid" || fail "the projector exited $? after the crashes"
+  grep -q project_postgres_unavailable_retrying "$WORK/project.log" ||
+    fail "the projector never noticed the server was gone"
+  [ "$(checkpoint)" -eq "$EVENTS" ] || fail "checkpoint $(checkpoint) != $EVENTS"
+  echo "resumed by itself after $CRASHES crashes: $(grep -c project_postgres_unavailable_retrying "$WORK/project.log") retries"
+elif [ "$MODE" = diskfull ]; then
+  "$ACCRUE" --data "$WORK/data" project --pg "$URL" --once --batch "$BATCH" 2>>"$WORK/project.log" &
+  pid=$!
+  for _ in $(seq 1 600); do [ "$(checkpoint)" -gt 0 ] && break; sleep 0.05; done
+  bash "$ROOT/scripts/pgtmp.sh" diskfull "$STATE" on
+  at=$(checkpoint)
+  echo "disk full at checkpoint $at"
+  for _ in $(seq 1 600); do grep -q '53100' "$WORK/project.log" && break; sleep 0.05; done
+  grep -q 'No space left on device' "$SERVER_LOG" || fail "the server never ran out of space (is the shim preloaded?)"
+  grep -q 'project_postgres_unavailable_retrying.*53100' "$WORK/project.log" ||
+    fail "the projector did not retry on SQLSTATE 53100: $(tail -n 3 "$WORK/project.log")"
+  sleep "$FULL_SECONDS"
+  kill -0 "$pid" 2>/dev/null || fail "the projector exited while the disk was full"
+  held=$(checkpoint)
+  [ "$held" -lt "$EVENTS" ] || fail "the projection finished on a full disk (the shim did not hold it)"
+  retries=$(grep -c 'project_postgres_unavailable_retrying.*53100' "$WORK/project.log")
+  bash "$ROOT/scripts/pgtmp.sh" diskfull "$STATE" off
+  echo "space back after ${FULL_SECONDS} s: checkpoint $held, $retries retries on 53100"
+  grep -m 1 'could not extend file' "$SERVER_LOG" | sed 's/^/  server log: /'
+  grep -m 1 'project_postgres_unavailable_retrying.*53100' "$WORK/project.log" | sed 's/^/  projector log: /'
+  wait "$pid" || fail "the projector exited $? after space returned"
+  [ "$(checkpoint)" -eq "$EVENTS" ] || fail "checkpoint $(checkpoint) != $EVENTS"
 elif [ "$MODE" = sigterm ]; then
   # SIGTERM to a background job once `ready` holds (bounded waits); its exit code in
   # $rc. (Not in a $(...) subshell: only this shell can wait for its job.)

@@ -128,9 +128,16 @@ target_compile_definitions(projections_scenario_test PRIVATE
 accrue_pg_test(projections_unit_test SOURCES projections_unit_test.cpp
   LIBS accrue_projections accrue_engine)
 # Fault tests through the real binary, each with its own throwaway cluster (minutes).
-foreach(mode crash pgdown sigterm)
+# diskfull preloads pg_disk_full_shim into the server (a full disk for PostgreSQL):
+# built without sanitizers, since it runs inside the uninstrumented server.
+add_library(pg_disk_full_shim SHARED pg_disk_full_shim.c)
+target_compile_options(pg_disk_full_shim PRIVATE -fno-sanitize=all)
+target_link_options(pg_disk_full_shim PRIVATE -fno-sanitize=all)
+target_link_libraries(pg_disk_full_shim PRIVATE ${CMAKE_DL_LIBS})
+foreach(mode crash pgdown pgcrash sigterm diskfull)
   add_test(NAME projector_${mode}_test
-    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/projector_fault_test.sh ${mode} $<TARGET_FILE:accrue>)
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/projector_fault_test.sh ${mode} $<TARGET_FILE:accrue>
+            $<TARGET_FILE:pg_disk_full_shim>)
   set_tests_properties(projector_${mode}_test PROPERTIES TIMEOUT 1200 LABELS "postgres;slow")
 endforeach()
 # ---- end read models ----
