@@ -40,6 +40,9 @@ class HttpBackend {
   virtual void SubmitBatch(const std::string& tenant, std::vector<std::string> lines, BatchDone done) = 0;
   // A read (contract.md "Account state"); nullopt = not found for this tenant.
   virtual void Read(ReadKind kind, const std::string& tenant, const std::string& id, ReadDone done) = 0;
+  // Ok while commands can be appended (now or after a passing failure); the error
+  // once the log has stopped until accrue restarts (/healthz and /readyz say so).
+  virtual Status WriteHealth() const { return Status::Ok(); }
 };
 
 }  // namespace accrue::app

@@ -118,13 +118,25 @@ void HttpHandler::CountCommand(std::string_view command, const CommandOutcome& o
 }
 
 HttpResponse HttpHandler::Public(RouteId id, HttpResponse base) {
+  // A log that stopped after a failed write or fsync takes no command until accrue
+  // restarts: /healthz and /readyz both answer 503 "failed", so an orchestrator
+  // takes the instance out of rotation and restarts it (docs/api.md). The reason
+  // is a fixed text: the store's message names files, not for an open endpoint.
+  const HttpBackend* backend = backend_.load();
+  const bool log_stopped = backend != nullptr && !backend->WriteHealth().ok();
+  const ServeState s = state();
+  const bool ready = s == ServeState::kReady && !log_stopped;
+  ready_gauge_.Set(ready ? 1 : 0);
+  constexpr const char* kFailed =
+      "{\"status\":\"failed\",\"reason\":\"the event log stopped after a failed write or fsync; restart accrue\"}";
   if (id == RouteId::kHealthz) {
-    base.body = "{\"status\":\"ok\"}";
+    base.status = log_stopped ? 503 : 200;
+    base.body = log_stopped ? kFailed : "{\"status\":\"ok\"}";
   } else if (id == RouteId::kReadyz) {
-    const ServeState s = state();
-    base.status = s == ServeState::kReady ? 200 : 503;
-    base.retry_after = s != ServeState::kReady;
-    base.body = s == ServeState::kReady      ? "{\"status\":\"ready\"}"
+    base.status = ready ? 200 : 503;
+    base.retry_after = !ready && !log_stopped;  // starting or draining passes; a stopped log does not
+    base.body = ready                        ? "{\"status\":\"ready\"}"
+                : log_stopped                ? kFailed
                 : s == ServeState::kStarting ? "{\"status\":\"starting\"}"
                                              : "{\"status\":\"draining\"}";
   } else {
@@ -214,6 +226,13 @@ void HttpHandler::HandleCommand(HttpRequest request, const Identity& who, HttpRe
     return respond(WithError(std::move(base), ErrorCode::kMissingField,
                              CommandErrorBody(std::nullopt, ErrorCode::kMissingField,
                                               "the Idempotency-Key header is required", "idempotency_key")));
+  }
+  if (request.idempotency_key_ambiguous) {
+    return respond(WithError(std::move(base), ErrorCode::kInvalidField,
+                             CommandErrorBody(std::nullopt, ErrorCode::kInvalidField,
+                                              "the Idempotency-Key header is given more than once, with "
+                                              "different values",
+                                              "idempotency_key")));
   }
   const std::string key = *request.idempotency_key;
   if (!ValidIdempotencyKey(key)) {

@@ -32,7 +32,8 @@ struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string target;  // path and query
   std::string authorization;                   // the Authorization header, or empty
-  std::optional<std::string> idempotency_key;  // the Idempotency-Key header
+  std::optional<std::string> idempotency_key;  // the Idempotency-Key header (the first)
+  bool idempotency_key_ambiguous = false;      // the header came again with another value
   std::string body;
 };
 

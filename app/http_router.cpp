@@ -67,6 +67,32 @@ bool ValidId(std::string_view id, std::size_t max_length) {
   return true;
 }
 
+std::string OriginForm(std::string_view target) {
+  auto starts_with_nocase = [&](std::string_view prefix) {
+    if (target.size() < prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i) {
+      const char c = target[i];
+      const char lower = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+      if (lower != prefix[i]) return false;
+    }
+    return true;
+  };
+  std::size_t scheme = 0;
+  if (starts_with_nocase("http://")) {
+    scheme = 7;
+  } else if (starts_with_nocase("https://")) {
+    scheme = 8;
+  } else {
+    return std::string(target);
+  }
+  const std::size_t path = target.find_first_of("/?", scheme);
+  if (path == std::string_view::npos) return "/";
+  std::string origin;
+  if (target[path] == '?') origin.push_back('/');
+  origin.append(target.substr(path));
+  return origin;
+}
+
 Route MatchRoute(std::string_view method, std::string_view target) {
   std::string_view path = target.substr(0, target.find('?'));
   if (path == "/v1/commands") return Make(RouteId::kCommand, method, "POST", "POST /v1/commands");

@@ -36,6 +36,12 @@ struct Route {
 
 Route MatchRoute(std::string_view method, std::string_view target);
 
+// The origin form of a request target (RFC 9112 3.2.1): an absolute-form target
+// ("http://host:port/path?q", which servers must accept, RFC 9112 3.2.2) loses its
+// scheme and authority ("/path?q"; "/" and "/?q" when it has no path); any other target is
+// returned as it is.
+std::string OriginForm(std::string_view target);
+
 // D-9 id syntax with a maximum length (64 for most ids, 85 for invoice ids).
 bool ValidId(std::string_view id, std::size_t max_length);
 

@@ -126,6 +126,11 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto client_id = req["X-Request-Id"];
     const std::string_view client_request_id(client_id.data(), client_id.size());
     request_id_ = ValidRequestId(client_request_id) ? std::string(client_request_id) : core_->NewRequestId();
+    // RFC 9112 3.2: an HTTP/1.1 request without a Host header, or with several, is
+    // answered 400 (before the body is read or 100 Continue is sent).
+    if (req.version() >= 11 && req.count(http::field::host) != 1) {
+      return RefuseMalformed("an HTTP/1.1 request needs exactly one Host header");
+    }
     if (auto length = parser_->content_length(); length && *length > core_->limits.max_body_bytes) {
       return OnReadError(http::error::body_limit);
     }
@@ -155,34 +160,47 @@ class Session : public std::enable_shared_from_this<Session> {
         ec == net::error::operation_aborted || ec == net::error::broken_pipe) {
       return Close();
     }
+    if (ec != http::error::body_limit && ec != http::error::header_limit && ec != http::error::buffer_overflow) {
+      return RefuseMalformed("malformed HTTP request: " + ec.message());
+    }
     core_->malformed.Inc();
     if (request_id_.empty()) request_id_ = core_->NewRequestId();
     HttpResponse r;
     r.route = "malformed";
-    if (ec == http::error::body_limit || ec == http::error::header_limit || ec == http::error::buffer_overflow) {
-      r.status = 413;
-      const std::string why = ec == http::error::body_limit
-                                  ? "the body is larger than " + std::to_string(core_->limits.max_body_bytes) + " bytes"
-                                  : "the request headers are too large";
-      // On the command endpoint an error body is the result object (contract.md),
-      // with the header's key. Beast refuses a Content-Length over the body limit
-      // while it parses the header, so the fields read so far are all there is.
-      std::optional<std::string> key;
-      bool command_endpoint = false;
-      if (parser_) {
-        const auto& header = parser_->get();
-        const auto method = header.method_string();
-        const auto target = header.target();
-        command_endpoint = MatchRoute(std::string_view(method.data(), method.size()),
-                                      std::string_view(target.data(), target.size())).id == RouteId::kCommand;
-        if (auto it = header.find("Idempotency-Key"); it != header.end()) key = std::string(it->value());
-      }
-      r.body = command_endpoint ? CommandErrorBody(key, engine::ErrorCode::kPayloadTooLarge, why)
-                                : PlainErrorBody(engine::ErrorCode::kPayloadTooLarge, why);
-    } else {
-      r.status = 400;
-      r.body = PlainErrorBody(engine::ErrorCode::kInvalidField, "malformed HTTP request: " + ec.message());
+    r.status = 413;
+    const std::string why = ec == http::error::body_limit
+                                ? "the body is larger than " + std::to_string(core_->limits.max_body_bytes) + " bytes"
+                                : "the request headers are too large";
+    // On the command endpoint an error body is the result object (contract.md),
+    // with the header's key. Beast refuses a Content-Length over the body limit
+    // while it parses the header, so the fields read so far are all there is (a
+    // key after the point where the headers grew too large is not known: null).
+    std::optional<std::string> key;
+    bool command_endpoint = false;
+    if (parser_) {
+      const auto& header = parser_->get();
+      const auto method = header.method_string();
+      const auto target = header.target();
+      command_endpoint = MatchRoute(std::string_view(method.data(), method.size()),
+                                    OriginForm(std::string_view(target.data(), target.size()))).id ==
+                         RouteId::kCommand;
+      if (auto it = header.find("Idempotency-Key"); it != header.end()) key = std::string(it->value());
     }
+    r.body = command_endpoint ? CommandErrorBody(key, engine::ErrorCode::kPayloadTooLarge, why)
+                              : PlainErrorBody(engine::ErrorCode::kPayloadTooLarge, why);
+    linger_ = true;  // the rest of the request is unread
+    Write(std::move(r), /*keep_alive=*/false, /*counted=*/false);
+  }
+
+  // 400 invalid_field, {"error":...} on every endpoint (the request is not one the
+  // API reads), then the connection closes.
+  void RefuseMalformed(const std::string& message) {
+    core_->malformed.Inc();
+    if (request_id_.empty()) request_id_ = core_->NewRequestId();
+    HttpResponse r;
+    r.route = "malformed";
+    r.status = 400;
+    r.body = PlainErrorBody(engine::ErrorCode::kInvalidField, message);
     linger_ = true;  // the rest of the request is unread
     Write(std::move(r), /*keep_alive=*/false, /*counted=*/false);
   }
@@ -195,25 +213,40 @@ class Session : public std::enable_shared_from_this<Session> {
     // RFC 9110 9.3.2: HEAD is GET without the body (same status and headers).
     head_ = req.method() == http::verb::head;
     if (head_) hreq.method = "GET";
-    hreq.target = std::string(req.target());
+    hreq.target = OriginForm(std::string_view(req.target().data(), req.target().size()));
     hreq.authorization = std::string(req[http::field::authorization]);
-    if (auto it = req.find("Idempotency-Key"); it != req.end()) hreq.idempotency_key = std::string(it->value());
+    for (auto [it, end] = req.equal_range("Idempotency-Key"); it != end; ++it) {
+      const std::string value(it->value());
+      if (!hreq.idempotency_key) {
+        hreq.idempotency_key = value;
+      } else if (*hreq.idempotency_key != value) {
+        hreq.idempotency_key_ambiguous = true;
+      }
+    }
     hreq.body = std::move(req.body());
     keep_alive_ = req.keep_alive();
     const uint64_t seq = ++seq_;
     awaiting_ = true;
     core_->active_requests.fetch_add(1);
     answer_timer_.expires_after(core_->limits.command_timeout);
+    const RouteId route = MatchRoute(hreq.method, hreq.target).id;
     answer_timer_.async_wait([self = shared_from_this(), seq, key = hreq.idempotency_key,
-                              is_command = hreq.target.rfind("/v1/commands", 0) == 0](beast::error_code tec) {
+                              route](beast::error_code tec) {
       if (tec) return;
       HttpResponse r;
       r.route = "timeout";
       r.status = 503;
       r.retry_after = true;
-      const char* why = "the engine did not answer in time; retrying with the same key is safe";
-      r.body = is_command ? CommandErrorBody(key, engine::ErrorCode::kUnavailable, why)
-                          : PlainErrorBody(engine::ErrorCode::kUnavailable, why);
+      // A single command's error body is its result object (contract.md); a batch's
+      // and a read's are {"error":...} (docs/api.md "Error bodies").
+      r.body = route == RouteId::kCommand
+                   ? CommandErrorBody(key, engine::ErrorCode::kUnavailable,
+                                      "the engine did not answer in time; retrying with the same key is safe")
+               : route == RouteId::kBatch
+                   ? PlainErrorBody(engine::ErrorCode::kUnavailable,
+                                    "the engine did not answer in time; retrying the same batch is safe "
+                                    "(each line keeps its idempotency key)")
+                   : PlainErrorBody(engine::ErrorCode::kUnavailable, "the engine did not answer in time");
       self->OnAnswer(seq, std::move(r));
     });
     core_->handler->Handle(std::move(hreq), [self = shared_from_this(), seq](HttpResponse r) {

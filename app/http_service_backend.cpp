@@ -107,14 +107,19 @@ void ServiceBackend::SubmitCommand(const std::string& tenant, std::string body, 
 void ServiceBackend::SubmitBatch(const std::string& tenant, std::vector<std::string> lines, BatchDone done) {
   // Submitted in order, like `accrue post`, so the service sees the batch's lines in
   // the order the client wrote them; their appends group-commit together.
+  // Each line is one observation of the durable-latency histogram, like a single
+  // command: from its submission until the waiter collects its outcome (in order).
+  const auto start = std::chrono::steady_clock::now();
   auto futures = std::make_shared<std::vector<events::Future<CommandOutcome>>>();
   futures->reserve(lines.size());
   for (const auto& line : lines) futures->push_back(service_->Submit(tenant, line, std::nullopt));
-  waiters_.Post([futures, lines = std::move(lines), done = std::move(done)] {
+  waiters_.Post([this, futures, lines = std::move(lines), done = std::move(done), start] {
     std::vector<CommandOutcome> outcomes;
     outcomes.reserve(futures->size());
     for (std::size_t i = 0; i < futures->size(); ++i) {
       outcomes.push_back(Await((*futures)[i], [&] { return PeekCommand(lines[i]).idempotency_key; }));
+      wait_latency_.Observe(static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count()));
     }
     done(std::move(outcomes));
   });

@@ -63,6 +63,7 @@ class ServiceBackend : public HttpBackend {
   void SubmitCommand(const std::string& tenant, std::string body, std::string key, CommandDone done) override;
   void SubmitBatch(const std::string& tenant, std::vector<std::string> lines, BatchDone done) override;
   void Read(ReadKind kind, const std::string& tenant, const std::string& id, ReadDone done) override;
+  Status WriteHealth() const override { return service_->WriteHealth(); }
 
  private:
   engine::CommandService* const service_;

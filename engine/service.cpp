@@ -383,6 +383,8 @@ events::Future<CommandOutcome> CommandService::Submit(const std::string& tenant,
 
 ServiceStats CommandService::Stats() const { return impl_->counters().Read(); }
 
+Status CommandService::WriteHealth() const { return impl_->store()->WriteHealth(); }
+
 void CommandService::FlushSnapshots() { impl_->writer().Flush(); }
 
 }  // namespace accrue::engine

@@ -96,6 +96,9 @@ class CommandService {
 
   // The counters above; cheap, any thread.
   ServiceStats Stats() const;
+  // The log's EventStore::WriteHealth(): an error once no command can be appended
+  // again until accrue restarts. Cheap, any thread.
+  Status WriteHealth() const;
   // Returns once every snapshot requested so far has been written (or failed);
   // for tests and tools. The destructor also finishes them.
   void FlushSnapshots();

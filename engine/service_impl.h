@@ -131,6 +131,7 @@ class CommandService::Impl {
   std::optional<std::string> ReadPlan(const std::string& tenant, const std::string& plan_id, Status* error);
   std::optional<std::string> ReadInvoice(const std::string& tenant, const std::string& invoice_id, Status* error);
   internal::Counters& counters() { return counters_; }
+  const events::EventStore* store() const { return store_; }
   internal::SnapshotWriter& writer() { return writer_; }
 
  private:

@@ -211,6 +211,12 @@ class EventStore {
   // lock on the append path. A store that keeps none returns available = false.
   virtual StoreStats Stats() const { return StoreStats{}; }
 
+  // Ok while this store can take appends, now or after a passing failure (disk
+  // full recovers in place); an error once appends cannot succeed again until the
+  // log is reopened (RocksDB stopped after a failed WAL write or fsync). For
+  // /healthz and /readyz: an orchestrator restarts what reports an error.
+  virtual Status WriteHealth() const { return Status::Ok(); }
+
   // Calls `on_event` for every event with position > after_position, in order,
   // now and as they are appended, until the returned handle is destroyed. The
   // writer wakes subscribers; no busy polling. Callbacks run on one thread per

@@ -322,10 +322,21 @@ Status GroupCommitWriter::RecoverAfterFailure() {
   }
   in_flight_.clear();  // none of them reached the DB
   Status s = Recover();
-  if (!s.ok()) return s;
+  if (!s.ok()) {
+    if (s.code() != StatusCode::kUnavailable) {  // fatal until reopened (Recover)
+      std::lock_guard<std::mutex> health(health_mutex_);
+      if (stopped_.ok()) stopped_ = s;
+    }
+    return s;
+  }
   std::lock_guard<std::mutex> lock(handoff_mutex_);
   failure_ = Status::Ok();
   return Status::Ok();
+}
+
+Status GroupCommitWriter::Health() const {
+  std::lock_guard<std::mutex> health(health_mutex_);
+  return stopped_;
 }
 
 void GroupCommitWriter::Complete(Pending& pending, AppendResult result) {

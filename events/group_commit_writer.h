@@ -105,6 +105,11 @@ class GroupCommitWriter {
   uint64_t LastPosition() const { return durable_position_.load(); }
   // Queue depth now and append-path counters (no lock taken).
   StoreStats Stats() const { return stats_.Snapshot(); }
+  // Ok while appends succeed, or may succeed again in this process (a full disk
+  // recovers in place). The error (kIoError, "restart accrue") once recovery after
+  // a failed write found that RocksDB cannot resume (a failed WAL write or fsync):
+  // from then on every append fails until the log is reopened. Any thread.
+  Status Health() const;
 
  private:
   struct Pending {
@@ -160,6 +165,8 @@ class GroupCommitWriter {
 
   RocksLog* log_;
   Clock clock_;
+  mutable std::mutex health_mutex_;
+  Status stopped_;  // under health_mutex_: set once, when recovery proved impossible
   std::size_t queue_capacity_;
   std::shared_ptr<PositionNotifier> notifier_;
   StoreStatsRecorder stats_;

@@ -103,6 +103,10 @@ class RocksEventStore final : public EventStore {
 
   uint32_t FormatVersion() const override { return log_->format_version; }
 
+  Status WriteHealth() const override {
+    if (writer_) return writer_->Health();
+    return Status::Ok();  // read-only: takes no appends, and that is not a failure
+  }
   StoreStats Stats() const override {
     if (writer_) return writer_->Stats();
     return StoreStats{};

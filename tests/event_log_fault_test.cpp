@@ -137,6 +137,9 @@ TEST_F(EventLogFaultTest, DiskFullFailsRetryablyWritesNothingAndRecoversWhenSpac
   EXPECT_EQ(again.outcome, AppendOutcome::kFailed);
   EXPECT_EQ(again.status.code(), StatusCode::kUnavailable) << again.status.ToString();
   ExpectNothingOfTheFailedAppend();
+  // A full disk is passing: the store still reports itself able to take appends
+  // (/healthz stays 200, docs/api.md).
+  EXPECT_TRUE(store_->WriteHealth().ok()) << store_->WriteHealth().ToString();
 
   faults_.fs->Clear();  // space returns
   AppendResult retried = RetryUntilDone();
@@ -197,7 +200,10 @@ TEST_F(EventLogFaultTest, FsyncErrorFailsWithIoErrorUntilReopenThenWholeOrNothin
   EXPECT_NE(after.status.message().find("restart accrue"), std::string::npos)
       << after.status.ToString();
   ExpectNothingOfTheFailedAppend();
+  // ... and says so to anyone who asks (/healthz and /readyz answer 503).
+  EXPECT_EQ(store_->WriteHealth().code(), StatusCode::kIoError) << store_->WriteHealth().ToString();
   Open(faults_.env.get());  // restart
+  EXPECT_TRUE(store_->WriteHealth().ok()) << store_->WriteHealth().ToString();
   ExpectWholeOrNothingAfterReopen(*store_);
   ExpectAppendedOnceVerifiedAndContinuing();
 }

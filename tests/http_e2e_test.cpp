@@ -304,7 +304,15 @@ TEST_F(HttpE2eTest, ContractStatusCodesIdempotencyAndIsolation) {
   std::string batch;
   for (int i = 0; i < 1001; ++i) batch += "{}\n";
   EXPECT_EQ(Request(port, "POST", "/v1/commands:batch", H(acme), batch).status, 413);
-  // Batch: independent results in order.
+  // Batch: independent results in order. Each line is one observation of the
+  // durable-latency histogram, as a single command is.
+  auto metric_now = [&](const std::string& name) -> long long {
+    const std::string body = Request(port, "GET", "/metrics").body;
+    const std::size_t at = body.find("\n" + name + " ");
+    return at == std::string::npos ? -1 : std::stoll(body.substr(at + name.size() + 2));
+  };
+  const long long durable_before = metric_now("accrue_command_durable_seconds_count");
+  ASSERT_GT(durable_before, 0);
   Reply b = Request(port, "POST", "/v1/commands:batch", H(acme),
                     std::string(R"({"command":"open_account","idempotency_key":"bk1","account_id":"a1","currency":"USD"})") + "\n" +
                         R"({"command":"open_account","idempotency_key":"bk2","account_id":"a1","currency":"USD"})" + "\n" +
@@ -318,6 +326,7 @@ TEST_F(HttpE2eTest, ContractStatusCodesIdempotencyAndIsolation) {
   EXPECT_NE(l1.find(R"("idempotency_key":"bk1","status":"accepted")"), std::string::npos) << b.body;
   EXPECT_NE(l2.find("already_exists"), std::string::npos) << b.body;
   EXPECT_NE(l3.find(R"("idempotency_key":"bk3","status":"accepted")"), std::string::npos) << b.body;
+  EXPECT_EQ(metric_now("accrue_command_durable_seconds_count"), durable_before + 3);
   // The lines are taken in order, as `accrue post` takes a file's: a truncated line
   // does not hold the key it seems to carry (D-1 step 1, D-4), a repeated key
   // replays (D-18), the same key with another command is idempotency_key_reused.
@@ -442,10 +451,25 @@ TEST_F(HttpE2eTest, AWriteTheDiskRefusesIs503AndTheSameKeyAppliesOnceLater) {
     }
     ASSERT_GT(refused, 0) << "no write was refused under the file size limit";
     EXPECT_EQ(Request(serve.port(), "GET", "/v1/accounts/a" + std::to_string(refused), H(acme)).status, 404);
+    // A failed WAL write stops RocksDB for good: the next command finds that out,
+    // and from then on /healthz and /readyz answer 503 "failed" (no Retry-After:
+    // waiting does not help, a restart does), so an orchestrator restarts it.
+    Reply next = open(serve.port(), refused + 1);
+    EXPECT_EQ(next.status, 503) << next.body;
+    EXPECT_NE(next.body.find("restart accrue"), std::string::npos) << next.body;
+    for (const char* probe : {"/healthz", "/readyz"}) {
+      Reply r = Request(serve.port(), "GET", probe);
+      EXPECT_EQ(r.status, 503) << probe << " " << r.body;
+      EXPECT_NE(r.body.find(R"("status":"failed")"), std::string::npos) << probe << " " << r.body;
+      EXPECT_EQ(r.Header("retry-after"), "") << probe;
+    }
+    EXPECT_NE(Request(serve.port(), "GET", "/metrics").body.find("\naccrue_http_ready 0\n"), std::string::npos);
     serve.Terminate();
   }
   ServeProcess again(data_, tokens_);
   ASSERT_NE(again.port(), 0);
+  EXPECT_EQ(Request(again.port(), "GET", "/healthz").status, 200);
+  EXPECT_EQ(Request(again.port(), "GET", "/readyz").status, 200);
   EXPECT_EQ(Request(again.port(), "GET", "/v1/accounts/a" + std::to_string(refused), H(acme)).status, 404);
   Reply retried = open(again.port(), refused);
   EXPECT_EQ(retried.status, 200) << retried.body;

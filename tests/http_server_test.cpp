@@ -5,6 +5,7 @@
 // `accrue serve` process.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <fstream>
@@ -49,6 +50,16 @@ class FakeBackend : public HttpBackend {
     threads_.emplace_back([done, o] { done(o); });
   }
   void SubmitBatch(const std::string& tenant, std::vector<std::string> lines, BatchDone done) override {
+    if (!lines.empty() && lines.front().find("hold") != std::string::npos) {
+      std::unique_lock lock(mu_);
+      held_.push_back([this, tenant, lines, done] {
+        std::vector<CommandOutcome> out;
+        for (const auto& l : lines) out.push_back(Decide(tenant, l, "held" + std::to_string(lines.size())));
+        done(out);
+      });
+      cv_.notify_all();
+      return;
+    }
     std::vector<CommandOutcome> out;
     {
       std::lock_guard lock(mu_);
@@ -62,6 +73,10 @@ class FakeBackend : public HttpBackend {
     if (kind == ReadKind::kAccount && tenant == "t1" && id == "broken") return done(std::nullopt, "corruption: injected");
     done(std::nullopt, "");
   }
+  Status WriteHealth() const override {
+    return log_stopped.load() ? Status::IoError("event log stopped at /secret/path; restart accrue") : Status::Ok();
+  }
+  std::atomic<bool> log_stopped{false};
   bool WaitHeld(std::size_t n, std::chrono::milliseconds bound = std::chrono::seconds(5)) {
     std::unique_lock lock(mu_);
     return cv_.wait_for(lock, bound, [&] { return held_.size() >= n; });
@@ -211,6 +226,26 @@ TEST_F(HttpServerTest, ReadyzIsFalseWhileStarting) {
   EXPECT_EQ(c.status, 503);
   EXPECT_EQ(c.Header("retry-after"), "1");
   EXPECT_NE(c.body.find("\"code\":\"unavailable\""), std::string::npos);
+}
+
+// A log stopped for good (a failed WAL write or fsync) makes /healthz and /readyz
+// answer 503 "failed" without Retry-After and accrue_http_ready 0; the reason is a
+// fixed text (no file names on an open endpoint).
+TEST_F(HttpServerTest, AStoppedLogFailsHealthAndReadiness) {
+  Start();
+  EXPECT_EQ(Request(port_, "GET", "/healthz").status, 200);
+  backend_.log_stopped = true;
+  for (const char* probe : {"/healthz", "/readyz"}) {
+    Reply r = Request(port_, "GET", probe);
+    EXPECT_EQ(r.status, 503) << probe;
+    EXPECT_EQ(r.body, R"({"status":"failed","reason":"the event log stopped after a failed write or fsync; restart accrue"})")
+        << probe;
+    EXPECT_EQ(r.Header("retry-after"), "") << probe;
+  }
+  EXPECT_NE(Request(port_, "GET", "/metrics").body.find("\naccrue_http_ready 0\n"), std::string::npos);
+  backend_.log_stopped = false;
+  EXPECT_EQ(Request(port_, "GET", "/readyz").status, 200);
+  EXPECT_NE(Request(port_, "GET", "/metrics").body.find("\naccrue_http_ready 1\n"), std::string::npos);
 }
 
 TEST_F(HttpServerTest, AuthAndScopes) {
@@ -371,6 +406,53 @@ TEST_F(HttpServerTest, SizeLimitsAndMalformedRequests) {
   EXPECT_EQ(Request(port_, "GET", "/healthz").status, 200);  // still up
 }
 
+// RFC 9112 3.2: an HTTP/1.1 request needs exactly one Host header (else 400, the
+// {"error":...} shape, connection closed); HTTP/1.0 needs none. An absolute-form
+// target (RFC 9112 3.2.2) names the same endpoint as its origin form.
+TEST_F(HttpServerTest, HostHeaderAndAbsoluteFormTargets) {
+  Start();
+  std::string none = RawExchange(port_, "GET /healthz HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(none.rfind("HTTP/1.1 400", 0), 0u) << none;
+  EXPECT_NE(none.find(R"({"error":{"code":"invalid_field","message":"an HTTP/1.1 request needs exactly one Host header"})"),
+            std::string::npos) << none;
+  std::string two = RawExchange(port_, "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n");
+  EXPECT_EQ(two.rfind("HTTP/1.1 400", 0), 0u) << two;
+  // A command without a Host is refused before it reaches the engine.
+  std::string command = RawExchange(port_, "POST /v1/commands HTTP/1.1\r\nAuthorization: Bearer " + rw_t1_ +
+                                               "\r\nIdempotency-Key: nohost\r\nContent-Length: 2\r\n\r\n{}");
+  EXPECT_EQ(command.rfind("HTTP/1.1 400", 0), 0u) << command;
+  std::string old = RawExchange(port_, "GET /healthz HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(old.rfind("HTTP/1.0 200", 0) == 0 || old.rfind("HTTP/1.1 200", 0) == 0, true) << old;
+  EXPECT_EQ(Request(port_, "GET", "http://127.0.0.1/healthz").status, 200);
+  EXPECT_EQ(Request(port_, "GET", "HTTP://127.0.0.1:1/v1/accounts/acme?x=1", Auth(rw_t1_)).status, 200);
+  Reply posted = Request(port_, "POST", "https://h/v1/commands", Auth(rw_t1_, "abs"), R"({"command":"open_account"})");
+  EXPECT_EQ(posted.status, 200) << posted.body;
+  EXPECT_EQ(Request(port_, "GET", "http://127.0.0.1").status, 404);  // "/" is no endpoint
+  EXPECT_EQ(Request(port_, "GET", "/healthz").status, 200);          // still up
+}
+
+// The Idempotency-Key header given twice with different values is ambiguous: 400
+// invalid_field with a null key, nothing submitted. The same value twice is one key.
+TEST_F(HttpServerTest, ARepeatedIdempotencyKeyMustAgree) {
+  Start();
+  Headers both = Auth(rw_t1_, "twoA");
+  both.push_back({"Idempotency-Key", "twoB"});
+  Reply r = Request(port_, "POST", "/v1/commands", both, R"({"command":"open_account"})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body.rfind(R"({"idempotency_key":null,"status":"rejected","error":{"code":"invalid_field")", 0), 0u)
+      << r.body;
+  EXPECT_NE(r.body.find(R"("field":"idempotency_key")"), std::string::npos) << r.body;
+  // Neither key was taken: each is free for a first command.
+  Reply a = Post(rw_t1_, "twoA", R"({"command":"open_account"})");
+  EXPECT_EQ(a.status, 200);
+  EXPECT_EQ(a.body.find("replayed"), std::string::npos) << a.body;
+  Headers same = Auth(rw_t1_, "twoC");
+  same.push_back({"Idempotency-Key", "twoC"});
+  Reply c = Request(port_, "POST", "/v1/commands", same, R"({"command":"open_account"})");
+  EXPECT_EQ(c.status, 200) << c.body;
+  EXPECT_NE(c.body.find(R"("idempotency_key":"twoC")"), std::string::npos) << c.body;
+}
+
 // A read the log cannot answer (a corrupt block) is 503 unavailable, never 404:
 // "not found" would tell the client the account does not exist.
 TEST_F(HttpServerTest, AReadTheLogCannotAnswerIs503NotNotFound) {
@@ -443,6 +525,13 @@ TEST_F(HttpServerTest, AnswerTimeoutIs503AndRequestIdIsEchoed) {
   EXPECT_EQ(replay.status, 200);
   EXPECT_NE(replay.body.find("\"replayed\":true"), std::string::npos);
   EXPECT_FALSE(Request(port_, "GET", "/healthz").Header("x-request-id").empty());
+  // A batch that times out is refused as a batch: {"error":...}, not a result object.
+  Reply batch = Request(port_, "POST", "/v1/commands:batch", Auth(rw_t1_), "{\"hold\":1}\n{\"x\":2}\n");
+  EXPECT_EQ(batch.status, 503);
+  EXPECT_EQ(batch.Header("retry-after"), "1");
+  EXPECT_EQ(batch.body.rfind(R"({"error":{"code":"unavailable","message":"the engine did not answer in time)", 0), 0u)
+      << batch.body;
+  backend_.ReleaseAll();
 }
 
 TEST_F(HttpServerTest, DrainAnswersInFlightRequestsThenStops) {

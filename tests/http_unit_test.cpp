@@ -167,6 +167,18 @@ TEST(StoreMetrics, RendersTheStoresCountersAndStopsWhenDetached) {
   EXPECT_EQ(r.Render().find("accrue_log_"), std::string::npos);
 }
 
+// RFC 9112 3.2.2: an absolute-form target is taken as its origin form.
+TEST(Router, AbsoluteFormTargetsLoseSchemeAndAuthority) {
+  EXPECT_EQ(OriginForm("/v1/commands"), "/v1/commands");
+  EXPECT_EQ(OriginForm("http://127.0.0.1:8080/v1/accounts/a?x=1"), "/v1/accounts/a?x=1");
+  EXPECT_EQ(OriginForm("HTTPS://h/healthz"), "/healthz");
+  EXPECT_EQ(OriginForm("http://h"), "/");
+  EXPECT_EQ(OriginForm("http://h?q=1"), "/?q=1");
+  EXPECT_EQ(OriginForm("ftp://h/healthz"), "ftp://h/healthz");  // not ours: unmatched later
+  EXPECT_EQ(OriginForm("http:/"), "http:/");
+  EXPECT_EQ(MatchRoute("GET", OriginForm("http://h/v1/invoices/acme-1")).id, RouteId::kInvoice);
+}
+
 // Routes and id syntax (D-9): odd paths never reach the engine.
 TEST(Router, MatchesTheContractsEndpoints) {
   EXPECT_EQ(MatchRoute("POST", "/v1/commands").id, RouteId::kCommand);
