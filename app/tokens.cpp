@@ -1,5 +1,7 @@
 #include "app/tokens.h"
 
+#include "app/logging.h"
+
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -218,19 +220,30 @@ void TokenAuthenticator::MaybeReloadLocked() {
   const auto now = std::chrono::steady_clock::now();
   if (now - last_check_ < interval_) return;
   last_check_ = now;
+  // The last good set stays; each failing version of the file is counted and
+  // logged once (the file holds hashes, never tokens, so the reason may be logged).
+  auto failed = [&](const FileId& id, const std::string& why) {
+    if (failed_id_ == id) return;
+    failed_id_ = id;
+    ++reload_errors_;
+    LogEvent(LogLevel::kWarn, "tokens_reload_failed",
+             {Str("path", path_), Str("error", why), Str("kept", "the last good set of tokens")});
+  };
   struct stat st;
   if (::stat(path_.c_str(), &st) != 0) {
-    ++reload_errors_;  // keep the last good set; the error is counted and logged by the caller
+    failed(FileId{}, std::string("cannot stat: ") + std::strerror(errno));
     return;
   }
   FileId id{static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_size),
             static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
   if (id == file_id_) return;
+  if (failed_id_ == id) return;  // this version failed already; wait for the next
   auto entries = ReadTokensFile(path_);
   if (!entries.ok()) {
-    ++reload_errors_;
+    failed(id, entries.status().ToString());
     return;
   }
+  failed_id_.reset();
   file_id_ = id;
   entries_ = std::make_shared<const std::vector<TokenEntry>>(std::move(entries).value());
   ++reloads_;

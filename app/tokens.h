@@ -84,7 +84,9 @@ class TokenAuthenticator {
 
   // The identity of `token`, or nullopt. Re-reads the file first when the reload
   // interval has passed and the file changed. A file that became unreadable or
-  // malformed keeps the last good set and counts a reload error.
+  // malformed keeps the last good set, counts one reload error and logs one
+  // warning (`tokens_reload_failed`) per version of the file that fails (not once
+  // per check while it stays broken).
   std::optional<Identity> Authenticate(std::string_view token);
 
   uint64_t reloads() const;
@@ -104,6 +106,7 @@ class TokenAuthenticator {
   mutable std::mutex mu_;
   std::shared_ptr<const std::vector<TokenEntry>> entries_;
   FileId file_id_;
+  std::optional<FileId> failed_id_;  // the file version whose reload failed last (missing: all zero)
   std::chrono::steady_clock::time_point last_check_;
   uint64_t reloads_ = 0;
   uint64_t reload_errors_ = 0;

@@ -294,8 +294,13 @@ TEST_F(HttpServerTest, ATokensFileThatNoLongerParsesKeepsTheLastGoodSet) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     EXPECT_EQ(Request(port_, "GET", "/v1/accounts/acme", Auth(rw_t1_)).status, 200);
   }
-  EXPECT_GT(auth_->reload_errors(), 0u);
-  EXPECT_EQ(Request(port_, "GET", "/v1/accounts/acme", Auth(rw_t1_)).status, 200);
+  EXPECT_EQ(auth_->reload_errors(), 1u);
+  // The same broken version is one error however often it is looked at.
+  for (int i = 0; i < 5; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    EXPECT_EQ(Request(port_, "GET", "/v1/accounts/acme", Auth(rw_t1_)).status, 200);
+  }
+  EXPECT_EQ(auth_->reload_errors(), 1u);
   entries_.erase(entries_.begin());  // rw_t1_
   ASSERT_TRUE(WriteTokensFile(tokens_path_, entries_).ok());
   int status = 0;
