@@ -169,32 +169,30 @@ HttpHandler::Auth HttpHandler::Authorize(const HttpRequest& request, uint8_t sco
   return auth;
 }
 
-void HttpHandler::Handle(HttpRequest request, Respond respond) {
-  const Route route = MatchRoute(request.method, request.target);
-  HttpResponse base;
-  base.route = route.label;
+std::optional<HttpResponse> HttpHandler::CheckHead(const HttpRequest& request, const Route& route,
+                                                   HttpResponse& base, Identity* who) {
   if (route.id == RouteId::kNotFound) {
-    return respond(WithError(std::move(base), ErrorCode::kNotFound, PlainErrorBody(ErrorCode::kNotFound, "no such endpoint")));
+    return WithError(base, ErrorCode::kNotFound, PlainErrorBody(ErrorCode::kNotFound, "no such endpoint"));
   }
   if (!route.method_allowed) {
     // contract.md's statuses have no 405: the endpoint for this method does not
     // exist (404 not_found); Allow names the method the path takes.
-    base.allow = route.allow;
-    return respond(WithError(std::move(base), ErrorCode::kNotFound,
-                             PlainErrorBody(ErrorCode::kNotFound, "no such endpoint for " + request.method +
-                                                                      "; this path takes " + route.allow)));
+    HttpResponse r = base;
+    r.allow = route.allow;
+    return WithError(std::move(r), ErrorCode::kNotFound,
+                     PlainErrorBody(ErrorCode::kNotFound,
+                                    "no such endpoint for " + request.method + "; this path takes " + route.allow));
   }
   if (route.id == RouteId::kHealthz || route.id == RouteId::kReadyz || route.id == RouteId::kMetrics) {
-    return respond(Public(route.id, std::move(base)));
+    return std::nullopt;
   }
   const bool command_route = route.id == RouteId::kCommand || route.id == RouteId::kBatch;
-  HttpBackend* backend = backend_.load();
-  if (state() != ServeState::kReady || backend == nullptr) {
+  if (state() != ServeState::kReady || backend_.load() == nullptr) {
     const char* why = state() == ServeState::kDraining ? "shutting down" : "starting";
-    return respond(WithError(std::move(base), ErrorCode::kUnavailable,
-                             command_route && route.id == RouteId::kCommand
-                                 ? CommandErrorBody(request.idempotency_key, ErrorCode::kUnavailable, why)
-                                 : PlainErrorBody(ErrorCode::kUnavailable, why)));
+    return WithError(base, ErrorCode::kUnavailable,
+                     route.id == RouteId::kCommand
+                         ? CommandErrorBody(request.idempotency_key, ErrorCode::kUnavailable, why)
+                         : PlainErrorBody(ErrorCode::kUnavailable, why));
   }
   Auth auth = Authorize(request, command_route ? kScopeWrite : kScopeRead, route.id == RouteId::kCommand);
   base.tenant = auth.identity.tenant;
@@ -203,19 +201,41 @@ void HttpHandler::Handle(HttpRequest request, Respond respond) {
     auth.refusal->route = base.route;
     auth.refusal->tenant = base.tenant;
     auth.refusal->token_id = base.token_id;
-    return respond(std::move(*auth.refusal));
+    return std::move(auth.refusal);
   }
+  *who = auth.identity;
+  return std::nullopt;
+}
+
+std::optional<HttpResponse> HttpHandler::RefuseBeforeBody(const HttpRequest& head) {
+  const Route route = MatchRoute(head.method, head.target);
+  HttpResponse base;
+  base.route = route.label;
+  Identity who;
+  return CheckHead(head, route, base, &who);
+}
+
+void HttpHandler::Handle(HttpRequest request, Respond respond) {
+  const Route route = MatchRoute(request.method, request.target);
+  HttpResponse base;
+  base.route = route.label;
+  Identity who;
+  if (auto refusal = CheckHead(request, route, base, &who)) return respond(std::move(*refusal));
   switch (route.id) {
+    case RouteId::kHealthz:
+    case RouteId::kReadyz:
+    case RouteId::kMetrics:
+      return respond(Public(route.id, std::move(base)));
     case RouteId::kCommand:
-      return HandleCommand(std::move(request), auth.identity, std::move(base), std::move(respond));
+      return HandleCommand(std::move(request), who, std::move(base), std::move(respond));
     case RouteId::kBatch:
-      return HandleBatch(std::move(request), auth.identity, std::move(base), std::move(respond));
+      return HandleBatch(std::move(request), who, std::move(base), std::move(respond));
     case RouteId::kAccount:
-      return HandleRead(ReadKind::kAccount, route.param, auth.identity, std::move(base), std::move(respond));
+      return HandleRead(ReadKind::kAccount, route.param, who, std::move(base), std::move(respond));
     case RouteId::kAccountInvoices:
-      return HandleRead(ReadKind::kAccountInvoices, route.param, auth.identity, std::move(base), std::move(respond));
+      return HandleRead(ReadKind::kAccountInvoices, route.param, who, std::move(base), std::move(respond));
     case RouteId::kInvoice:
-      return HandleRead(ReadKind::kInvoice, route.param, auth.identity, std::move(base), std::move(respond));
+      return HandleRead(ReadKind::kInvoice, route.param, who, std::move(base), std::move(respond));
     default:
       ACCRUE_ASSERT(false, "unhandled route");
   }

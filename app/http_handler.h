@@ -64,6 +64,11 @@ class HttpHandler {
   ServeState state() const { return state_.load(); }
 
   void Handle(HttpRequest request, Respond respond);
+  // The refusal `head` (a request without its body yet) gets whatever its body
+  // holds: no such endpoint, not ready, no or bad token, missing scope; nullopt
+  // when the body is worth reading. The server asks before it answers
+  // `Expect: 100-continue`, so a refused client does not upload its body.
+  std::optional<HttpResponse> RefuseBeforeBody(const HttpRequest& head);
 
   // Commands handed to the backend and not yet answered by it.
   std::size_t inflight_commands() const { return admission_.inflight(); }
@@ -74,6 +79,10 @@ class HttpHandler {
     std::optional<HttpResponse> refusal;
   };
   Auth Authorize(const HttpRequest& request, uint8_t scope, bool command_route);
+  // Handle's checks that need only the head: a refusal, or nullopt with `*who`
+  // (and base's tenant and token id) set; public endpoints pass unauthenticated.
+  std::optional<HttpResponse> CheckHead(const HttpRequest& request, const Route& route, HttpResponse& base,
+                                        Identity* who);
   void HandleCommand(HttpRequest request, const Identity& who, HttpResponse base, Respond respond);
   void HandleBatch(HttpRequest request, const Identity& who, HttpResponse base, Respond respond);
   void HandleRead(ReadKind kind, const std::string& id, const Identity& who, HttpResponse base, Respond respond);

@@ -81,6 +81,26 @@ bool ValidRequestId(std::string_view id) {
 }
 
 // One connection: read a request, hand it to the handler, write the answer, repeat.
+// What the handler needs of a request besides its body. HEAD is taken as GET
+// (RFC 9110 9.3.2), an absolute-form target as its path (RFC 9112 3.2.2), and an
+// Idempotency-Key repeated with another value is marked ambiguous.
+template <class Fields>
+HttpRequest HeadOf(const http::request_header<Fields>& req) {
+  HttpRequest head;
+  head.method = req.method() == http::verb::head ? "GET" : std::string(req.method_string());
+  head.target = OriginForm(std::string_view(req.target().data(), req.target().size()));
+  head.authorization = std::string(req[http::field::authorization]);
+  for (auto [it, end] = req.equal_range("Idempotency-Key"); it != end; ++it) {
+    const std::string value(it->value());
+    if (!head.idempotency_key) {
+      head.idempotency_key = value;
+    } else if (*head.idempotency_key != value) {
+      head.idempotency_key_ambiguous = true;
+    }
+  }
+  return head;
+}
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, ServerCore* core)
@@ -135,6 +155,12 @@ class Session : public std::enable_shared_from_this<Session> {
       return OnReadError(http::error::body_limit);
     }
     if (beast::iequals(req[http::field::expect], "100-continue")) {
+      // RFC 9110 10.1.1: a request that will be refused gets its final answer now,
+      // instead of 100 Continue, so the client does not upload the body for nothing.
+      if (auto refusal = core_->handler->RefuseBeforeBody(HeadOf(req))) {
+        linger_ = true;  // the client may send the body anyway: discard it, then close
+        return Write(std::move(*refusal), /*keep_alive=*/false, /*counted=*/false);
+      }
       auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
       stream_.expires_after(core_->limits.write_timeout);
       http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code wec, std::size_t) {
@@ -208,21 +234,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnBody(beast::error_code ec, std::size_t) {
     if (ec) return OnReadError(ec);
     auto req = parser_->release();
-    HttpRequest hreq;
-    hreq.method = std::string(req.method_string());
+    HttpRequest hreq = HeadOf(req);
     // RFC 9110 9.3.2: HEAD is GET without the body (same status and headers).
     head_ = req.method() == http::verb::head;
-    if (head_) hreq.method = "GET";
-    hreq.target = OriginForm(std::string_view(req.target().data(), req.target().size()));
-    hreq.authorization = std::string(req[http::field::authorization]);
-    for (auto [it, end] = req.equal_range("Idempotency-Key"); it != end; ++it) {
-      const std::string value(it->value());
-      if (!hreq.idempotency_key) {
-        hreq.idempotency_key = value;
-      } else if (*hreq.idempotency_key != value) {
-        hreq.idempotency_key_ambiguous = true;
-      }
-    }
     hreq.body = std::move(req.body());
     keep_alive_ = req.keep_alive();
     const uint64_t seq = ++seq_;

@@ -436,6 +436,28 @@ TEST_F(HttpServerTest, HostHeaderAndAbsoluteFormTargets) {
   EXPECT_EQ(Request(port_, "GET", "/healthz").status, 200);          // still up
 }
 
+// RFC 9110 10.1.1: with Expect: 100-continue a request that will be refused (no
+// token, no scope, no such endpoint) gets its final status instead of 100
+// Continue, before the body; one that will be read gets 100 Continue first.
+TEST_F(HttpServerTest, ExpectContinueIsRefusedBeforeTheBodyWhenTheHeadIsRefused) {
+  Start();
+  const std::string head = "POST /v1/commands HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                           "Idempotency-Key: e1\r\nContent-Length: 26\r\n";
+  const std::string body = R"({"command":"open_account"})";
+  std::string no_token = RawExchange(port_, head + "\r\n");
+  EXPECT_EQ(no_token.rfind("HTTP/1.1 401", 0), 0u) << no_token;
+  EXPECT_NE(no_token.find(R"("idempotency_key":"e1","status":"rejected","error":{"code":"unauthorized")"),
+            std::string::npos) << no_token;
+  std::string read_only = RawExchange(port_, head + "Authorization: Bearer " + ro_t1_ + "\r\n\r\n");
+  EXPECT_EQ(read_only.rfind("HTTP/1.1 403", 0), 0u) << read_only;
+  std::string nowhere = RawExchange(port_, "POST /v1/nowhere HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                                           "Content-Length: 5\r\n\r\n");
+  EXPECT_EQ(nowhere.rfind("HTTP/1.1 404", 0), 0u) << nowhere;
+  std::string ok = RawExchange(port_, head + "Authorization: Bearer " + rw_t1_ + "\r\nConnection: close\r\n\r\n" + body);
+  EXPECT_EQ(ok.rfind("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200", 0), 0u) << ok;
+  EXPECT_EQ(Request(port_, "GET", "/healthz").status, 200);  // still up
+}
+
 // The Idempotency-Key header given twice with different values is ambiguous: 400
 // invalid_field with a null key, nothing submitted. The same value twice is one key.
 TEST_F(HttpServerTest, ARepeatedIdempotencyKeyMustAgree) {
