@@ -33,8 +33,10 @@ std::string_view SubcommandHelp(std::string_view name) {
   if (name == "log") {
     return "Usage: accrue [--data DIR] log verify|stat|dump|backup ...\n\n"
            "  log verify [--json]                checks gapless positions and stream versions, the stream\n"
-           "                                     index, the SHA-256 hash chain and that every payload\n"
-           "                                     decodes; exit 1 naming the first bad position\n"
+           "                                     index, the SHA-256 hash chain, that every payload\n"
+           "                                     decodes, and every claim and idempotency record (owner\n"
+           "                                     has events, position within the log, block readable);\n"
+           "                                     exit 1 naming the first bad position\n"
            "  log stat [--json]                  event count, last position, head hash, size on disk\n"
            "  log dump [--from N] [--limit N]    events as JSON lines, each payload also decoded\n"
            "  log backup DIR                     a consistent checkpoint of the log into the new DIR\n"

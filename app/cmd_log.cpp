@@ -62,6 +62,7 @@ int Verify(const GlobalOptions& g, const std::vector<std::string>& args) {
   auto store = OpenForReading(g, &code);
   if (!store) return code;
   events::VerifyOptions options;
+  options.check_records = true;  // claims and idempotency records too (pass 3)
   options.check_payload = CheckBillingPayload;  // each payload decodes as its event type
   const bool tty = isatty(STDERR_FILENO) == 1;
   if (tty) {
@@ -88,15 +89,22 @@ int Verify(const GlobalOptions& g, const std::vector<std::string>& args) {
   const events::VerifyReport& r = report.ok() ? report.value() : damaged;
   if (json) {
     std::printf("{\"ok\":%s,\"events\":%llu,\"streams\":%llu,\"last_position\":%llu,"
-                "\"head_hash\":\"%s\",\"first_bad_position\":%llu,\"reason\":%s}\n",
+                "\"head_hash\":\"%s\",\"first_bad_position\":%llu,\"reason\":%s,"
+                "\"claims\":%llu,\"idempotency_records\":%llu}\n",
                 r.ok ? "true" : "false", static_cast<unsigned long long>(r.events),
                 static_cast<unsigned long long>(r.streams),
                 static_cast<unsigned long long>(r.last_position), events::ToHex(r.head_hash).c_str(),
-                static_cast<unsigned long long>(r.first_bad_position), JsonString(r.reason).c_str());
+                static_cast<unsigned long long>(r.first_bad_position), JsonString(r.reason).c_str(),
+                static_cast<unsigned long long>(r.claims),
+                static_cast<unsigned long long>(r.idempotency_records));
   } else if (r.ok) {
-    std::printf("ok: %llu events in %llu streams, last position %llu, head %s\n",
+    std::printf("ok: %llu events in %llu streams, last position %llu, head %s; %llu claims, "
+                "%llu idempotency records\n",
                 static_cast<unsigned long long>(r.events), static_cast<unsigned long long>(r.streams),
-                static_cast<unsigned long long>(r.last_position), events::ToHex(r.head_hash).c_str());
+                static_cast<unsigned long long>(r.last_position), events::ToHex(r.head_hash).c_str(),
+                static_cast<unsigned long long>(r.claims),
+                static_cast<unsigned long long>(r.idempotency_records));
+
   } else if (r.first_bad_position == 0) {
     std::printf("broken: %s\n", r.reason.c_str());
   } else {

@@ -206,6 +206,19 @@ class EventStore {
     return Status::FailedPrecondition("this store cannot scan its stream index");
   }
 
+  // Call `fn` for every claim / every idempotency record (in key order in the
+  // RocksDB store, in any order in memory) until fn returns false; for verify tools (bounded memory: one at a
+  // time). A malformed record is kCorruption naming its key.
+  virtual Status ScanClaims(const std::function<bool(const Claim& claim)>& fn) {
+    (void)fn;
+    return Status::FailedPrecondition("this store cannot scan its claims");
+  }
+  virtual Status ScanIdempotency(
+      const std::function<bool(const std::string& key, const IdempotencyLookup& record)>& fn) {
+    (void)fn;
+    return Status::FailedPrecondition("this store cannot scan its idempotency records");
+  }
+
   // Counters of the append path now (queue depth, totals, batch-size and
   // append-latency histograms; events/store_stats.h), for /metrics. Cheap: no
   // lock on the append path. A store that keeps none returns available = false.

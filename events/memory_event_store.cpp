@@ -130,6 +130,22 @@ class MemoryEventStore final : public EventStore, private AppendState {
     return std::optional<Snapshot>(it->second);
   }
 
+  Status ScanClaims(const std::function<bool(const Claim&)>& fn) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [key, claim] : claims_) {
+      if (!fn(claim)) break;
+    }
+    return Status::Ok();
+  }
+
+  Status ScanIdempotency(const std::function<bool(const std::string&, const IdempotencyLookup&)>& fn) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [key, record] : records_) {
+      if (!fn(key, record)) break;
+    }
+    return Status::Ok();
+  }
+
   Status ScanStreamIndex(const std::function<bool(const std::string&, uint64_t, uint64_t)>& fn)
       override {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -150,6 +150,37 @@ class RocksEventStore final : public EventStore {
     return out;
   }
 
+  Status ScanClaims(const std::function<bool(const Claim&)>& fn) override {
+    CatchUpIfDue();
+    rocksdb::ReadOptions read_options;
+    read_options.fill_cache = false;  // a walk over the whole column family
+    std::unique_ptr<rocksdb::Iterator> it(log_->db->NewIterator(read_options, log_->claims));
+    Claim claim;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      claim.key = it->key().ToString();
+      claim.value.clear();
+      if (!keys::DecodeClaimValue(View(it->value()), &claim)) {
+        return Status::Corruption("claim '" + claim.key + "' is malformed");
+      }
+      if (!fn(claim)) return Status::Ok();
+    }
+    return FromRocks(it->status(), "scanning claims");
+  }
+
+  Status ScanIdempotency(const std::function<bool(const std::string&, const IdempotencyLookup&)>& fn) override {
+    CatchUpIfDue();
+    rocksdb::ReadOptions read_options;
+    read_options.fill_cache = false;
+    std::unique_ptr<rocksdb::Iterator> it(log_->db->NewIterator(read_options, log_->idempotency));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const std::string key = it->key().ToString();
+      auto decoded = keys::DecodeIdempotency(View(it->value()));
+      if (!decoded) return Status::Corruption("idempotency record of '" + key + "' is malformed");
+      if (!fn(key, *decoded)) return Status::Ok();
+    }
+    return FromRocks(it->status(), "scanning idempotency records");
+  }
+
   Result<std::optional<IdempotencyLookup>> LookupIdempotency(const std::string& key) override {
     CatchUpIfDue();
     return GetIdempotency(*log_, key);

@@ -70,10 +70,15 @@ class Verifier {
   Result<VerifyReport> Run() {
     report_.last_position = store_.LastPosition();
     IndexScan index_scan(store_, report_.last_position);  // pass 2's reading, meanwhile
+    std::optional<RecordScan> record_scan;                 // pass 3's reading, meanwhile
+    if (options_.check_records) record_scan.emplace(store_);
     if (Status s = WalkEvents(); !s.ok()) return s;
     if (report_.events > 0) report_.head_hash = prev_hash_;
     if (report_.ok) {
       if (Status s = CompareIndex(index_scan); !s.ok()) return s;
+    }
+    if (report_.ok && record_scan) {
+      if (Status s = CompareRecords(*record_scan); !s.ok()) return s;
     }
     report_.streams = streams_.size();
     return report_;
@@ -321,6 +326,89 @@ class Verifier {
     Status status_;
     std::thread thread_;  // last: starts after the members above exist
   };
+
+  // Pass 3's scan of the claims and the idempotency records, on its own thread
+  // while pass 1 runs: the distinct streams that own claims (one claim key each,
+  // for the message) and the record that names the highest position. Memory: one
+  // entry per owning stream. A store that cannot scan them is not checked.
+  class RecordScan {
+   public:
+    explicit RecordScan(EventStore& store) : store_(store), thread_([this] { Run(); }) {}
+    ~RecordScan() {
+      stop_.store(true, std::memory_order_relaxed);
+      if (thread_.joinable()) thread_.join();
+    }
+    void Finish() { thread_.join(); }
+    const std::unordered_map<std::string, std::string>& owners() const { return owners_; }
+    uint64_t claims() const { return claims_; }
+    uint64_t records() const { return records_; }
+    const std::string& highest_key() const { return highest_key_; }
+    uint64_t highest_position() const { return highest_position_; }
+    bool checked() const { return checked_; }
+    const Status& status() const { return status_; }
+
+   private:
+    void Run() {
+      NameThisThread("verify-records");
+      Status s = store_.ScanClaims([&](const Claim& claim) {
+        if (stop_.load(std::memory_order_relaxed)) return false;
+        ++claims_;
+        owners_.try_emplace(claim.stream, claim.key);
+        return true;
+      });
+      if (s.ok()) {
+        s = store_.ScanIdempotency([&](const std::string& key, const IdempotencyLookup& record) {
+          if (stop_.load(std::memory_order_relaxed)) return false;
+          ++records_;
+          if (record.last_position > highest_position_) {
+            highest_position_ = record.last_position;
+            highest_key_ = key;
+          }
+          return true;
+        });
+      }
+      if (s.code() == StatusCode::kFailedPrecondition) return;  // this store cannot scan them
+      checked_ = s.ok();
+      status_ = s;
+    }
+
+    EventStore& store_;
+    std::atomic<bool> stop_{false};
+    std::unordered_map<std::string, std::string> owners_;  // owning stream -> one of its claims
+    uint64_t claims_ = 0;
+    uint64_t records_ = 0;
+    std::string highest_key_;
+    uint64_t highest_position_ = 0;
+    bool checked_ = false;
+    Status status_;
+    std::thread thread_;  // last: starts after the members above exist
+  };
+
+  // Every claim's owner has events, and no idempotency record names a position
+  // past the log's end (a record is written with its events, in one batch). A
+  // stream or position that appeared after the walk began is not held against
+  // the log. Damage in either table (a block failing its checksum) is kCorruption.
+  Status CompareRecords(RecordScan& scan) {
+    scan.Finish();
+    if (!scan.status().ok()) return scan.status();
+    if (!scan.checked()) return Status::Ok();
+    report_.claims = scan.claims();
+    report_.idempotency_records = scan.records();
+    for (const auto& [owner, key] : scan.owners()) {
+      if (streams_.count(owner) != 0) continue;
+      auto version = store_.StreamVersion(owner);
+      if (!version.ok()) return version.status();
+      if (version.value() > 0) continue;  // begun after the walk started
+      Fail(0, "claim '" + key + "' is owned by stream '" + owner + "', which has no events");
+      return Status::Ok();
+    }
+    if (scan.highest_position() > report_.last_position && store_.LastPosition() < scan.highest_position()) {
+      Fail(0, "idempotency record '" + scan.highest_key() + "' names position " +
+                  std::to_string(scan.highest_position()) + ", past the log's last position " +
+                  std::to_string(report_.last_position));
+    }
+    return Status::Ok();
+  }
 
   // Index entries must be versions 1..n of each stream, at the positions seen:
   // compares what `scan` found with pass 1's streams, in index order.

@@ -155,6 +155,67 @@ TEST_F(VerifyLogTest, AStreamHeadBehindItsEventsNamesTheFirstEventPastIt) {
   EXPECT_NE(r.reason.find("stream head of 's0' is at version 2"), std::string::npos) << r.reason;
 }
 
+// Pass 3 (check_records): claims and idempotency records. The fixture's log has
+// none; these put them in directly.
+VerifyOptions WithRecords() {
+  VerifyOptions options;
+  options.check_records = true;
+  return options;
+}
+
+TEST_F(VerifyLogTest, ClaimsAndRecordsOfStreamsWithEventsPassAndAreCounted) {
+  Edit([](RocksLog& log) {
+    ASSERT_TRUE(log.db->Put(rocksdb::WriteOptions(), log.claims, "t/invoice/1",
+                            keys::EncodeClaimValue(Claim{"t/invoice/1", "s0"})).ok());
+    ASSERT_TRUE(log.db->Put(rocksdb::WriteOptions(), log.idempotency, "t/k1",
+                            keys::EncodeIdempotency(IdempotencyLookup{"h", "{}", 10})).ok());
+  });
+  VerifyReport r = Verify(WithRecords());
+  EXPECT_TRUE(r.ok) << r.reason;
+  EXPECT_EQ(r.claims, 1u);
+  EXPECT_EQ(r.idempotency_records, 1u);
+  EXPECT_EQ(Verify().claims, 0u);  // not read unless asked
+}
+
+TEST_F(VerifyLogTest, AClaimOwnedByAStreamWithoutEventsIsNamed) {
+  Edit([](RocksLog& log) {
+    ASSERT_TRUE(log.db->Put(rocksdb::WriteOptions(), log.claims, "t/invoice/9",
+                            keys::EncodeClaimValue(Claim{"t/invoice/9", "ghost"})).ok());
+  });
+  VerifyReport r = Verify(WithRecords());
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.reason.find("claim 't/invoice/9' is owned by stream 'ghost', which has no events"), std::string::npos)
+      << r.reason;
+  EXPECT_TRUE(Verify().ok);  // passes 1 and 2 cannot see it
+}
+
+TEST_F(VerifyLogTest, AnIdempotencyRecordPastTheEndIsNamed) {
+  Edit([](RocksLog& log) {
+    ASSERT_TRUE(log.db->Put(rocksdb::WriteOptions(), log.idempotency, "t/late",
+                            keys::EncodeIdempotency(IdempotencyLookup{"h", "{}", 11})).ok());
+  });
+  VerifyReport r = Verify(WithRecords());
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.reason.find("idempotency record 't/late' names position 11, past the log's last position 10"),
+            std::string::npos)
+      << r.reason;
+}
+
+TEST_F(VerifyLogTest, AMalformedIdempotencyRecordIsCorruption) {
+  Edit([](RocksLog& log) {
+    ASSERT_TRUE(log.db->Put(rocksdb::WriteOptions(), log.idempotency, "t/bad", "xy").ok());
+  });
+  RocksStoreOptions ro;
+  ro.mode = OpenMode::kReadOnly;
+  auto store = OpenRocksEventStore(dir_, ro);
+  ASSERT_TRUE(store.ok());
+  auto report = VerifyLog(*store.value(), WithRecords());
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(report.status().message().find("idempotency record of 't/bad' is malformed"), std::string::npos)
+      << report.status().ToString();
+}
+
 TEST_F(VerifyLogTest, APayloadTheDomainRejectsIsNamed) {
   VerifyOptions options;
   options.check_payload = [](const EnvelopeFields& e) {

@@ -223,6 +223,27 @@ TEST(CliOutputTest, InspectOnACorruptTableFileFailsInsteadOfNotFound) {
   testing::RunCommand("rm -rf " + dir + " " + file);
 }
 
+// log verify reads every table file, the claims' and idempotency records' too
+// (until 2026-12-06 damage there verified "ok"): over a sound log, a copy with any
+// one table file damaged is "broken" (exit 1) or cannot be opened (exit 2, a file
+// read at open), never "ok".
+TEST(CliOutputTest, LogVerifyFindsDamageInEveryTableFile) {
+  const std::string dir = ::testing::TempDir() + "/cli-verify-damage-" + std::to_string(::getpid());
+  const std::string file = dir + ".jsonl";
+  WriteOpenAccounts(file, 300);
+  ASSERT_EQ(testing::RunCommand(Accrue("--data " + dir + " post " + file + " > /dev/null")).exit_code, 0);
+  auto sound = testing::RunCommand(Accrue("--data " + dir + " log verify"));
+  EXPECT_EQ(sound.exit_code, 0) << sound.out;
+  EXPECT_NE(sound.out.find("; 300 claims, 300 idempotency records\n"), std::string::npos) << sound.out;
+  auto each = testing::RunCommand(ForEachCopyWithOneDamagedTableFile(
+      dir, Accrue("--data " + dir + "-c log verify") + " 2>&1; echo \"rc=$?\""));
+  EXPECT_EQ(each.out.find("ok: "), std::string::npos) << each.out;
+  EXPECT_EQ(each.out.find("rc=0"), std::string::npos) << each.out;
+  EXPECT_NE(each.out.find("broken: corruption: scanning claims"), std::string::npos) << each.out;
+  EXPECT_NE(each.out.find("broken: corruption: scanning idempotency records"), std::string::npos) << each.out;
+  testing::RunCommand("rm -rf " + dir + " " + file);
+}
+
 // Exactly once under damage: with one table file of the log damaged at a time
 // (events, stream index, heads, claims or idempotency records), posting the same
 // file again never applies a command a second time. A read that fails is a failed
