@@ -29,16 +29,29 @@ Result<std::vector<TokenEntry>> Load(const std::string& path, bool may_be_missin
 int Add(const GlobalOptions& g, const std::string& path, const std::string& scopes_text) {
   uint8_t scopes = 0;
   if (!ParseScopes(scopes_text, &scopes)) return UsageError("--scopes must be a comma list of read and write");
+  auto lock = TokensFileLock::Acquire(path);  // until the new file is in place
+  if (!lock.ok()) return Fail(lock.status());
   auto entries = Load(path, /*may_be_missing=*/true);
   if (!entries.ok()) return Fail(entries.status());
   auto token = NewToken();
   auto id = NewTokenId();
   if (!token.ok()) return Fail(token.status());
   if (!id.ok()) return Fail(id.status());
-  entries.value().push_back(TokenEntry{id.value(), g.tenant, scopes, Sha256(token.value())});
-  if (Status s = WriteTokensFile(path, entries.value()); !s.ok()) return Fail(s);
+  // The token is shown before it is stored: a token nobody could read (stdout on a
+  // full disk, a closed pipe) is never stored, and one that could not be stored
+  // is said to be useless.
   std::printf("token %s for tenant %s (scopes %s); it is shown only now:\n%s\n", id.value().c_str(),
               g.tenant.c_str(), FormatScopes(scopes).c_str(), token.value().c_str());
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    std::fprintf(stderr, "accrue: tokens add: cannot write the token to stdout; nothing was stored\n");
+    return kExitUsage;
+  }
+  entries.value().push_back(TokenEntry{id.value(), g.tenant, scopes, Sha256(token.value())});
+  if (Status s = WriteTokensFile(path, entries.value()); !s.ok()) {
+    std::fprintf(stderr, "accrue: tokens add: the token printed above was NOT stored and will not work: %s\n",
+                 s.message().c_str());
+    return kExitUsage;
+  }
   return kExitOk;
 }
 
@@ -52,6 +65,8 @@ int List(const std::string& path) {
 }
 
 int Revoke(const std::string& path, const std::string& id) {
+  auto lock = TokensFileLock::Acquire(path);  // until the new file is in place
+  if (!lock.ok()) return Fail(lock.status());
   auto entries = Load(path, /*may_be_missing=*/false);
   if (!entries.ok()) return Fail(entries.status());
   std::vector<TokenEntry> kept;

@@ -3,6 +3,7 @@
 #include "app/logging.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -176,6 +177,21 @@ Result<std::vector<TokenEntry>> ReadTokensFile(const std::string& path) {
   if (text.size() > kMaxTokensFileBytes) return Status::InvalidArgument("tokens file is too large");
   return ParseTokensFile(text);
 }
+
+Result<std::unique_ptr<TokensFileLock>> TokensFileLock::Acquire(const std::string& path) {
+  const std::string lock_path = path + ".lock";
+  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IoError("cannot open " + lock_path + ": " + std::strerror(errno));
+  while (::flock(fd, LOCK_EX) != 0) {
+    if (errno == EINTR) continue;
+    const int err = errno;
+    ::close(fd);
+    return Status::IoError("cannot lock " + lock_path + ": " + std::strerror(err));
+  }
+  return std::unique_ptr<TokensFileLock>(new TokensFileLock(fd));
+}
+
+TokensFileLock::~TokensFileLock() { ::close(fd_); }  // closing releases the flock
 
 Status WriteTokensFile(const std::string& path, const std::vector<TokenEntry>& entries) {
   const std::string tmp = path + ".tmp";

@@ -67,8 +67,26 @@ std::string FormatTokensFile(const std::vector<TokenEntry>& entries);
 Status CheckTokensFileMode(const std::string& path);
 // Reads and parses; checks the mode first.
 Result<std::vector<TokenEntry>> ReadTokensFile(const std::string& path);
-// Writes the whole file atomically with mode 0600.
+// Writes the whole file atomically with mode 0600 (a temporary file beside it,
+// fsync, rename). Writers of the same file must hold its TokensFileLock.
 Status WriteTokensFile(const std::string& path, const std::vector<TokenEntry>& entries);
+
+// An exclusive lock for a read-modify-write of the tokens file at `path`, held
+// on PATH.lock (created 0600; the tokens file itself is replaced by rename, so it
+// cannot carry the lock). `tokens add` and `tokens revoke` take it, so two of them
+// at once cannot lose each other's change (a revoked token coming back). Released
+// when destroyed; blocks while another process holds it.
+class TokensFileLock {
+ public:
+  static Result<std::unique_ptr<TokensFileLock>> Acquire(const std::string& path);
+  ~TokensFileLock();
+  TokensFileLock(const TokensFileLock&) = delete;
+  TokensFileLock& operator=(const TokensFileLock&) = delete;
+
+ private:
+  explicit TokensFileLock(int fd) : fd_(fd) {}
+  int fd_;
+};
 
 struct Identity {
   std::string token_id;

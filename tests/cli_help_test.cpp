@@ -244,6 +244,34 @@ TEST(CliOutputTest, LogVerifyFindsDamageInEveryTableFile) {
   testing::RunCommand("rm -rf " + dir + " " + file);
 }
 
+// tokens add and revoke are read-modify-write of one file: run at once they take
+// the file's lock (PATH.lock), so none loses another's change. Before 2026-12-06,
+// of 20 concurrent adds that printed a token only 3 were stored, and a revoke racing
+// adds could bring the revoked token back. A token stdout cannot take is not stored.
+TEST(CliOutputTest, ConcurrentTokenAddsAndRevokesLoseNothing) {
+  const std::string dir = ::testing::TempDir() + "/cli-tokens-" + std::to_string(::getpid());
+  const std::string file = dir + "/tokens";
+  auto run = testing::RunCommand(
+      "mkdir -p " + dir + " && for i in $(seq 1 20); do " +
+      Accrue("tokens add --tokens " + file + " --tenant t$i --scopes read") + " > " + dir + "/out.$i 2>&1 & done; "
+      "wait; grep -L 'it is shown only now' " + dir + "/out.* | wc -l; " +
+      Accrue("tokens list --tokens " + file) + " | wc -l");
+  EXPECT_EQ(run.out, "0\n20\n") << run.out;  // every add succeeded, and all 20 are stored
+  auto revoke = testing::RunCommand(
+      "id=$(" + Accrue("tokens list --tokens " + file) + " | head -1 | cut -d' ' -f1); "
+      "for i in $(seq 1 6); do " + Accrue("tokens add --tokens " + file + " --tenant u$i --scopes read") +
+      " > /dev/null & done; " + Accrue("tokens revoke --tokens " + file) + " $id > /dev/null; wait; " +
+      Accrue("tokens list --tokens " + file) + " | grep -c \"^$id \"; " +
+      Accrue("tokens list --tokens " + file) + " | wc -l");
+  EXPECT_EQ(revoke.out, "0\n25\n") << revoke.out;  // the revoked one stays gone; 20 - 1 + 6
+  auto full = testing::RunCommand(Accrue("tokens add --tokens " + dir + "/other --tenant a --scopes read") +
+                                  " > /dev/full 2>" + dir + "/err; echo \"rc=$?\"; cat " + dir + "/err; "
+                                  "test -e " + dir + "/other && echo stored || echo 'not stored'");
+  EXPECT_EQ(full.out, "rc=2\naccrue: tokens add: cannot write the token to stdout; nothing was stored\nnot stored\n")
+      << full.out;
+  testing::RunCommand("rm -rf " + dir);
+}
+
 // Exactly once under damage: with one table file of the log damaged at a time
 // (events, stream index, heads, claims or idempotency records), posting the same
 // file again never applies a command a second time. A read that fails is a failed
