@@ -74,6 +74,9 @@ std::string_view SubcommandHelp(std::string_view name);
 
 // Entry point used by main().
 int Main(int argc, char** argv);
+// True when the process started with its stdin closed (Main opened /dev/null on it).
+bool StandardInputWasClosed();
+bool StandardOutputWasClosed();
 
 // Subcommands, defined in cmd_*.cpp files.
 int RunVersion(const GlobalOptions& g, const std::vector<std::string>& args);

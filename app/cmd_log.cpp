@@ -14,7 +14,9 @@
 // The log is opened read-only: as a RocksDB secondary when a writer holds it.
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "app/cli.h"
@@ -176,8 +178,16 @@ int Dump(const GlobalOptions& g, const std::vector<std::string>& args) {
   if (!store) return code;
   uint64_t next = from == 0 ? 1 : from;
   uint64_t left = limit;
+  // A page that cannot be read (a damaged block) is read again one event at a
+  // time, so every readable event before the damage is printed and the message
+  // names the first position that cannot be read (it named the page's first).
+  bool one_by_one = false;
   while (left > 0) {
-    auto page = store->ReadAll(next, std::min<uint64_t>(left, kDumpPageSize));
+    auto page = store->ReadAll(next, one_by_one ? 1 : std::min<uint64_t>(left, kDumpPageSize));
+    if (!page.ok() && !one_by_one) {
+      one_by_one = true;
+      continue;
+    }
     if (!page.ok()) {
       std::fprintf(stderr, "accrue: log dump stopped at position %llu: %s\n",
                    static_cast<unsigned long long>(next), page.status().ToString().c_str());
@@ -187,7 +197,13 @@ int Dump(const GlobalOptions& g, const std::vector<std::string>& args) {
     for (const events::RecordedEvent& e : page.value()) {
       std::string line = EventJson(e);
       line.push_back('\n');
-      std::fwrite(line.data(), 1, line.size(), stdout);
+      errno = 0;
+      if (std::fwrite(line.data(), 1, line.size(), stdout) != line.size() || std::ferror(stdout)) {
+        // A full disk or a closed pipe (`| head`): stop now, not after the whole log.
+        std::fprintf(stderr, "accrue: log dump: cannot write to stdout: %s\n",
+                     errno != 0 ? std::strerror(errno) : "write error");
+        return kExitUsage;
+      }
       next = e.position + 1;
       --left;
     }

@@ -15,14 +15,19 @@
 // with results printed, accepted, rejected, replayed and commands/s, and a
 // `post_done` line at the end. A post that finishes within the interval prints
 // nothing there, so short runs and scripts keep a quiet stderr.
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
-#include "events/future.h"
 #include <memory>
 #include <string>
+
+#include "events/future.h"
 
 #include "app/cli.h"
 #include "app/logging.h"
@@ -70,16 +75,24 @@ class LineReader {
  public:
   explicit LineReader(std::FILE* in) : in_(in), buffer_(kReadBufferBytes) {}
 
-  // False at end of input. `too_long` set when the line exceeded the limit.
+  // False at end of input, and when reading fails (then error() is set and the
+  // partial line is dropped: a read error is not the end of the last line).
+  // `too_long` set when the line exceeded the limit.
   bool Next(std::string* line, bool* too_long) {
     line->clear();
     *too_long = false;
     bool any = false;
     for (;;) {
       if (pos_ == len_) {
+        errno = 0;
         len_ = std::fread(buffer_.data(), 1, buffer_.size(), in_);
         pos_ = 0;
         if (len_ == 0) {
+          if (std::ferror(in_)) {
+            error_ = errno != 0 ? std::strerror(errno) : "read error";
+            line->clear();
+            return false;
+          }
           if (!any) return false;
           break;  // a last line without a newline: the same checks as any line
         }
@@ -99,8 +112,12 @@ class LineReader {
     return true;
   }
 
+  // Why reading stopped short of the end (empty: it did not).
+  const std::string& error() const { return error_; }
+
  private:
   std::FILE* in_;
+  std::string error_;
   std::vector<char> buffer_;
   std::size_t pos_ = 0;
   std::size_t len_ = 0;
@@ -139,9 +156,19 @@ int RunPost(const GlobalOptions& g, const std::vector<std::string>& args) {
   }
   InitLogging(g.log_format);
   std::signal(SIGPIPE, SIG_IGN);  // a closed stdout is a write error (exit 2), not a kill
+  const std::string input_name = positional[0] == "-" ? "standard input" : "'" + positional[0] + "'";
+  if (positional[0] == "-" && StandardInputWasClosed()) return UsageError("cannot read standard input: it is closed");
+  if (StandardOutputWasClosed()) return UsageError("stdout is closed: the results would be lost");
   std::FILE* in = positional[0] == "-" ? stdin : std::fopen(positional[0].c_str(), "rb");
-  if (in == nullptr) return UsageError("cannot open '" + positional[0] + "'");
+  if (in == nullptr) return UsageError("cannot open " + input_name + ": " + std::strerror(errno));
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(in == stdin ? nullptr : in, &std::fclose);
+  // Checked before the log is opened (or created): a directory or a closed stdin
+  // is a usage error, not an empty input.
+  struct stat input_stat;
+  if (::fstat(fileno(in), &input_stat) != 0) {
+    return UsageError("cannot read " + input_name + ": " + std::strerror(errno));
+  }
+  if (S_ISDIR(input_stat.st_mode)) return UsageError(input_name + " is a directory");
 
   events::RocksStoreOptions options;
   options.mode = events::OpenMode::kReadWrite;
@@ -154,6 +181,8 @@ int RunPost(const GlobalOptions& g, const std::vector<std::string>& args) {
   int exit_code = kExitOk;
   bool output_error = false;  // stdout refused a result (output_failed)
   uint64_t failed_result = 0;  // which result (1-based) was a failed command; 0: none
+  std::string read_error;      // the input could not be read to its end
+  uint64_t read_lines = 0;     // results printed before that
   {
     engine::ServiceOptions service_options;
     // Fault injection for tests/run_crash_test.cpp only.
@@ -219,6 +248,11 @@ int RunPost(const GlobalOptions& g, const std::vector<std::string>& args) {
       }
     }
     while (!in_flight.empty()) print_front();  // after a stop: wait, print nothing more
+    if (!reader.error().empty() && !stopped) {
+      read_error = reader.error();
+      read_lines = counts.results;
+      exit_code = kExitUsage;
+    }
     if (std::fflush(stdout) != 0 || std::ferror(stdout)) output_failed();
     if (reported) {
       LogEvent(output_error || counts.failed > 0 ? LogLevel::kWarn : LogLevel::kInfo, "post_done",
@@ -230,6 +264,12 @@ int RunPost(const GlobalOptions& g, const std::vector<std::string>& args) {
                  "accrue: post: stopped at result %llu, a command that failed (its line on stdout says why); "
                  "posting the same file again carries on where it stopped, exactly once\n",
                  static_cast<unsigned long long>(failed_result));
+  }
+  if (!read_error.empty()) {
+    std::fprintf(stderr,
+                 "accrue: post: cannot read %s: %s; stopped after %llu results (those commands are "
+                 "durable; posting the same file again replays them and carries on exactly once)\n",
+                 input_name.c_str(), read_error.c_str(), static_cast<unsigned long long>(read_lines));
   }
   if (output_error) {
     std::fprintf(stderr,

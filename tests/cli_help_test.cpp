@@ -244,6 +244,78 @@ TEST(CliOutputTest, LogVerifyFindsDamageInEveryTableFile) {
   testing::RunCommand("rm -rf " + dir + " " + file);
 }
 
+// Input post cannot read is a failure (exit 2), never an empty file that
+// "succeeded": a directory, a closed stdin, a closed stdout are refused before
+// the log is opened (nothing created); a read error mid-file stops post with
+// exit 2 and a message. Until 2026-12-06 each exited 0 (fread's 0 was taken for
+// the end) and created the data dir.
+TEST(CliOutputTest, InputOrOutputPostCannotUseIsExitTwoAndCreatesNothing) {
+  const std::string dir = ::testing::TempDir() + "/cli-input-" + std::to_string(::getpid());
+  auto run = testing::RunCommand(
+      "mkdir -p " + dir + "/adir && cd " + dir + " && " +
+      Accrue("--data d post adir") + " 2>&1; echo \"rc=$?\"; " +
+      Accrue("--data d post - <&-") + " 2>&1; echo \"rc=$?\"; " +
+      "echo '{}' | " + Accrue("--data d post - >&-") + " 2>/dev/null; echo \"rc=$?\" >&2; " +
+      "test -e d && echo created || echo 'nothing created'; " +
+      Accrue("--data d2 post /proc/self/mem") + " 2>&1; echo \"rc=$?\"");
+  EXPECT_NE(run.out.find("accrue: 'adir' is a directory\n"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("accrue: cannot read standard input: it is closed\n"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("nothing created\n"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("accrue: post: cannot read '/proc/self/mem': Input/output error; stopped after 0 results"),
+            std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find("rc=0"), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find("rc=1"), std::string::npos) << run.out;
+  testing::RunCommand("rm -rf " + dir);
+}
+
+// What a command prints must reach stdout: a full disk or a closed pipe is exit 2
+// with a message (a verify report lost on a full disk "succeeded" before
+// 2026-12-06; `log dump | head` was killed by SIGPIPE after dumping on). And
+// `accrue help CMD` is `accrue CMD --help`.
+TEST(CliOutputTest, OutputThatCannotBeWrittenIsExitTwo) {
+  const std::string dir = ::testing::TempDir() + "/cli-output-" + std::to_string(::getpid());
+  const std::string file = dir + ".jsonl";
+  WriteOpenAccounts(file, 3000);
+  ASSERT_EQ(testing::RunCommand(Accrue("--data " + dir + " post " + file + " > /dev/null")).exit_code, 0);
+  auto run = testing::RunCommand(
+      Accrue("--data " + dir + " log verify") + " > /dev/full 2>&1; echo \"verify rc=$?\"; " +
+      Accrue("version") + " > /dev/full 2>/dev/null; echo \"version rc=$?\"; " +
+      "{ " + Accrue("--data " + dir + " log dump") + " 2>" + dir + ".err; echo \"dump rc=$?\" > " + dir +
+      ".rc; } | head -1 > /dev/null; cat " + dir + ".rc " + dir + ".err");
+  EXPECT_NE(run.out.find("verify rc=2"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("version rc=2"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("dump rc=2\naccrue: log dump: cannot write to stdout: Broken pipe\n"), std::string::npos)
+      << run.out;
+  auto help = testing::RunCommand(Accrue("help post"));
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_EQ(help.out.rfind("Usage: accrue [--data DIR] [--tenant T] post", 0), 0u) << help.out;
+  testing::RunCommand("rm -rf " + dir + " " + file + " " + dir + ".err " + dir + ".rc");
+}
+
+// log dump over a damaged block prints every event before it and names the first
+// position it cannot read, the one verify names (it named the first position of
+// the 1,024-event page and printed none of it before 2026-12-06).
+TEST(CliOutputTest, LogDumpStopsAtTheFirstUnreadableEvent) {
+  const std::string dir = ::testing::TempDir() + "/cli-dump-" + std::to_string(::getpid());
+  const std::string file = dir + ".jsonl";
+  WriteOpenAccounts(file, 3000);
+  ASSERT_EQ(testing::RunCommand(Accrue("--data " + dir + " post " + file + " > /dev/null")).exit_code, 0);
+  ASSERT_EQ(testing::RunCommand("f=$(ls -S " + dir + "/*.sst | head -1) && " + FlipMiddleByte("$f")).exit_code, 0);
+  auto verify = testing::RunCommand(Accrue("--data " + dir + " log verify --json"));
+  const std::size_t at = verify.out.find("\"first_bad_position\":");
+  ASSERT_NE(at, std::string::npos) << verify.out;
+  const unsigned long long bad = std::stoull(verify.out.substr(at + 21));
+  ASSERT_GT(bad, 1u) << verify.out;
+  auto dump = testing::RunCommand(Accrue("--data " + dir + " log dump") + " 2>" + dir + ".err | wc -l; cat " +
+                                  dir + ".err");
+  EXPECT_EQ(dump.out.rfind(std::to_string(bad - 1) + "\naccrue: log dump stopped at position " +
+                               std::to_string(bad) + ": corruption",
+                           0),
+            0u)
+      << "verify: " << verify.out << "dump: " << dump.out;
+  testing::RunCommand("rm -rf " + dir + " " + file + " " + dir + ".err");
+}
+
 // tokens add and revoke are read-modify-write of one file: run at once they take
 // the file's lock (PATH.lock), so none loses another's change. Before 2026-12-06,
 // of 20 concurrent adds that printed a token only 3 were stored, and a revoke racing
