@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -38,6 +39,42 @@ class RocksStoreTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(std::filesystem::path(dir_).parent_path()); }
   std::string dir_;
 };
+
+// A writer does not turn someone else's directory into a log: a RocksDB database
+// without the `events` family, or a directory with other files, is refused with
+// nothing added (until 2026-12-06 `post` added accrue's families and files to
+// both); an empty directory, or one where only RocksDB's files are, is fine.
+TEST_F(RocksStoreTest, AWriterRefusesADirectoryThatIsNotALog) {
+  {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir_, &raw).ok());
+    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), "theirs", "1").ok());
+    delete raw;
+  }
+  auto foreign = OpenRocksEventStore(dir_, RocksStoreOptions{});
+  ASSERT_FALSE(foreign.ok());
+  EXPECT_EQ(foreign.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(foreign.status().message().find("is a RocksDB database but not an accrue event log"), std::string::npos)
+      << foreign.status().ToString();
+  std::vector<std::string> families;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir_, &families).ok());
+  EXPECT_EQ(families, std::vector<std::string>{"default"});
+
+  const std::string other = dir_ + "-other";
+  std::filesystem::create_directories(other);
+  { std::ofstream(other + "/notes.txt") << "hi\n"; }
+  auto files = OpenRocksEventStore(other, RocksStoreOptions{});
+  ASSERT_FALSE(files.ok());
+  EXPECT_NE(files.status().message().find("holds other files ('notes.txt')"), std::string::npos)
+      << files.status().ToString();
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(other), std::filesystem::directory_iterator()), 1);
+
+  const std::string empty = dir_ + "-empty";
+  std::filesystem::create_directories(empty);
+  EXPECT_TRUE(OpenRocksEventStore(empty, RocksStoreOptions{}).ok());
+}
 
 TEST_F(RocksStoreTest, ReopenContinuesTheChainAndKeepsEverything) {
   std::string head_hash;

@@ -5,8 +5,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <string_view>
+#include <system_error>
 
 #include <rocksdb/convenience.h>
 #include <rocksdb/filter_policy.h>
@@ -67,6 +70,40 @@ rocksdb::Status OpenDb(const std::string& dir, OpenMode mode, const rocksdb::Opt
   }
   log->db.reset(raw);
   return s;
+}
+
+// True for the names RocksDB gives the files of a database directory.
+bool IsRocksFileName(std::string_view name) {
+  auto starts = [&](std::string_view p) { return name.substr(0, p.size()) == p; };
+  auto ends = [&](std::string_view s) { return name.size() >= s.size() && name.substr(name.size() - s.size()) == s; };
+  return name == "CURRENT" || name == "IDENTITY" || name == "LOCK" || name == "LOG" || starts("LOG.old.") ||
+         starts("MANIFEST-") || starts("OPTIONS-") || ends(".log") || ends(".sst") || ends(".blob") ||
+         ends(".dbtmp");
+}
+
+// A writer creates or extends a log only where one belongs: a RocksDB database
+// without the `events` family (someone else's) or a directory holding other files
+// is refused before RocksDB would add accrue's families and files to it.
+Status RefuseForeignDirectory(const std::string& dir, bool has_current) {
+  if (has_current) {
+    std::vector<std::string> families;
+    rocksdb::Status s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &families);
+    if (!s.ok()) return Status::Ok();  // the open says what is wrong
+    if (std::find(families.begin(), families.end(), keys::kEventsFamily) == families.end()) {
+      return Status::FailedPrecondition(dir + " is a RocksDB database but not an accrue event log (it has no '" +
+                                        keys::kEventsFamily + "' column family); give --data a new directory");
+    }
+    return Status::Ok();
+  }
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!IsRocksFileName(name)) {
+      return Status::FailedPrecondition(dir + " is not an accrue event log: it holds other files ('" + name +
+                                        "'); give --data a new or empty directory");
+    }
+  }
+  return Status::Ok();  // missing, empty, or what a first open left behind
 }
 
 // Checks the stored format version; writes it into a new, empty read-write log.
@@ -295,6 +332,9 @@ Result<std::unique_ptr<RocksLog>> OpenRocksLog(const std::string& dir,
     return Status::FailedPrecondition("event log " + dir +
                                       " is held by another process; open it read-only");
   }
+  if (log->mode == OpenMode::kReadWrite) {
+    if (Status foreign = RefuseForeignDirectory(dir, exists); !foreign.ok()) return foreign;
+  }
   rocksdb::Options rocks_options = BaseRocksOptions();
   if (log->mode != OpenMode::kReadWrite) {
     // No writer here: a memtable bloom filter would only be allocated and zeroed
@@ -316,6 +356,12 @@ Result<std::unique_ptr<RocksLog>> OpenRocksLog(const std::string& dir,
   // full disk): events/info_log.h. Read-only and secondary opens keep RocksDB's.
   if (log->mode == OpenMode::kReadWrite) rocks_options.info_log = MakeInfoLog(dir);
   rocksdb::Status s = OpenDb(dir, log->mode, rocks_options, log.get());
+  if (!s.ok() && log->mode == OpenMode::kReadWrite && s.IsIOError() &&
+      s.ToString().find("lock file") != std::string::npos) {
+    // Another writer took the LOCK between the check above and this open: the
+    // same refusal, in the same words (RocksDB says "While lock file: ...").
+    return Status::FailedPrecondition("event log " + dir + " is held by another process; open it read-only");
+  }
   if (!s.ok()) return FromRocks(s, "opening event log " + dir);
   std::vector<rocksdb::ColumnFamilyHandle**> slots = {
       &log->meta,   &log->events,      &log->stream_index, &log->stream_heads,
