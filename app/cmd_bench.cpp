@@ -87,9 +87,13 @@ int RunBench(const GlobalOptions& g, const std::vector<std::string>& args) {
     if (b.name != args[0]) continue;
     for (std::size_t i = 1; i < args.size(); ++i) {
       if (args[i] == "--help" || args[i] == "-h") {
-        std::printf("Usage: accrue bench %s\n\n%s.\nFigures go to stdout (--json: one object a line); "
-                    "scratch data is removed after the run.\n",
-                    b.synopsis.c_str(), b.summary.c_str());
+        // gen prints a workload, not figures: no --json, no scratch data.
+        const bool figures = b.name != "gen";
+        std::printf("Usage: accrue bench %s\n\n%s.\n%s", b.synopsis.c_str(), b.summary.c_str(),
+                    figures ? "Figures go to stdout (--json: one object a line); scratch data is removed "
+                              "after the run.\n"
+                            : "The commands go to stdout, one JSON object a line; the same options print "
+                              "the same stream.\n");
         return kExitOk;
       }
     }
