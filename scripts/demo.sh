@@ -12,7 +12,7 @@
 #   3. post      - `accrue post` of the whole workload; every command must be accepted
 #   4. summary   - `accrue bench summary`: invoices, revenue by line kind, open
 #                  receivables, and every invariant of docs/invariants.md over the log
-#   5. verify    - `accrue log verify`: positions, versions, hash chain, payloads
+#   5. verify    - `accrue log verify`: positions, versions, hash chain, payloads, claims and idempotency records
 # Later steps (projection into Postgres, posting through HTTP) are added after
 # step 5 as their own functions.
 #
