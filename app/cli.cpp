@@ -202,30 +202,30 @@ bool g_stdout_closed = false;
 
 // A standard descriptor the caller closed (`post - <&-`, `>&-`) would be handed
 // to the next file opened, a RocksDB file among them, and results printed into
-// it. Each closed one is opened on /dev/null first; stdin's closing is remembered
-// (post - refuses it) and a closed stdout fails the first write check (below).
-void GuardStandardDescriptors(bool* stdout_closed) {
+// it. Each closed one is opened on /dev/null first and remembered: commands whose
+// output is their result (post, tokens add) refuse a closed stdout before doing
+// anything; for the others the caller chose to discard what they print.
+void GuardStandardDescriptors() {
   for (int fd = 0; fd <= 2; ++fd) {
     if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
     const int opened = ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
     if (opened != fd && opened >= 0) ::close(opened);  // cannot happen: lowest free fd
     if (fd == 0) g_stdin_closed = true;
-    if (fd == 1) *stdout_closed = g_stdout_closed = true;
+    if (fd == 1) g_stdout_closed = true;
   }
 }
 
-// After a command: what it printed must have reached stdout. A full disk, a
-// closed pipe (SIGPIPE is ignored, so EPIPE) or a closed stdout turn an exit 0 or
-// 1 into 2 with a message, so `accrue log verify > report` never "succeeds" with
+// After a command: what it printed must have reached stdout. A write that failed
+// (a full disk, a closed pipe: SIGPIPE is ignored, so EPIPE) turns an exit 0 or 1
+// into 2 with a message, so `accrue log verify > report` never "succeeds" with
 // the report lost. (post checks its own results as it goes.)
-int CheckStdout(int code, bool stdout_closed) {
+int CheckStdout(int code) {
   errno = 0;
   const bool flushed = std::fflush(stdout) == 0;
-  if (flushed && !std::ferror(stdout) && !stdout_closed) return code;
+  if (flushed && !std::ferror(stdout)) return code;
   if (code == kExitUsage) return code;  // already failed, and said why
   const int err = errno;
-  std::fprintf(stderr, "accrue: cannot write to stdout: %s\n",
-               stdout_closed ? "it is closed" : err != 0 ? std::strerror(err) : "write error");
+  std::fprintf(stderr, "accrue: cannot write to stdout: %s\n", err != 0 ? std::strerror(err) : "write error");
   return kExitUsage;
 }
 
@@ -236,8 +236,7 @@ bool StandardOutputWasClosed() { return g_stdout_closed; }
 
 int Main(int argc, char** argv) {
   g_argv = argv;
-  bool stdout_closed = false;
-  GuardStandardDescriptors(&stdout_closed);
+  GuardStandardDescriptors();
   std::signal(SIGPIPE, SIG_IGN);    // a closed pipe is a write error (exit 2), not a kill
   InstallMappedReadFaultHandler();  // a failed read of a mapped log file: a clear exit 2
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -248,15 +247,18 @@ int Main(int argc, char** argv) {
     PrintHelp(stderr);
     return kExitUsage;
   }
-  const std::string name = args.front();
-  if (name == "help" && args.size() == 2 && !SubcommandHelp(args[1]).empty()) {  // help post
-    const std::string_view help = SubcommandHelp(args[1]);
-    std::fwrite(help.data(), 1, help.size(), stdout);
-    return CheckStdout(kExitOk, stdout_closed);
+  std::string name = args.front();
+  if (name == "help" && args.size() >= 2) {  // `help post` is `post --help`
+    const std::string command = args[1];
+    bool known = false;
+    for (const auto& s : Table()) known = known || s.name == command;
+    if (!known) return UsageError("no help for unknown command '" + command + "'");
+    args = {command, "--help"};
+    name = command;
   }
   if (name == "-h" || name == "--help" || name == "help") {
     PrintHelp(stdout);
-    return CheckStdout(kExitOk, stdout_closed);
+    return CheckStdout(kExitOk);
   }
   for (const auto& s : Table()) {
     if (s.name == name) {
@@ -265,10 +267,10 @@ int Main(int argc, char** argv) {
       for (const auto& a : rest) {
         if (!help.empty() && (a == "--help" || a == "-h")) {
           std::fwrite(help.data(), 1, help.size(), stdout);
-          return CheckStdout(kExitOk, stdout_closed);
+          return CheckStdout(kExitOk);
         }
       }
-      return CheckStdout(s.run(globals, rest), stdout_closed);
+      return CheckStdout(s.run(globals, rest));
     }
   }
   if (name.rfind("-", 0) == 0) return UsageError("unknown option '" + name + "'");

@@ -29,6 +29,8 @@ Result<std::vector<TokenEntry>> Load(const std::string& path, bool may_be_missin
 int Add(const GlobalOptions& g, const std::string& path, const std::string& scopes_text) {
   uint8_t scopes = 0;
   if (!ParseScopes(scopes_text, &scopes)) return UsageError("--scopes must be a comma list of read and write");
+  // The token is shown once, on stdout: with stdout closed nobody could see it.
+  if (StandardOutputWasClosed()) return UsageError("stdout is closed: the new token could not be shown");
   auto lock = TokensFileLock::Acquire(path);  // until the new file is in place
   if (!lock.ok()) return Fail(lock.status());
   auto entries = Load(path, /*may_be_missing=*/true);
@@ -65,6 +67,7 @@ int List(const std::string& path) {
 }
 
 int Revoke(const std::string& path, const std::string& id) {
+  if (Status s = CheckTokensFileMode(path); !s.ok()) return Fail(s);  // no FILE.lock beside nothing
   auto lock = TokensFileLock::Acquire(path);  // until the new file is in place
   if (!lock.ok()) return Fail(lock.status());
   auto entries = Load(path, /*may_be_missing=*/false);

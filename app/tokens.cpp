@@ -222,14 +222,19 @@ Result<std::unique_ptr<TokenAuthenticator>> TokenAuthenticator::Open(const std::
   std::unique_ptr<TokenAuthenticator> a(new TokenAuthenticator(path, reload_interval));
   struct stat st;
   if (::stat(path.c_str(), &st) == 0) {
-    a->file_id_ = {static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_size),
-                   static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+    a->file_id_ = FileIdOf(st);
   }
   auto entries = ReadTokensFile(path);
   if (!entries.ok()) return entries.status();
   a->entries_ = std::make_shared<const std::vector<TokenEntry>>(std::move(entries).value());
   a->last_check_ = std::chrono::steady_clock::now();
   return a;
+}
+
+TokenAuthenticator::FileId TokenAuthenticator::FileIdOf(const struct stat& st) {
+  return FileId{static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_size),
+                static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
+                static_cast<int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec};
 }
 
 void TokenAuthenticator::MaybeReloadLocked() {
@@ -250,11 +255,12 @@ void TokenAuthenticator::MaybeReloadLocked() {
     failed(FileId{}, std::string("cannot stat: ") + std::strerror(errno));
     return;
   }
-  FileId id{static_cast<uint64_t>(st.st_ino), static_cast<uint64_t>(st.st_size),
-            static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
-  if (id == file_id_) return;
-  if (failed_id_ == id) return;  // this version failed already; wait for the next
-  auto entries = ReadTokensFile(path_);
+  const FileId id = FileIdOf(st);
+  if (id == file_id_) {
+    failed_id_.reset();  // the good version is back: a later failure is news again
+    return;
+  }
+  auto entries = ReadTokensFile(path_);  // again at every interval while it fails
   if (!entries.ok()) {
     failed(id, entries.status().ToString());
     return;

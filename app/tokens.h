@@ -21,6 +21,8 @@
 #ifndef ACCRUE_APP_TOKENS_H_
 #define ACCRUE_APP_TOKENS_H_
 
+#include <sys/stat.h>
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -101,10 +103,11 @@ class TokenAuthenticator {
                                                           std::chrono::milliseconds reload_interval);
 
   // The identity of `token`, or nullopt. Re-reads the file first when the reload
-  // interval has passed and the file changed. A file that became unreadable or
-  // malformed keeps the last good set, counts one reload error and logs one
-  // warning (`tokens_reload_failed`) per version of the file that fails (not once
-  // per check while it stays broken).
+  // interval has passed and the file changed (inode, size, mtime or ctime, so a
+  // chmod counts). A file that became unreadable or malformed keeps the last good
+  // set and is tried again at every interval (a passing failure, EMFILE say, must
+  // not leave a revoked token working); each failing version is counted and
+  // logged (`tokens_reload_failed`) once, not once per try.
   std::optional<Identity> Authenticate(std::string_view token);
 
   uint64_t reloads() const;
@@ -114,9 +117,11 @@ class TokenAuthenticator {
   struct FileId {
     uint64_t inode = 0, size = 0;
     int64_t mtime_ns = 0;
+    int64_t ctime_ns = 0;
     bool operator==(const FileId&) const = default;
   };
   TokenAuthenticator(std::string path, std::chrono::milliseconds interval) : path_(std::move(path)), interval_(interval) {}
+  static FileId FileIdOf(const struct stat& st);
   void MaybeReloadLocked();
 
   const std::string path_;

@@ -280,7 +280,8 @@ void GroupCommitWriter::NoteCompleting(std::size_t requests) {
   completed_at_ = std::chrono::steady_clock::now();
 }
 
-Status GroupCommitWriter::Recover() {
+Status GroupCommitWriter::Recover(bool* fatal) {
+  *fatal = false;
   // A failed write is not in the memtable, but its bytes may sit in the current
   // WAL. Resume() clears RocksDB's background error; flushing every column family
   // then retires that WAL, so the failed group can never reappear on restart
@@ -295,6 +296,7 @@ Status GroupCommitWriter::Recover() {
     // RocksDB 7.8 treats a failed WAL write or fsync (EIO) as a fatal error that
     // Resume() cannot clear: the process must reopen the log, which replays the
     // WAL (the failed group is then either whole or absent, never partial).
+    *fatal = true;
     return FromRocks(s, "event log stopped after a failed write or fsync; nothing was "
                         "acknowledged; restart accrue (reopening the log recovers from the "
                         "WAL), then retry with the same idempotency key");
@@ -321,14 +323,17 @@ Status GroupCommitWriter::RecoverAfterFailure() {
     handoff_cv_.wait(lock, [&] { return sealed_.empty() && !committing_; });
   }
   in_flight_.clear();  // none of them reached the DB
-  Status s = Recover();
-  if (!s.ok()) {
-    if (s.code() != StatusCode::kUnavailable) {  // fatal until reopened (Recover)
-      std::lock_guard<std::mutex> health(health_mutex_);
-      if (stopped_.ok()) stopped_ = s;
-    }
-    return s;
+  bool fatal = false;
+  Status s = Recover(&fatal);
+  {
+    // Only RocksDB's refusal to resume stops the log for good; any other failure
+    // (a head that could not be read, shutting down) may pass, and a recovery that
+    // succeeds clears what an earlier one said.
+    std::lock_guard<std::mutex> health(health_mutex_);
+    if (fatal && stopped_.ok()) stopped_ = s;
+    if (s.ok()) stopped_ = Status::Ok();
   }
+  if (!s.ok()) return s;
   std::lock_guard<std::mutex> lock(handoff_mutex_);
   failure_ = Status::Ok();
   return Status::Ok();

@@ -106,9 +106,10 @@ class GroupCommitWriter {
   // Queue depth now and append-path counters (no lock taken).
   StoreStats Stats() const { return stats_.Snapshot(); }
   // Ok while appends succeed, or may succeed again in this process (a full disk
-  // recovers in place). The error (kIoError, "restart accrue") once recovery after
-  // a failed write found that RocksDB cannot resume (a failed WAL write or fsync):
-  // from then on every append fails until the log is reopened. Any thread.
+  // recovers in place). The error ("restart accrue"; usually kIoError) once
+  // recovery after a failed write found that RocksDB cannot resume (a failed WAL
+  // write or fsync): from then on every append fails until the log is reopened.
+  // Any thread.
   Status Health() const;
 
  private:
@@ -159,7 +160,9 @@ class GroupCommitWriter {
   // Sealer: after a failed write, waits for the committer to drain, then clears
   // RocksDB's error and retires the WAL; ok when appends may go on.
   Status RecoverAfterFailure();
-  Status Recover();
+  // `*fatal`: RocksDB refused to resume (a failed WAL write or fsync); every later
+  // group fails until the log is reopened.
+  Status Recover(bool* fatal);
   // Completes one waiter and records its latency.
   void Complete(Pending& pending, AppendResult result);
 

@@ -74,6 +74,43 @@ TEST_F(RocksStoreTest, AWriterRefusesADirectoryThatIsNotALog) {
   const std::string empty = dir_ + "-empty";
   std::filesystem::create_directories(empty);
   EXPECT_TRUE(OpenRocksEventStore(empty, RocksStoreOptions{}).ok());
+
+  // The root of a fresh volume (lost+found, a dotfile) is a place for a new log.
+  const std::string volume = dir_ + "-volume";
+  std::filesystem::create_directories(volume + "/lost+found");
+  { std::ofstream(volume + "/.keep") << ""; }
+  EXPECT_TRUE(OpenRocksEventStore(volume, RocksStoreOptions{}).ok());
+
+  // What a first open killed after RocksDB wrote CURRENT (only the default
+  // family, empty) becomes a log on the next open; it is not "someone else's".
+  const std::string crashed = dir_ + "-crashed";
+  {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, crashed, &raw).ok());
+    delete raw;
+  }
+  auto recovered = OpenRocksEventStore(crashed, RocksStoreOptions{});
+  ASSERT_TRUE(recovered.ok()) << recovered.status().ToString();
+  EXPECT_EQ(recovered.value()->Append(Simple("s", kNoStream)).outcome, AppendOutcome::kAppended);
+
+  // A family accrue does not know is someone else's.
+  const std::string unknown = dir_ + "-unknown";
+  {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, unknown, &raw).ok());
+    rocksdb::ColumnFamilyHandle* handle = nullptr;
+    ASSERT_TRUE(raw->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), "theirs", &handle).ok());
+    ASSERT_TRUE(raw->DestroyColumnFamilyHandle(handle).ok());
+    delete raw;
+  }
+  auto theirs = OpenRocksEventStore(unknown, RocksStoreOptions{});
+  ASSERT_FALSE(theirs.ok());
+  EXPECT_NE(theirs.status().message().find("it has a 'theirs' column family"), std::string::npos)
+      << theirs.status().ToString();
 }
 
 TEST_F(RocksStoreTest, ReopenContinuesTheChainAndKeepsEverything) {

@@ -81,29 +81,50 @@ bool IsRocksFileName(std::string_view name) {
          ends(".dbtmp");
 }
 
-// A writer creates or extends a log only where one belongs: a RocksDB database
-// without the `events` family (someone else's) or a directory holding other files
-// is refused before RocksDB would add accrue's families and files to it.
+// A writer creates or extends a log only where one belongs. Refused, before
+// RocksDB would add accrue's families and files: a RocksDB database that has a
+// family accrue does not know, or whose default family holds keys of its own
+// (someone else's database); a directory holding regular files RocksDB did not
+// name. Accepted: a log; an empty or missing directory; what a crashed first open
+// left (RocksDB's files, only the default family, nothing in it but possibly the
+// format version); `lost+found`, other directories and dotfiles (a fresh volume).
 Status RefuseForeignDirectory(const std::string& dir, bool has_current) {
+  const std::string advice = "; give --data a dedicated directory (new, or empty)";
   if (has_current) {
     std::vector<std::string> families;
-    rocksdb::Status s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &families);
-    if (!s.ok()) return Status::Ok();  // the open says what is wrong
-    if (std::find(families.begin(), families.end(), keys::kEventsFamily) == families.end()) {
-      return Status::FailedPrecondition(dir + " is a RocksDB database but not an accrue event log (it has no '" +
-                                        keys::kEventsFamily + "' column family); give --data a new directory");
+    if (!rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &families).ok()) {
+      return Status::Ok();  // the open says what is wrong
+    }
+    for (const std::string& family : families) {
+      if (std::find(FamilyNames().begin(), FamilyNames().end(), family) == FamilyNames().end()) {
+        return Status::FailedPrecondition(dir + " is a RocksDB database but not an accrue event log (it has a '" +
+                                          family + "' column family)" + advice);
+      }
+    }
+    if (std::find(families.begin(), families.end(), keys::kEventsFamily) != families.end()) return Status::Ok();
+    // Only accrue's names but no `events` family yet: a creation that stopped
+    // early, or another database that uses just the default family.
+    rocksdb::DB* raw = nullptr;
+    if (!rocksdb::DB::OpenForReadOnly(rocksdb::Options(), dir, &raw).ok()) return Status::Ok();
+    std::unique_ptr<rocksdb::DB> db(raw);
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (it->key() != rocksdb::Slice(keys::kFormatVersionKey)) {
+        return Status::FailedPrecondition(dir + " is a RocksDB database but not an accrue event log (its default " +
+                                          "column family holds other keys)" + advice);
+      }
     }
     return Status::Ok();
   }
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
-    if (!IsRocksFileName(name)) {
-      return Status::FailedPrecondition(dir + " is not an accrue event log: it holds other files ('" + name +
-                                        "'); give --data a new or empty directory");
-    }
+    std::error_code type_ec;
+    if (name.empty() || name[0] == '.' || entry.is_directory(type_ec) || IsRocksFileName(name)) continue;
+    return Status::FailedPrecondition(dir + " is not an accrue event log: it holds other files ('" + name + "')" +
+                                      advice);
   }
-  return Status::Ok();  // missing, empty, or what a first open left behind
+  return Status::Ok();
 }
 
 // Checks the stored format version; writes it into a new, empty read-write log.
@@ -356,10 +377,10 @@ Result<std::unique_ptr<RocksLog>> OpenRocksLog(const std::string& dir,
   // full disk): events/info_log.h. Read-only and secondary opens keep RocksDB's.
   if (log->mode == OpenMode::kReadWrite) rocks_options.info_log = MakeInfoLog(dir);
   rocksdb::Status s = OpenDb(dir, log->mode, rocks_options, log.get());
-  if (!s.ok() && log->mode == OpenMode::kReadWrite && s.IsIOError() &&
-      s.ToString().find("lock file") != std::string::npos) {
+  if (!s.ok() && log->mode == OpenMode::kReadWrite && s.IsIOError() && LogHeldByAnotherProcess(dir)) {
     // Another writer took the LOCK between the check above and this open: the
-    // same refusal, in the same words (RocksDB says "While lock file: ...").
+    // same refusal, in the same words. (Any other lock failure, ENOLCK on NFS
+    // say, keeps RocksDB's own message.)
     return Status::FailedPrecondition("event log " + dir + " is held by another process; open it read-only");
   }
   if (!s.ok()) return FromRocks(s, "opening event log " + dir);

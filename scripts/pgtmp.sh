@@ -159,7 +159,11 @@ cmd_crash() {  # STATE_DIR: every server process dies at once, as in a crash
   pm=$(head -n 1 "$datadir/data/postmaster.pid" 2>/dev/null) || die "the server is not running"
   kill -0 "$pm" 2>/dev/null || die "the server is not running"
   # The postmaster and every child in one kill: none is left to clean up or to
-  # write the WAL still in shared memory.
+  # write the WAL still in shared memory. It is stopped first, so it cannot fork a
+  # child (an autovacuum worker) between the listing and the kill; such a child
+  # would keep the shared memory and the restart would refuse to start. (Each
+  # child is its own session leader, so a process-group kill would miss them.)
+  kill -STOP "$pm" 2>/dev/null || true
   pids="$pm $(pgrep -P "$pm" | tr '\n' ' ')"
   kill -9 $pids 2>/dev/null || true
   for p in $pids; do

@@ -255,11 +255,12 @@ TEST(CliOutputTest, InputOrOutputPostCannotUseIsExitTwoAndCreatesNothing) {
       "mkdir -p " + dir + "/adir && cd " + dir + " && " +
       Accrue("--data d post adir") + " 2>&1; echo \"rc=$?\"; " +
       Accrue("--data d post - <&-") + " 2>&1; echo \"rc=$?\"; " +
-      "echo '{}' | " + Accrue("--data d post - >&-") + " 2>/dev/null; echo \"rc=$?\" >&2; " +
+      "echo '{}' | " + Accrue("--data d post - >&-") + " 2>/dev/null; echo \"closed stdout rc=$?\"; " +
       "test -e d && echo created || echo 'nothing created'; " +
       Accrue("--data d2 post /proc/self/mem") + " 2>&1; echo \"rc=$?\"");
   EXPECT_NE(run.out.find("accrue: 'adir' is a directory\n"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("accrue: cannot read standard input: it is closed\n"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("closed stdout rc=2\n"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("nothing created\n"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("accrue: post: cannot read '/proc/self/mem': Input/output error; stopped after 0 results"),
             std::string::npos) << run.out;
@@ -341,6 +342,14 @@ TEST(CliOutputTest, ConcurrentTokenAddsAndRevokesLoseNothing) {
                                   "test -e " + dir + "/other && echo stored || echo 'not stored'");
   EXPECT_EQ(full.out, "rc=2\naccrue: tokens add: cannot write the token to stdout; nothing was stored\nnot stored\n")
       << full.out;
+  auto closed = testing::RunCommand(Accrue("tokens add --tokens " + dir + "/other --tenant a --scopes read") +
+                                    " >&- 2>/dev/null; echo \"rc=$?\"; test -e " + dir +
+                                    "/other && echo stored || echo 'not stored'");
+  EXPECT_EQ(closed.out, "rc=2\nnot stored\n") << closed.out;
+  // revoke of a file that is not there leaves no FILE.lock behind
+  auto missing = testing::RunCommand(Accrue("tokens revoke --tokens " + dir + "/none tok_0") +
+                                     " 2>/dev/null; echo \"rc=$?\"; ls " + dir + " | grep -c none");
+  EXPECT_EQ(missing.out, "rc=2\n0\n") << missing.out;
   testing::RunCommand("rm -rf " + dir);
 }
 

@@ -4,6 +4,7 @@
 // engine. tests/http_e2e_test.cpp repeats the contract's cases against a real
 // `accrue serve` process.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -309,6 +310,30 @@ TEST_F(HttpServerTest, ATokensFileThatNoLongerParsesKeepsTheLastGoodSet) {
     status = Request(port_, "GET", "/v1/accounts/acme", Auth(rw_t1_)).status;
   }
   EXPECT_EQ(status, 401);
+}
+
+// A rewrite refused for its mode (group-readable) keeps the last good set; the
+// `chmod 600` that fixes it is picked up (ctime is part of the file's version; a
+// failed version is tried again at every interval, counted once).
+TEST_F(HttpServerTest, AChmodThatFixesARefusedTokensFileIsPickedUp) {
+  Start();
+  EXPECT_EQ(Request(port_, "GET", "/v1/accounts/acme", Auth(rw_t1_)).status, 200);
+  entries_.erase(entries_.begin());  // rw_t1_ revoked in the new version
+  ASSERT_TRUE(WriteTokensFile(tokens_path_, entries_).ok());
+  ASSERT_EQ(::chmod(tokens_path_.c_str(), 0644), 0);
+  for (int i = 0; i < 100 && auth_->reload_errors() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_EQ(Request(port_, "GET", "/v1/accounts/acme", Auth(rw_t1_)).status, 200);  // the last good set
+  }
+  EXPECT_EQ(auth_->reload_errors(), 1u);
+  ASSERT_EQ(::chmod(tokens_path_.c_str(), 0600), 0);
+  int status = 0;
+  for (int i = 0; i < 100 && status != 401; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    status = Request(port_, "GET", "/v1/accounts/acme", Auth(rw_t1_)).status;
+  }
+  EXPECT_EQ(status, 401);
+  EXPECT_EQ(auth_->reload_errors(), 1u);
 }
 
 TEST_F(HttpServerTest, IdempotencyKeyHeaderRules) {
