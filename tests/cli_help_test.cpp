@@ -37,6 +37,21 @@ void WriteOpenAccounts(const std::string& file, int count) {
                       "done > " + file);
 }
 
+// A scratch log for one test: `dir` (the log) and `file` (its commands), named
+// after the test and this process. Posted() writes `count` open_account commands
+// and posts them; everything named dir* is removed at the end of the test.
+struct ScratchLog {
+  explicit ScratchLog(const std::string& name)
+      : dir(::testing::TempDir() + "/cli-" + name + "-" + std::to_string(::getpid())), file(dir + ".jsonl") {}
+  ~ScratchLog() { testing::RunCommand("rm -rf " + dir + " " + dir + ".* " + dir + "-c"); }
+  bool Posted(int count) const {
+    WriteOpenAccounts(file, count);
+    return testing::RunCommand(Accrue("--data " + dir + " post " + file + " > /dev/null")).exit_code == 0;
+  }
+  const std::string dir;
+  const std::string file;
+};
+
 TEST(CliHelpTest, EverySubcommandPrintsItsUsageAndExitsZero) {
   for (const char* name : {"post", "inspect", "log", "serve", "tokens", "project", "reconcile",
                            "cutover", "version"}) {
@@ -100,8 +115,9 @@ TEST(CliOutputTest, PostWhoseResultsCannotBeWrittenExitsTwo) {
 // every line gets its result, the earlier ones as replays, and the log holds each
 // command's event once (cli.md "accrue post"; docs/runbooks/log-write-failures.md).
 TEST(CliOutputTest, PostStoppedByAFailedAppendCarriesOnExactlyOnce) {
-  const std::string dir = ::testing::TempDir() + "/cli-fsize-" + std::to_string(::getpid());
-  const std::string file = dir + ".jsonl";
+  const ScratchLog log("fsize");  // removed with its .err/.rc side files at the end
+  const std::string& dir = log.dir;
+  const std::string& file = log.file;
   constexpr int kCommands = 4000;  // ~2 MB of WAL, well past the 256 KiB limit below
   WriteOpenAccounts(file, kCommands);
   auto limited = testing::RunCommand("trap '' XFSZ; ulimit -f 256; " + Accrue("--data " + dir + " post " + file) +
@@ -117,14 +133,14 @@ TEST(CliOutputTest, PostStoppedByAFailedAppendCarriesOnExactlyOnce) {
   auto verify = testing::RunCommand(Accrue("--data " + dir + " log verify"));
   EXPECT_EQ(verify.exit_code, 0) << verify.out;
   EXPECT_NE(verify.out.find("ok: " + std::to_string(kCommands) + " events"), std::string::npos) << verify.out;
-  testing::RunCommand("rm -rf " + dir + " " + file + " " + dir + ".err");
 }
 
 // A reader that goes away (`post f | head -1`) stops post with exit 2, not a
 // silent exit 0 or death by SIGPIPE; the commands stay durable and replay.
 TEST(CliOutputTest, PostIntoAClosedPipeExitsTwo) {
-  const std::string dir = ::testing::TempDir() + "/cli-pipe-" + std::to_string(::getpid());
-  const std::string file = dir + ".jsonl";
+  const ScratchLog log("pipe");  // removed with its .err/.rc side files at the end
+  const std::string& dir = log.dir;
+  const std::string& file = log.file;
   WriteOpenAccounts(file, 3000);
   auto piped = testing::RunCommand("{ " + Accrue("--data " + dir + " post " + file) + " 2>" + dir +
                                    ".err; echo $? > " + dir + ".rc; } | head -1 >/dev/null; cat " + dir + ".rc " +
@@ -133,7 +149,6 @@ TEST(CliOutputTest, PostIntoAClosedPipeExitsTwo) {
   EXPECT_NE(piped.out.find("cannot write the results to stdout"), std::string::npos) << piped.out;
   auto again = testing::RunCommand(Accrue("--data " + dir + " post " + file + " | grep -c '\"status\":\"accepted\"'"));
   EXPECT_EQ(again.out, "3000\n");
-  testing::RunCommand("rm -rf " + dir + " " + file + " " + dir + ".err " + dir + ".rc");
 }
 
 // A long post reports progress and a summary on stderr, never on stdout, where
@@ -228,10 +243,9 @@ TEST(CliOutputTest, InspectOnACorruptTableFileFailsInsteadOfNotFound) {
 // one table file damaged is "broken" (exit 1) or cannot be opened (exit 2, a file
 // read at open), never "ok".
 TEST(CliOutputTest, LogVerifyFindsDamageInEveryTableFile) {
-  const std::string dir = ::testing::TempDir() + "/cli-verify-damage-" + std::to_string(::getpid());
-  const std::string file = dir + ".jsonl";
-  WriteOpenAccounts(file, 300);
-  ASSERT_EQ(testing::RunCommand(Accrue("--data " + dir + " post " + file + " > /dev/null")).exit_code, 0);
+  const ScratchLog log("verify-damage");
+  ASSERT_TRUE(log.Posted(300));
+  const std::string& dir = log.dir;
   auto sound = testing::RunCommand(Accrue("--data " + dir + " log verify"));
   EXPECT_EQ(sound.exit_code, 0) << sound.out;
   EXPECT_NE(sound.out.find("; 300 claims, 300 idempotency records\n"), std::string::npos) << sound.out;
@@ -241,7 +255,6 @@ TEST(CliOutputTest, LogVerifyFindsDamageInEveryTableFile) {
   EXPECT_EQ(each.out.find("rc=0"), std::string::npos) << each.out;
   EXPECT_NE(each.out.find("broken: corruption: scanning claims"), std::string::npos) << each.out;
   EXPECT_NE(each.out.find("broken: corruption: scanning idempotency records"), std::string::npos) << each.out;
-  testing::RunCommand("rm -rf " + dir + " " + file);
 }
 
 // Input post cannot read is a failure (exit 2), never an empty file that
@@ -274,10 +287,9 @@ TEST(CliOutputTest, InputOrOutputPostCannotUseIsExitTwoAndCreatesNothing) {
 // 2026-12-06; `log dump | head` was killed by SIGPIPE after dumping on). And
 // `accrue help CMD` is `accrue CMD --help`.
 TEST(CliOutputTest, OutputThatCannotBeWrittenIsExitTwo) {
-  const std::string dir = ::testing::TempDir() + "/cli-output-" + std::to_string(::getpid());
-  const std::string file = dir + ".jsonl";
-  WriteOpenAccounts(file, 3000);
-  ASSERT_EQ(testing::RunCommand(Accrue("--data " + dir + " post " + file + " > /dev/null")).exit_code, 0);
+  const ScratchLog log("output");
+  ASSERT_TRUE(log.Posted(3000));
+  const std::string& dir = log.dir;
   auto run = testing::RunCommand(
       Accrue("--data " + dir + " log verify") + " > /dev/full 2>&1; echo \"verify rc=$?\"; " +
       Accrue("version") + " > /dev/full 2>/dev/null; echo \"version rc=$?\"; " +
@@ -290,17 +302,15 @@ TEST(CliOutputTest, OutputThatCannotBeWrittenIsExitTwo) {
   auto help = testing::RunCommand(Accrue("help post"));
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_EQ(help.out.rfind("Usage: accrue [--data DIR] [--tenant T] post", 0), 0u) << help.out;
-  testing::RunCommand("rm -rf " + dir + " " + file + " " + dir + ".err " + dir + ".rc");
 }
 
 // log dump over a damaged block prints every event before it and names the first
 // position it cannot read, the one verify names (it named the first position of
 // the 1,024-event page and printed none of it before 2026-12-06).
 TEST(CliOutputTest, LogDumpStopsAtTheFirstUnreadableEvent) {
-  const std::string dir = ::testing::TempDir() + "/cli-dump-" + std::to_string(::getpid());
-  const std::string file = dir + ".jsonl";
-  WriteOpenAccounts(file, 3000);
-  ASSERT_EQ(testing::RunCommand(Accrue("--data " + dir + " post " + file + " > /dev/null")).exit_code, 0);
+  const ScratchLog log("dump");
+  ASSERT_TRUE(log.Posted(3000));
+  const std::string& dir = log.dir;
   ASSERT_EQ(testing::RunCommand("f=$(ls -S " + dir + "/*.sst | head -1) && " + FlipMiddleByte("$f")).exit_code, 0);
   auto verify = testing::RunCommand(Accrue("--data " + dir + " log verify --json"));
   const std::size_t at = verify.out.find("\"first_bad_position\":");
@@ -314,7 +324,6 @@ TEST(CliOutputTest, LogDumpStopsAtTheFirstUnreadableEvent) {
                            0),
             0u)
       << "verify: " << verify.out << "dump: " << dump.out;
-  testing::RunCommand("rm -rf " + dir + " " + file + " " + dir + ".err");
 }
 
 // tokens add and revoke are read-modify-write of one file: run at once they take
@@ -359,10 +368,10 @@ TEST(CliOutputTest, ConcurrentTokenAddsAndRevokesLoseNothing) {
 // command (exit 2, "unavailable"), never "key not seen yet"; the log ends where it
 // ended (cli.md "accrue log": damage in the claims and idempotency tables).
 TEST(CliOutputTest, ARePostOverADamagedTableFileNeverAppliesACommandTwice) {
-  const std::string dir = ::testing::TempDir() + "/cli-damage-" + std::to_string(::getpid());
-  const std::string file = dir + ".jsonl";
-  WriteOpenAccounts(file, 2000);
-  ASSERT_EQ(testing::RunCommand(Accrue("--data " + dir + " post " + file + " > /dev/null")).exit_code, 0);
+  const ScratchLog log("damage");
+  ASSERT_TRUE(log.Posted(2000));
+  const std::string& dir = log.dir;
+  const std::string& file = log.file;
   auto each = testing::RunCommand(ForEachCopyWithOneDamagedTableFile(
       dir, Accrue("--data " + dir + "-c post " + file) + " > " + dir + ".out 2>/dev/null; rc=$?; " +
                "echo \"$f rc=$rc new=$(grep -v replayed " + dir + ".out | grep -c '\"status\":\"accepted\"') " +
@@ -381,7 +390,6 @@ TEST(CliOutputTest, ARePostOverADamagedTableFileNeverAppliesACommandTwice) {
   }
   EXPECT_GE(files, 5u) << each.out;  // the families were flushed to table files
   EXPECT_GE(failed, 1u) << "no damaged file was read; the test shows nothing\n" << each.out;
-  testing::RunCommand("rm -rf " + dir + " " + file);
 }
 
 // One writer per log: a second writing process is refused at open with a message
