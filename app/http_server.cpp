@@ -80,7 +80,6 @@ bool ValidRequestId(std::string_view id) {
   return true;
 }
 
-// One connection: read a request, hand it to the handler, write the answer, repeat.
 // What the handler needs of a request besides its body. HEAD is taken as GET
 // (RFC 9110 9.3.2), an absolute-form target as its path (RFC 9112 3.2.2), and an
 // Idempotency-Key repeated with another value is marked ambiguous.
@@ -101,6 +100,7 @@ HttpRequest HeadOf(const http::request_header<Fields>& req) {
   return head;
 }
 
+// One connection: read a request, hand it to the handler, write the answer, repeat.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, ServerCore* core)
@@ -243,7 +243,12 @@ class Session : public std::enable_shared_from_this<Session> {
     awaiting_ = true;
     core_->active_requests.fetch_add(1);
     answer_timer_.expires_after(core_->limits.command_timeout);
-    const RouteId route = MatchRoute(hreq.method, hreq.target).id;
+    // Only the shape of a timeout's body depends on the endpoint: the path is
+    // compared, not routed again (the handler routes the request itself).
+    const std::string_view path = std::string_view(hreq.target).substr(0, hreq.target.find('?'));
+    const RouteId route = path == "/v1/commands"         ? RouteId::kCommand
+                          : path == "/v1/commands:batch" ? RouteId::kBatch
+                                                         : RouteId::kNotFound;
     answer_timer_.async_wait([self = shared_from_this(), seq, key = hreq.idempotency_key,
                               route](beast::error_code tec) {
       if (tec) return;

@@ -1,7 +1,5 @@
 #include "app/tokens.h"
 
-#include "app/logging.h"
-
 #include <fcntl.h>
 #include <sys/file.h>
 #include <openssl/crypto.h>
@@ -14,6 +12,8 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+
+#include "app/logging.h"
 
 namespace accrue::app {
 namespace {
