@@ -19,7 +19,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -155,7 +154,6 @@ int RunPost(const GlobalOptions& g, const std::vector<std::string>& args) {
     progress_every = std::chrono::seconds(n);
   }
   InitLogging(g.log_format);
-  std::signal(SIGPIPE, SIG_IGN);  // a closed stdout is a write error (exit 2), not a kill
   const std::string input_name = positional[0] == "-" ? "standard input" : "'" + positional[0] + "'";
   if (positional[0] == "-" && StandardInputWasClosed()) return UsageError("cannot read standard input: it is closed");
   if (StandardOutputWasClosed()) return UsageError("stdout is closed: the results would be lost");
@@ -199,7 +197,7 @@ int RunPost(const GlobalOptions& g, const std::vector<std::string>& args) {
     bool reported = false;  // a progress line was printed: print the summary too
     // Results that cannot be written (a full disk, a closed pipe) stop post like a
     // failed command: exit 2, and the commands already applied replay when the
-    // same file is posted again. (SIGPIPE is ignored, so a closed pipe is EPIPE.)
+    // same file is posted again. (Main ignores SIGPIPE, so a closed pipe is EPIPE.)
     auto output_failed = [&] {
       if (output_error) return;
       output_error = true;
