@@ -47,7 +47,7 @@ tsan: deps build/tsan/CMakeCache.txt
 	cd build/tsan && $(TSAN_ENV) ctest -j$(JOBS) $(CTEST_FLAGS) -R 'ServiceDurability|ServiceRun|RunCrash|BillRunCrash'
 
 # Installs what is missing, builds the release tree, runs every test. Under CI
-# (CI=true) the decoder fuzzer also runs for FUZZ_SECONDS first, so ctest's summary
+# (CI=true) the two fuzzers also run, FUZZ_SECONDS each, first, so ctest's summary
 # stays the last thing printed.
 test: deps
 	$(MAKE) release
@@ -68,7 +68,8 @@ tidy: build/release/CMakeCache.txt
 clean:
 	rm -rf build
 
-# libFuzzer on the command decoder (clang-14), FUZZ_SECONDS long (default 60).
+# libFuzzer (clang-14) on the command decoder and on the decoders of stored bytes,
+# FUZZ_SECONDS each (default 60).
 FUZZ_SECONDS ?= 60
 fuzz: deps fuzz-run
 fuzz-run:

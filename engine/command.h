@@ -40,6 +40,10 @@ struct OpenAccount {
 
 enum class Interval { kMonth, kYear };
 
+// interval x interval_count (positive decimal digits) in months, saturated at
+// kMaxMonthsPerPeriod (D-31). The command decoder and the snapshot decoder use it.
+int64_t MonthsPerPeriod(Interval interval, const std::string& count_digits);
+
 struct PlanMeter {
   std::string meter;
   Decimal unit_price;  // >= 0

@@ -15,7 +15,8 @@ DecodeResult Finish(const FieldReader& reader, T command) {
   return Command(std::move(command));
 }
 
-// interval x interval_count in months, saturated at kMaxMonthsPerPeriod (D-31).
+}  // namespace
+
 int64_t MonthsPerPeriod(Interval interval, const std::string& count_digits) {
   const int64_t months = interval == Interval::kYear ? 12 : 1;
   int64_t count = 0;
@@ -27,8 +28,6 @@ int64_t MonthsPerPeriod(Interval interval, const std::string& count_digits) {
   }
   return count * months;
 }
-
-}  // namespace
 
 DecodeResult DecodeOpenAccount(const JsonValue& object) {
   FieldReader r(object);

@@ -6,12 +6,18 @@
 #include <vector>
 
 #include "accrue/events/v1/snapshot.pb.h"
+#include "engine/command.h"
 #include "engine/event_codec.h"
 #include "engine/money.h"
 #include "engine/snapshot_codec.h"
 
 namespace accrue::engine {
 namespace {
+
+// The local dates an anchor can be: the local date of an instant D-12 accepts, in
+// any zone (0001-01-01 and 9999-12-31, as days since 1970-01-01).
+constexpr LocalDate kFirstAnchor{-719162};
+constexpr LocalDate kLastAnchor{2932896};
 
 // Sets *ok = false on the first failed check and keeps the first message.
 class Checker {
@@ -72,12 +78,30 @@ void TakeSubscriptions(const v1::AccountSnapshot& a, AccountState* s, Checker* c
     sub.anchor = LocalDate{p.anchor()};
     sub.months_per_period = p.months_per_period();
     sub.exact_period_months = p.period_months();
-    c->Check(sub.months_per_period >= 1 && !p.timeline().empty(), "subscription terms");
+    c->Check(sub.months_per_period >= 1 && sub.months_per_period <= kMaxMonthsPerPeriod &&
+                 !p.timeline().empty(),
+             "subscription terms");
+    // D-31: exact months only beside a saturated months_per_period, as digits (the
+    // calendar asserts on anything else).
+    c->Check(sub.exact_period_months.empty() ||
+                 (sub.months_per_period == kMaxMonthsPerPeriod && sub.exact_period_months[0] != '0' &&
+                  sub.exact_period_months.find_first_not_of("0123456789") == std::string::npos),
+             "exact period months");
+    // The anchor is the local date of an instant (D-12's range); the start terms
+    // begin on it, later changes in order, and an end is never before it (the
+    // period arithmetic asserts dates at or after the anchor).
+    c->Check(sub.anchor >= kFirstAnchor && sub.anchor <= kLastAnchor, "subscription anchor");
     for (const auto& t : p.timeline()) {
-      sub.timeline.push_back(TermsChange{LocalDate{t.from()}, Terms(t.terms(), c), c->Minor(t.quantity(), "quantity")});
+      const LocalDate from{t.from()};
+      c->Check(sub.timeline.empty() ? from == sub.anchor : from >= sub.timeline.back().from,
+               "subscription timeline order");
+      sub.timeline.push_back(TermsChange{from, Terms(t.terms(), c), c->Minor(t.quantity(), "quantity")});
     }
     sub.status = p.canceled() ? SubscriptionStatus::kCanceled : SubscriptionStatus::kActive;
-    if (p.has_end()) sub.end = LocalDate{p.end()};
+    if (p.has_end()) {
+      sub.end = LocalDate{p.end()};
+      c->Check(*sub.end >= sub.anchor, "subscription end before its anchor");
+    }
     sub.invoiced_periods = p.invoiced_periods();
     c->Check(sub.invoiced_periods >= 0, "invoiced periods");
     for (const auto& b : p.unbilled_usage()) {
@@ -129,6 +153,17 @@ void TakeInvoices(const v1::AccountSnapshot& a, AccountState* s, Checker* c) {
     c->Check(inv.amount_due >= 0 && inv.amount_due <= std::max<Int128>(inv.total, 0), "amount_due range");
     c->Check(inv.credited >= 0 && (inv.credited == 0 || inv.credited <= inv.total),
              "credit notes exceed the total (R-P2)");
+    // INV-INVOICE-STATUS: decide settles open invoices by their amount_due and
+    // evolve asserts each application lies in (0, amount_due].
+    c->Check(inv.applied >= 0, "applied range");
+    if (inv.total <= 0) {  // R-I4, D-35
+      c->Check(inv.status == InvoiceStatus::kPaid && inv.amount_due == 0 && inv.applied == 0,
+               "a zero or negative invoice is paid with nothing due or applied (R-I4)");
+    }
+    c->Check(inv.status != InvoiceStatus::kOpen || inv.amount_due > 0, "open with nothing due");
+    c->Check(inv.status != InvoiceStatus::kPaid || inv.amount_due == 0, "paid with something due");
+    c->Check(inv.status != InvoiceStatus::kVoid || (inv.applied == 0 && inv.credited == 0),
+             "void invoice with something applied or credited (R-I6)");
     if (inv.status == InvoiceStatus::kOpen) {
       s->open_invoices.insert(inv.number);
       auto next = CheckedAdd(open_due, inv.amount_due);
@@ -249,6 +284,13 @@ Status DecodeCatalogSnapshot(std::string_view bytes, const std::string& stream, 
     plan.interval = p.interval() == "year" ? Interval::kYear : Interval::kMonth;
     plan.interval_count = p.interval_count();
     plan.months_per_period = p.months_per_period();
+    // What the command decoder stores: positive digits without a leading zero,
+    // and months_per_period computed from them (D-30, D-31); subscriptions take
+    // their period length and exact months from these.
+    c.Check(!plan.interval_count.empty() && plan.interval_count[0] != '0' &&
+                plan.interval_count.find_first_not_of("0123456789") == std::string::npos &&
+                plan.months_per_period == MonthsPerPeriod(plan.interval, plan.interval_count),
+            "plan interval_count or months_per_period");
     plan.amount = c.Minor(p.amount(), "plan amount");
     for (const auto& m : p.meters()) plan.meters.push_back(PlanMeter{m.meter(), c.ExactText(m.unit_price(), "unit price")});
     c.Check(catalog.plans.emplace(plan.plan_id, std::move(plan)).second, "duplicate plan");

@@ -19,6 +19,8 @@
 #include <sstream>
 
 #include "accrue/events/v1/snapshot.pb.h"
+#include "engine/command.h"
+#include "engine/event_codec.h"
 #include "engine/evolve.h"
 #include "engine/json.h"
 #include "engine/service.h"
@@ -262,6 +264,92 @@ TEST(SnapshotLoad, UntrustworthySnapshotsFallBackToAFullFold) {
     r->mutable_quantity()->set_mantissa("1");
   }
   ExpectIgnored(store.get(), version, envelope.SerializeAsString(), "duplicate recorded usage");
+}
+
+// Decodes `envelope` as acme's snapshot at `version`; expects a Corruption whose
+// message names `what` (the check that refused it, not an earlier one).
+void ExpectRefused(const v1::SnapshotEnvelope& envelope, uint64_t version, const std::string& what) {
+  AccountState out;
+  const Status s = DecodeAccountSnapshot(envelope.SerializeAsString(), kStream, version, &out);
+  EXPECT_EQ(s.code(), StatusCode::kCorruption) << what;
+  EXPECT_NE(s.message().find(what), std::string::npos) << s.ToString();
+}
+
+// Found by tests/fuzz/stored_bytes_fuzz.cpp: each of these decoded before
+// 2026-12-06 and then stopped the process on an assertion when the state was
+// rendered (exact period months that are not digits, in FormatDateAfterMonths) or
+// when the next payment was applied (an open invoice with nothing due: evolve
+// asserts every application lies in (0, amount_due]). A snapshot is checked for
+// everything the calendar, decide and evolve rely on, so it is refused instead.
+TEST(SnapshotLoad, SnapshotsTheDomainWouldAssertOnAreRefused) {
+  auto store = UsageAccount(3, 0);
+  const uint64_t version = store->StreamVersion(kStream).value();
+  const AccountState folded = FoldAccount(store.get(), kStream);
+  ASSERT_FALSE(folded.invoices.empty());
+  const std::string good = EncodeAccountSnapshot(kStream, version, folded);
+  v1::SnapshotEnvelope envelope;
+
+  ASSERT_TRUE(envelope.ParseFromString(good));
+  envelope.mutable_account()->mutable_subscriptions(0)->set_period_months("1x");
+  ExpectRefused(envelope, version, "exact period months");
+  ASSERT_TRUE(envelope.ParseFromString(good));
+  envelope.mutable_account()->mutable_subscriptions(0)->set_months_per_period(kMaxMonthsPerPeriod);
+  envelope.mutable_account()->mutable_subscriptions(0)->set_period_months("0123");
+  ExpectRefused(envelope, version, "exact period months");
+
+  ASSERT_TRUE(envelope.ParseFromString(good));
+  envelope.mutable_account()->mutable_subscriptions(0)->set_anchor(int64_t{1} << 40);
+  ExpectRefused(envelope, version, "subscription anchor");
+  ASSERT_TRUE(envelope.ParseFromString(good));
+  envelope.mutable_account()->mutable_subscriptions(0)->mutable_timeline(0)->set_from(
+      envelope.account().subscriptions(0).anchor() - 1);
+  ExpectRefused(envelope, version, "subscription timeline order");
+  ASSERT_TRUE(envelope.ParseFromString(good));
+  envelope.mutable_account()->mutable_subscriptions(0)->set_has_end(true);
+  envelope.mutable_account()->mutable_subscriptions(0)->set_end(envelope.account().subscriptions(0).anchor() - 1);
+  ExpectRefused(envelope, version, "subscription end before its anchor");
+
+  // An open invoice with nothing due, amount_due_open kept consistent with it.
+  ASSERT_TRUE(envelope.ParseFromString(good));
+  auto* account = envelope.mutable_account();
+  int open = -1;
+  for (int i = 0; i < account->invoices_size(); ++i) {
+    if (account->invoices(i).status() == 0) open = i;
+  }
+  ASSERT_GE(open, 0) << "the fixture has an open invoice";
+  const Int128 due = ParseMinor(account->invoices(open).amount_due());
+  account->set_amount_due_open(MinorText(ParseMinor(account->amount_due_open()) - due));
+  account->mutable_invoices(open)->set_amount_due("0");
+  ExpectRefused(envelope, version, "open with nothing due");
+  account->mutable_invoices(open)->set_status(1);  // paid, as it should then be
+  account->mutable_invoices(open)->set_amount_due("1");
+  account->set_amount_due_open(MinorText(ParseMinor(account->amount_due_open())));
+  ExpectRefused(envelope, version, "paid with something due");
+}
+
+TEST(SnapshotLoad, CatalogSnapshotsWithAPeriodTheCommandCouldNotHaveMadeAreRefused) {
+  auto store = UsageAccount(0, 0);
+  const std::string stream = "default/catalog";
+  const uint64_t version = store->StreamVersion(stream).value();
+  const std::string good = EncodeCatalogSnapshot(stream, version, FoldCatalog(store.get(), stream));
+  CatalogState out;
+  ASSERT_TRUE(DecodeCatalogSnapshot(good, stream, version, &out).ok());
+  for (const auto& [count, months] : std::vector<std::pair<std::string, int64_t>>{
+           {"", 1}, {"01", 1}, {"1x", 1}, {"2", 1}, {"1", 2}, {"99999999999999999999", 1}}) {
+    v1::SnapshotEnvelope envelope;
+    ASSERT_TRUE(envelope.ParseFromString(good));
+    auto* plan = envelope.mutable_catalog()->mutable_plans(0);
+    ASSERT_EQ(plan->interval(), "month");
+    plan->set_interval_count(count);
+    plan->set_months_per_period(months);
+    const Status s = DecodeCatalogSnapshot(envelope.SerializeAsString(), stream, version, &out);
+    EXPECT_EQ(s.code(), StatusCode::kCorruption) << "interval_count '" << count << "', months " << months;
+  }
+  v1::SnapshotEnvelope envelope;  // a saturated period is still fine (D-31)
+  ASSERT_TRUE(envelope.ParseFromString(good));
+  envelope.mutable_catalog()->mutable_plans(0)->set_interval_count("99999999999999999999");
+  envelope.mutable_catalog()->mutable_plans(0)->set_months_per_period(kMaxMonthsPerPeriod);
+  EXPECT_TRUE(DecodeCatalogSnapshot(envelope.SerializeAsString(), stream, version, &out).ok());
 }
 
 }  // namespace

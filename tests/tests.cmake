@@ -61,7 +61,7 @@ accrue_test(log_payload_check_test SOURCES log_payload_check_test.cpp
 # mapped_read_fault_test: a failed read of a mapped log file is a clear exit 2.
 accrue_test(mapped_read_fault_test SOURCES mapped_read_fault_test.cpp LIBS accrue_app LABELS events)
 
-# ---- codec: libFuzzer target for the JSON layer and command decoder -----------------
+# ---- codec: libFuzzer targets (the command decoder; the decoders of stored bytes) ----
 # Only with -DACCRUE_FUZZ=ON and clang (scripts/fuzz.sh configures build/fuzz with
 # clang-14 and -fsanitize=fuzzer-no-link,address,undefined for every library).
 if(ACCRUE_FUZZ)
@@ -70,6 +70,14 @@ if(ACCRUE_FUZZ)
   target_link_libraries(command_decoder_fuzz PRIVATE accrue_codec)
   target_compile_options(command_decoder_fuzz PRIVATE -fsanitize=fuzzer)
   target_link_options(command_decoder_fuzz PRIVATE -fsanitize=fuzzer)
+  # stored_bytes_fuzz: the decoders of stored bytes (envelopes, payloads, snapshots,
+  # record values), starting from what the scenarios store.
+  add_executable(stored_bytes_fuzz fuzz/stored_bytes_fuzz.cpp ${PROJECT_SOURCE_DIR}/app/log_payload_check.cpp)
+  accrue_strict(stored_bytes_fuzz)
+  target_link_libraries(stored_bytes_fuzz PRIVATE accrue_invariants accrue_engine accrue_events)
+  target_compile_definitions(stored_bytes_fuzz PRIVATE ACCRUE_SCENARIO_DIR="${PROJECT_SOURCE_DIR}/tests/scenarios")
+  target_compile_options(stored_bytes_fuzz PRIVATE -fsanitize=fuzzer)
+  target_link_options(stored_bytes_fuzz PRIVATE -fsanitize=fuzzer)
 endif()
 # ---- end codec ----------------------------------------------------------------------
 
