@@ -16,7 +16,11 @@
 //    (same key: the stored rejection, replayed; fresh key: the same error);
 //  - a replayed key returns the first result, marked replayed (D-8), appending
 //    nothing; a reused key is idempotency_key_reused (D-1 step 3);
-//  - the whole-log checker (reconcile's entry point) finds nothing at the end.
+//  - the whole-log checker (reconcile's entry point) finds nothing at the end;
+//  - every snapshot the service wrote (every kSnapshotEveryEvents events, both
+//    stores) decodes: the snapshot decoder refuses a state only if the domain
+//    could not have reached it, so a legitimate account never silently falls
+//    back to full folds (engine/snapshot_decode.cpp), and no load refused one.
 // How: RapidCheck generates Op vectors (tests/property_domain_model.h); the model
 // renders each against what exists so far, so shrinking keeps commands meaningful.
 // Sizes: kMemorySequences against the in-memory store, kRocksSequences against
@@ -33,6 +37,7 @@
 #include <memory>
 
 #include "engine/service.h"
+#include "engine/snapshot_codec.h"
 #include "engine/state_json.h"
 #include "events/event_store.h"
 #include "events/rocks_event_store.h"
@@ -49,6 +54,7 @@ constexpr int kMaxOpsMemory = 80;
 constexpr int kMaxOpsRocks = 30;
 constexpr int kRocksReplayEvery = 4;
 const std::string kTenant = "t1";
+constexpr uint64_t kSnapshotEveryEvents = 5;  // many snapshots per sequence
 
 events::Clock TestClock() {
   auto now = std::make_shared<std::atomic<int64_t>>(int64_t{1'750'000'000'000'000});
@@ -190,6 +196,7 @@ class Runner {
       CheckAccounts(!rocks_ || (i + 1) % kRocksReplayEvery == 0);
     }
     FreshServiceAgrees();
+    SnapshotsDecode();
     auto whole = invariants::CheckLog(store_.get());
     RC_ASSERT(whole.ok());
     for (const auto& v : whole.value()) RC_FAIL("whole-log checker: " + v.ToString());
@@ -198,11 +205,29 @@ class Runner {
  private:
   engine::ServiceOptions Options() const {
     engine::ServiceOptions o;
-    if (rocks_) {  // small cache and frequent snapshots: exercise reloads from snapshot + tail
-      o.account_cache_capacity = 2;
-      o.snapshot_every_events = 5;
-    }
+    o.snapshot_every_events = kSnapshotEveryEvents;
+    if (rocks_) o.account_cache_capacity = 2;  // small cache: reloads from snapshot + tail
     return o;
+  }
+
+  // Every stored snapshot of the sequence's streams decodes, and no load so far
+  // refused one.
+  void SnapshotsDecode() {
+    service_->FlushSnapshots();
+    RC_ASSERT(service_->Stats().snapshots_rejected == 0u);
+    auto check = [&](const std::string& stream, bool catalog) {
+      auto snapshot = store_->LoadSnapshot(stream);
+      RC_ASSERT(snapshot.ok());
+      if (!snapshot.value()) return;
+      const events::Snapshot& s = *snapshot.value();
+      engine::AccountState account;
+      engine::CatalogState plans;
+      const Status decoded = catalog ? engine::DecodeCatalogSnapshot(s.bytes, stream, s.version, &plans)
+                                     : engine::DecodeAccountSnapshot(s.bytes, stream, s.version, &account);
+      if (!decoded.ok()) RC_FAIL("a snapshot the service wrote is refused: " + decoded.ToString());
+    };
+    check(invariants::CatalogStream(kTenant), true);
+    for (const std::string& id : model_.account_ids()) check(invariants::AccountStream(kTenant, id), false);
   }
 
   void OpenStore() {
@@ -301,6 +326,7 @@ class Runner {
         RC_FAIL(v.ToString());
       }
     }
+    RC_ASSERT(service_->Stats().snapshots_rejected == 0u);  // the fresh loads took every snapshot
   }
 
   bool rocks_;
