@@ -19,6 +19,13 @@ namespace {
 constexpr LocalDate kFirstAnchor{-719162};
 constexpr LocalDate kLastAnchor{2932896};
 
+// Any stored local date: from the first anchor to where AddMonths saturates (far
+// period ends, D-31). Outside it the civil-date arithmetic would overflow.
+bool DateInRange(LocalDate d) { return d >= kFirstAnchor && d <= LocalDate::FarFuture(); }
+
+// A stored period: both ends in range, in order.
+bool PeriodInRange(const Period& p) { return DateInRange(p.start) && DateInRange(p.end) && p.start <= p.end; }
+
 // Sets *ok = false on the first failed check and keeps the first message.
 class Checker {
  public:
@@ -100,11 +107,13 @@ void TakeSubscriptions(const v1::AccountSnapshot& a, AccountState* s, Checker* c
     sub.status = p.canceled() ? SubscriptionStatus::kCanceled : SubscriptionStatus::kActive;
     if (p.has_end()) {
       sub.end = LocalDate{p.end()};
-      c->Check(*sub.end >= sub.anchor, "subscription end before its anchor");
+      c->Check(*sub.end >= sub.anchor && DateInRange(*sub.end), "subscription end before its anchor");
     }
+    c->Check(sub.timeline.empty() || DateInRange(sub.timeline.back().from), "subscription timeline order");
     sub.invoiced_periods = p.invoiced_periods();
     c->Check(sub.invoiced_periods >= 0, "invoiced periods");
     for (const auto& b : p.unbilled_usage()) {
+      c->Check(b.period_index() >= 0, "usage bucket period");  // PeriodOf(k) asserts k >= 0
       UsageBucketKey key{b.period_index(), b.meter(), b.plan_id()};
       UsageBucket bucket{c->Exact(b.quantity(), "usage bucket"), c->Exact(b.unit_price(), "unit price"),
                          b.first_seq()};
@@ -112,6 +121,7 @@ void TakeSubscriptions(const v1::AccountSnapshot& a, AccountState* s, Checker* c
       c->Check(sub.unbilled_usage.emplace(std::move(key), bucket).second, "duplicate usage bucket");
     }
     for (const auto& r : p.recorded_usage()) {
+      c->Check(r.period_index() >= 0, "recorded usage period");
       c->Check(sub.recorded_usage.emplace(std::make_pair(r.period_index(), r.meter()),
                                           c->Exact(r.quantity(), "recorded usage"))
                    .second,
@@ -146,6 +156,12 @@ void TakeInvoices(const v1::AccountSnapshot& a, AccountState* s, Checker* c) {
       c->Minor(l.amount(), "line amount");
       if (!c->ok()) return;  // LineFromProto asserts on a bad amount
       InvoiceLine line = LineFromProto(l);
+      // Rendering a line of a subscription finds the period containing its start
+      // (PeriodIndexContaining asserts a start at or after the anchor).
+      const Subscription* sub = s->FindSubscription(line.subscription_id);
+      c->Check(PeriodInRange(line.period) && line.period_index >= -1 &&
+                   (sub == nullptr || line.period.start >= sub->anchor),
+               "invoice line period");
       sum.Add(line.amount);
       inv.lines.push_back(std::move(line));
     }
@@ -207,6 +223,9 @@ void TakePending(const v1::AccountSnapshot& a, AccountState* s, Checker* c, uint
     item.subscription_id = i.subscription_id();
     item.kind = c->Kind(i.kind(), "pending kind");
     item.period = Period{LocalDate{i.period_start()}, LocalDate{i.period_end()}};
+    const Subscription* sub = s->FindSubscription(item.subscription_id);
+    c->Check(PeriodInRange(item.period) && (sub == nullptr || item.period.start >= sub->anchor),
+             "pending item period");
     item.quantity = c->Minor(i.quantity(), "pending quantity");
     item.plan_id = i.plan_id();
     item.amount = c->Minor(i.amount(), "pending amount");

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <sstream>
 
@@ -275,12 +276,15 @@ void ExpectRefused(const v1::SnapshotEnvelope& envelope, uint64_t version, const
   EXPECT_NE(s.message().find(what), std::string::npos) << s.ToString();
 }
 
-// Found by tests/fuzz/stored_bytes_fuzz.cpp: each of these decoded before
-// 2026-12-06 and then stopped the process on an assertion when the state was
-// rendered (exact period months that are not digits, in FormatDateAfterMonths) or
-// when the next payment was applied (an open invoice with nothing due: evolve
-// asserts every application lies in (0, amount_due]). A snapshot is checked for
-// everything the calendar, decide and evolve rely on, so it is refused instead.
+// Found by tests/fuzz/stored_bytes_fuzz.cpp and a review of it: each of these
+// decoded before 2026-12-06 and then stopped the process on an assertion when the
+// state was rendered (exact period months that are not digits, in
+// FormatDateAfterMonths; a line starting before its subscription's anchor, in
+// PeriodIndexContaining), when the next payment was applied (an open invoice with
+// nothing due: evolve asserts every application lies in (0, amount_due]) or at the
+// next bill run (a usage bucket of period -1, in PeriodAt); dates past the
+// saturation point overflowed the civil arithmetic. A snapshot is checked for what
+// the calendar, decide and evolve rely on, so each is refused instead.
 TEST(SnapshotLoad, SnapshotsTheDomainWouldAssertOnAreRefused) {
   auto store = UsageAccount(3, 0);
   const uint64_t version = store->StreamVersion(kStream).value();
@@ -321,10 +325,58 @@ TEST(SnapshotLoad, SnapshotsTheDomainWouldAssertOnAreRefused) {
   account->set_amount_due_open(MinorText(ParseMinor(account->amount_due_open()) - due));
   account->mutable_invoices(open)->set_amount_due("0");
   ExpectRefused(envelope, version, "open with nothing due");
-  account->mutable_invoices(open)->set_status(1);  // paid, as it should then be
+  // Paid (so no longer in amount_due_open, which already left it out) yet due.
+  account->mutable_invoices(open)->set_status(1);
   account->mutable_invoices(open)->set_amount_due("1");
-  account->set_amount_due_open(MinorText(ParseMinor(account->amount_due_open())));
   ExpectRefused(envelope, version, "paid with something due");
+  // Void, with something applied (amount_due_open again without it).
+  account->mutable_invoices(open)->set_status(2);
+  account->mutable_invoices(open)->set_amount_due("0");
+  account->mutable_invoices(open)->set_applied("1");
+  ExpectRefused(envelope, version, "void invoice with something applied");
+  account->mutable_invoices(open)->set_applied("-1");
+  ExpectRefused(envelope, version, "applied range");
+
+  // A zero invoice left open: its line and total set to 0, nothing due.
+  ASSERT_TRUE(envelope.ParseFromString(good));
+  account = envelope.mutable_account();
+  account->set_amount_due_open(MinorText(ParseMinor(account->amount_due_open()) -
+                                         ParseMinor(account->invoices(open).amount_due())));
+  auto* zero = account->mutable_invoices(open);
+  while (zero->lines_size() > 1) zero->mutable_lines()->RemoveLast();
+  zero->mutable_lines(0)->set_amount("0");
+  zero->set_total("0");
+  zero->set_amount_due("0");
+  zero->set_status(3);  // uncollectible
+  ExpectRefused(envelope, version, "a zero or negative invoice is paid");
+
+  // Exact period months that are not digits, beside a saturated months_per_period.
+  ASSERT_TRUE(envelope.ParseFromString(good));
+  envelope.mutable_account()->mutable_subscriptions(0)->set_months_per_period(kMaxMonthsPerPeriod);
+  envelope.mutable_account()->mutable_subscriptions(0)->set_period_months("1000000000000000x");
+  ExpectRefused(envelope, version, "exact period months");
+
+  // A usage bucket of period -1 (a bill run would ask PeriodOf(-1), which asserts).
+  ASSERT_TRUE(envelope.ParseFromString(good));
+  auto* bucket = envelope.mutable_account()->mutable_subscriptions(0)->add_unbilled_usage();
+  bucket->set_period_index(-1);
+  bucket->set_meter("api_calls");
+  bucket->mutable_quantity()->set_mantissa("1");
+  bucket->mutable_unit_price()->set_mantissa("1");
+  ExpectRefused(envelope, version, "usage bucket period");
+
+  // An invoice line of the subscription starting before its anchor (rendering
+  // a far-ended line finds the period containing its start, which asserts), and
+  // one whose end is past where dates saturate (the civil arithmetic overflows).
+  ASSERT_TRUE(envelope.ParseFromString(good));
+  auto* line = envelope.mutable_account()->mutable_invoices(0)->mutable_lines(0);
+  ASSERT_EQ(line->subscription_id(), envelope.account().subscriptions(0).subscription_id());
+  line->set_period_start(envelope.account().subscriptions(0).anchor() - 1);
+  ExpectRefused(envelope, version, "invoice line period");
+  ASSERT_TRUE(envelope.ParseFromString(good));
+  envelope.mutable_account()->mutable_invoices(0)->mutable_lines(0)->set_period_end(
+      std::numeric_limits<int64_t>::max() - 1);
+  ExpectRefused(envelope, version, "invoice line period");
 }
 
 TEST(SnapshotLoad, CatalogSnapshotsWithAPeriodTheCommandCouldNotHaveMadeAreRefused) {

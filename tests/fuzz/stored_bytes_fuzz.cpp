@@ -7,25 +7,29 @@
 //
 // Sound inputs to start from: at start-up every scenario of tests/scenarios is
 // posted through a CommandService on the in-memory store (one tenant per file,
-// snapshots every few events), and the sealed envelopes and saved snapshots are
-// kept. An input picks a target and a base, then a short program of byte edits
-// (xor, insert, erase, truncate) damages it; two targets take the input's bytes
-// as they are. Beyond "no crash, no sanitizer report" it checks, for every input:
-//  - envelopes: DecodeStoredView, when it takes the bytes, agrees with
-//    DecodeStored on accept/refuse and on every field; what the hand-written
-//    canonical decoder accepts, protobuf accepts with the same fields; an
-//    unedited base decodes; an accepted envelope's hash is its own recomputed
-//    hash or SHA-256 over its stored prefix (DecodeStored's two readings);
+// snapshots every few events), plus kExtraLines (saturated D-31 periods, changes,
+// cancels, usage, payments); the sealed envelopes and saved snapshots are kept,
+// with each tenant's catalog for the commands that follow a decoded account. An
+// input picks a target and a base, then a short program of byte edits (xor,
+// insert, erase, truncate) damages it; two targets take the input's bytes as they
+// are. Beyond "no crash, no sanitizer report" it checks, for every input:
+//  - envelopes: DecodeStored (the hand-written canonical path first) accepts
+//    exactly what a reference built on protobuf's parser accepts (position,
+//    version, stream, 32-byte hashes, the hash over the stored prefix or over
+//    the canonical re-encoding), with the same fields; what the canonical
+//    decoder accepts, protobuf accepts with the same fields; an unedited base
+//    decodes; an accepted envelope's payload goes through the payload check;
 //  - payloads: the wire walk vouches only for payloads the reference check
 //    accepts, and CheckBillingPayload answers as the reference does;
 //  - snapshots: an unedited base decodes; a snapshot that decodes renders as
 //    contract JSON, re-encodes to bytes that decode again to the same
 //    encoding (a fixed point), and holds the invariants the decoder promises
 //    (credit >= 0, totals = sum of lines, receivable = open amount_due, status
-//    agrees with amount_due, 0 <= refunded <= amount per payment), and the
-//    next commands (a bill run, a payment, a refund, a reversal, a credit
-//    note, a void or write-off, closing) decide and evolve on it without an
-//    assertion;
+//    agrees with amount_due, 0 <= refunded <= amount per payment); then the
+//    next commands (usage, a plan change and a cancel on one of its
+//    subscriptions, bill runs, a payment, a refund, a reversal, a credit note,
+//    a void or write-off, closing; for a catalog, a new account subscribing,
+//    changing and canceling) decide and evolve on it without an assertion;
 //  - record values: what decodes re-encodes to the same bytes.
 // Build and run: scripts/fuzz.sh [seconds] stored_bytes_fuzz.
 #include <google/protobuf/stubs/logging.h>
@@ -35,6 +39,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
@@ -43,6 +48,7 @@
 #include <vector>
 
 #include "app/log_payload_check.h"
+#include "engine/calendar.h"
 #include "engine/command.h"
 #include "engine/decide.h"
 #include "engine/event_codec.h"
@@ -74,14 +80,17 @@ constexpr uint64_t kSnapshotEveryEvents = 7;  // many snapshots from few command
 constexpr std::size_t kMaxBasesPerType = 48;  // envelopes kept per event type
 constexpr std::size_t kMaxEdits = 24;         // byte edits applied to one base
 constexpr std::size_t kEditBytes = 4;         // op, offset (2 bytes), value
+constexpr std::size_t kKnobBytes = 16;        // choices of the commands after a decode
 
 struct StoredSnapshot {
+  std::string tenant;
   std::string stream;
   uint64_t version = 0;
   std::string bytes;
 };
 
 struct Bases {
+  std::map<std::string, engine::CatalogState> catalogs_by_tenant;
   std::vector<events::RecordedEvent> envelopes;  // sound, sealed
   std::vector<StoredSnapshot> accounts;
   std::vector<StoredSnapshot> catalogs;
@@ -94,7 +103,45 @@ bool IsCatalogStream(const std::string& stream) {
   return stream.size() > 8 && stream.compare(stream.size() - 8, 8, "/catalog") == 0;
 }
 
-// Posts every scenario into an in-memory store and keeps what it stored.
+// A tenant the scenarios do not cover: plans whose period saturates (D-31: 10^23
+// years, exactly 10^16 months, 833,333,333,333,334 years), enough plans for a
+// catalog snapshot, and accounts on them with changes, cancels, usage and money.
+const char* const kExtraTenant = "fuzz-extra";
+const std::vector<std::string> kExtraLines = {
+    R"({"command":"publish_plan","idempotency_key":"x1","plan_id":"m1","currency":"USD","interval":"month","amount":"10.00","meters":[{"meter":"api_calls","unit_price":"0.001"}]})",
+    R"({"command":"publish_plan","idempotency_key":"x2","plan_id":"y1","currency":"USD","interval":"year","amount":"100.00","meters":[]})",
+    R"({"command":"publish_plan","idempotency_key":"x3","plan_id":"big","currency":"USD","interval":"year","interval_count":100000000000000000000000,"amount":"5.00","meters":[{"meter":"api_calls","unit_price":"0.01"}]})",
+    R"({"command":"publish_plan","idempotency_key":"x4","plan_id":"exact","currency":"USD","interval":"month","interval_count":10000000000000000,"amount":"1.00","meters":[]})",
+    R"({"command":"publish_plan","idempotency_key":"x5","plan_id":"near","currency":"USD","interval":"year","interval_count":833333333333334,"amount":"1.00","meters":[]})",
+    R"({"command":"publish_plan","idempotency_key":"x6","plan_id":"m3","currency":"USD","interval":"month","interval_count":3,"amount":"30.00","meters":[{"meter":"storage_gb","unit_price":"0.25"}]})",
+    R"({"command":"publish_plan","idempotency_key":"x7","plan_id":"eur","currency":"EUR","interval":"month","amount":"9.00","meters":[]})",
+    R"({"command":"publish_plan","idempotency_key":"x8","plan_id":"jpy","currency":"JPY","interval":"month","amount":"1000","meters":[]})",
+    R"({"command":"publish_plan","idempotency_key":"x8b","plan_id":"m2","currency":"USD","interval":"month","amount":"20.00","meters":[{"meter":"storage_gb","unit_price":"0.25"}]})",
+    R"({"command":"publish_plan","idempotency_key":"x8c","plan_id":"y2","currency":"USD","interval":"year","amount":"150.00","meters":[{"meter":"api_calls","unit_price":"0.002"}]})",
+    R"({"command":"open_account","idempotency_key":"x9","account_id":"a1","currency":"USD","timezone":"America/New_York"})",
+    R"({"command":"subscribe","idempotency_key":"x10","subscription_id":"s1","account_id":"a1","plan_id":"big","start":"2024-01-31T15:00:00Z"})",
+    R"({"command":"subscribe","idempotency_key":"x11","subscription_id":"s2","account_id":"a1","plan_id":"m1","quantity":2,"start":"2024-01-31T15:00:00Z"})",
+    R"({"command":"record_usage","idempotency_key":"x12","usage_id":"u1","subscription_id":"s1","meter":"api_calls","quantity":"12.5","at":"2024-02-03T10:00:00Z"})",
+    R"({"command":"record_usage","idempotency_key":"x13","usage_id":"u2","subscription_id":"s2","meter":"api_calls","quantity":"1000","at":"2024-02-04T10:00:00Z"})",
+    R"({"command":"change_subscription","idempotency_key":"x14","subscription_id":"s2","plan_id":"m2","effective":"2024-03-15T00:00:00Z"})",
+    R"({"command":"run_billing","idempotency_key":"x15","account_id":"a1","as_of":"2024-04-01T00:00:00Z"})",
+    R"({"command":"record_payment","idempotency_key":"x16","payment_id":"xp1","account_id":"a1","amount":"50.00","currency":"USD","received_at":"2024-04-02T09:00:00Z","external_ref":"x"})",
+    R"({"command":"cancel_subscription","idempotency_key":"x17","subscription_id":"s1","effective":"2024-05-20T00:00:00Z","mode":"end_of_period"})",
+    R"({"command":"cancel_subscription","idempotency_key":"x18","subscription_id":"s2","effective":"2024-05-20T00:00:00Z","mode":"immediate"})",
+    R"({"command":"run_billing","idempotency_key":"x19","account_id":"a1","as_of":"2024-07-01T00:00:00Z"})",
+    R"({"command":"open_account","idempotency_key":"x20","account_id":"a2","currency":"USD","timezone":"Pacific/Kiritimati"})",
+    R"({"command":"subscribe","idempotency_key":"x21","subscription_id":"s3","account_id":"a2","plan_id":"exact","start":"2024-02-29T12:00:00Z"})",
+    R"({"command":"subscribe","idempotency_key":"x22","subscription_id":"s4","account_id":"a2","plan_id":"near","start":"2024-02-29T12:00:00Z"})",
+    R"({"command":"subscribe","idempotency_key":"x23","subscription_id":"s5","account_id":"a2","plan_id":"y1","start":"2024-02-29T12:00:00Z"})",
+    R"({"command":"run_billing","idempotency_key":"x24","account_id":"a2","as_of":"2024-03-01T00:00:00Z"})",
+    R"({"command":"change_subscription","idempotency_key":"x25","subscription_id":"s5","plan_id":"y2","effective":"2024-06-30T00:00:00Z"})",
+    R"({"command":"cancel_subscription","idempotency_key":"x26","subscription_id":"s4","effective":"2024-06-30T00:00:00Z","mode":"end_of_period"})",
+    R"({"command":"run_billing","idempotency_key":"x27","account_id":"a2","as_of":"2024-08-01T00:00:00Z"})",
+    R"({"command":"record_payment","idempotency_key":"x28","payment_id":"xp2","account_id":"a2","amount":"500.00","currency":"USD","received_at":"2024-08-02T09:00:00Z","external_ref":"y"})",
+    R"({"command":"refund_payment","idempotency_key":"x29","refund_id":"xr1","payment_id":"xp2","amount":"5.00"})",
+};
+
+// Posts every scenario and kExtraLines into an in-memory store and keeps what it stored.
 Bases* BuildBases() {
   auto bases = std::make_unique<Bases>();
   int64_t now_us = 1'700'000'000'000'000;
@@ -118,6 +165,14 @@ Bases* BuildBases() {
         (void)service.Submit(tenant, line, std::nullopt).get();
       }
     }
+    for (const std::string& line : kExtraLines) {
+      const engine::CommandOutcome outcome = service.Submit(kExtraTenant, line, std::nullopt).get();
+      if (outcome.status != engine::OutcomeStatus::kAccepted) {
+        std::fprintf(stderr, "stored_bytes_fuzz: extra line refused: %s\n",
+                     outcome.result_json.c_str());
+        std::abort();
+      }
+    }
     service.FlushSnapshots();
   }
   auto all = store->ReadAll(1, store->LastPosition());
@@ -126,6 +181,12 @@ Bases* BuildBases() {
   std::map<std::string, bool> streams;
   for (const events::RecordedEvent& e : all.value()) {
     streams[e.stream] = true;
+    if (IsCatalogStream(e.stream)) {  // each tenant's plans, folded as the service does
+      engine::v1::BillingEvent event;
+      FUZZ_CHECK(event.ParseFromString(e.payload));
+      engine::EvolveCatalog(&bases->catalogs_by_tenant[e.stream.substr(0, e.stream.find('/'))],
+                            event);
+    }
     std::size_t& n = per_type[e.type];
     if (n == 0) bases->types.push_back(e.type);
     if (n++ < kMaxBasesPerType) bases->envelopes.push_back(e);
@@ -134,7 +195,8 @@ Bases* BuildBases() {
     auto snapshot = store->LoadSnapshot(stream);
     FUZZ_CHECK(snapshot.ok());
     if (!snapshot.value()) continue;
-    StoredSnapshot s{stream, snapshot.value()->version, snapshot.value()->bytes};
+    StoredSnapshot s{stream.substr(0, stream.find('/')), stream, snapshot.value()->version,
+                     snapshot.value()->bytes};
     (IsCatalogStream(stream) ? bases->catalogs : bases->accounts).push_back(std::move(s));
   }
   FUZZ_CHECK(!bases->envelopes.empty() && !bases->accounts.empty() && !bases->catalogs.empty());
@@ -150,7 +212,10 @@ class Input {
  public:
   Input(const uint8_t* data, std::size_t size) : data_(data), size_(size) {}
   uint8_t Byte() { return at_ < size_ ? data_[at_++] : 0; }
-  uint16_t U16() { return static_cast<uint16_t>(Byte() | (Byte() << 8)); }
+  uint16_t U16() {
+    const uint16_t low = Byte();  // two statements: the order of the reads is fixed
+    return static_cast<uint16_t>(low | (Byte() << 8));
+  }
   std::size_t Left() const { return size_ - at_; }
   std::string_view Rest() {
     std::string_view rest(reinterpret_cast<const char*>(data_ + at_), size_ - at_);
@@ -206,15 +271,6 @@ bool SameFields(const events::RecordedEvent& a, const events::RecordedEvent& b) 
          a.payload == b.payload && a.prev_hash == b.prev_hash && a.hash == b.hash;
 }
 
-bool SameFields(const events::EnvelopeFields& f, std::string_view hash,
-                const events::RecordedEvent& e) {
-  return f.position == e.position && f.stream == e.stream && f.version == e.version &&
-         f.type == e.type && f.schema_version == e.schema_version &&
-         f.recorded_at_us == e.recorded_at_us && f.idempotency_key == e.idempotency_key &&
-         f.correlation_id == e.correlation_id && f.causation_id == e.causation_id &&
-         f.payload == e.payload && f.prev_hash == e.prev_hash && hash == e.hash;
-}
-
 void CheckPayload(const events::EnvelopeFields& fields) {
   namespace internal = accrue::app::payload_check_internal;
   const bool vouched = internal::WireWalkVouches(fields.type, fields.payload);
@@ -223,22 +279,41 @@ void CheckPayload(const events::EnvelopeFields& fields) {
   FUZZ_CHECK(accrue::app::CheckBillingPayload(fields).ok() == reference.ok());
 }
 
+// What DecodeStored must answer, from protobuf's parser alone (envelope_codec.h:
+// "DecodeWithProtobuf is the reference"): accepted, and the event, or refused.
+std::optional<events::RecordedEvent> ReferenceDecode(std::string_view bytes, uint64_t position) {
+  constexpr std::size_t kHashRecordBytes = 34;  // tag 0x62, length 0x20, 32 bytes
+  events::RecordedEvent e;
+  e.schema_version = 0;
+  if (!events::internal::DecodeWithProtobuf(bytes, &e)) return std::nullopt;
+  if ((position != 0 && e.position != position) || e.version == 0 || e.stream.empty() ||
+      e.prev_hash.size() != 32 || e.hash.size() != 32) {
+    return std::nullopt;
+  }
+  const bool hash_record_last = bytes.size() >= kHashRecordBytes &&
+                                bytes[bytes.size() - kHashRecordBytes] == 0x62 &&
+                                bytes[bytes.size() - kHashRecordBytes + 1] == 0x20;
+  if (hash_record_last &&
+      events::Sha256(e.prev_hash, bytes.substr(0, bytes.size() - kHashRecordBytes)) == e.hash) {
+    return e;
+  }
+  if (events::ComputeEventHash(e) == e.hash) return e;
+  return std::nullopt;
+}
+
 void CheckEnvelope(std::string_view bytes, uint64_t position, bool must_decode) {
   auto decoded = events::DecodeStored(bytes, position);
   if (must_decode) FUZZ_CHECK(decoded.ok());
-  events::StoredEnvelopeView view;
-  accrue::Status error;
-  if (events::DecodeStoredView(bytes, position, &view, &error)) {
-    FUZZ_CHECK(error.ok() == decoded.ok());
-    if (decoded.ok()) FUZZ_CHECK(SameFields(view.fields, view.hash, decoded.value()));
-  }
+  const std::optional<events::RecordedEvent> reference = ReferenceDecode(bytes, position);
+  FUZZ_CHECK(reference.has_value() == decoded.ok());
+  if (decoded.ok()) FUZZ_CHECK(SameFields(*reference, decoded.value()));
   // Both start from protobuf's defaults (RecordedEvent's schema_version is 1):
   // the internal decoders leave fields absent from the bytes as they were.
-  events::RecordedEvent canonical, reference;
-  canonical.schema_version = reference.schema_version = 0;
+  events::RecordedEvent canonical, parsed;
+  canonical.schema_version = parsed.schema_version = 0;
   if (events::internal::DecodeCanonical(bytes, &canonical)) {
-    FUZZ_CHECK(events::internal::DecodeWithProtobuf(bytes, &reference));
-    FUZZ_CHECK(SameFields(canonical, reference));
+    FUZZ_CHECK(events::internal::DecodeWithProtobuf(bytes, &parsed));
+    FUZZ_CHECK(SameFields(canonical, parsed));
   }
   if (!decoded.ok()) return;
   const events::RecordedEvent& e = decoded.value();
@@ -281,8 +356,7 @@ void Apply(const engine::DecideResult& result, engine::AccountState* state) {
 
 // A decoded snapshot is folded on: the next commands decide against it and their
 // events evolve it. None of that may assert, whatever the snapshot said.
-void DecideOn(const engine::AccountState& decoded, Input* in) {
-  static const engine::CatalogState kNoPlans;
+void DecideOn(const engine::AccountState& decoded, const engine::CatalogState& catalog, Input* in) {
   const std::string id = Quoted(decoded.account_id);
   const std::string currency = Quoted(std::string(decoded.currency.code));
   // A business time: the scenarios run 2023-2026; a byte moves it by months.
@@ -291,10 +365,34 @@ void DecideOn(const engine::AccountState& decoded, Input* in) {
   engine::AccountState state = decoded;
   Apply(engine::DecideBillRun(state, as_of), &state);
   engine::DecideContext context;
-  context.catalog = &kNoPlans;
+  context.catalog = &catalog;
   context.account = &state;
   context.claim_taken = [](std::string_view, const std::string&) { return false; };
   std::vector<std::string> lines;
+  if (!state.subscriptions.empty()) {  // usage, a change and a cancel on one of its subscriptions
+    const engine::Subscription& sub = state.subscriptions[in->Byte() % state.subscriptions.size()];
+    const auto& meters = sub.Latest().terms.meters;
+    const std::string meter = meters.empty() ? "m" : meters[in->Byte() % meters.size()].meter;
+    const std::string when =
+        Quoted(engine::FormatInstant(engine::Instant{as_of.micros + in->Byte() * 5 * day_us}));
+    lines.push_back(
+        "{\"command\":\"record_usage\",\"idempotency_key\":\"f7\",\"usage_id\":\"fuzz-u\","
+        "\"subscription_id\":" +
+        Quoted(sub.subscription_id) + ",\"meter\":" + Quoted(meter) + ",\"quantity\":\"" +
+        std::to_string(1 + in->Byte()) + ".5\",\"at\":" + when + "}");
+    if (!catalog.plans.empty()) {
+      auto plan = catalog.plans.begin();
+      std::advance(plan, in->Byte() % catalog.plans.size());
+      lines.push_back(
+          "{\"command\":\"change_subscription\",\"idempotency_key\":\"f8\",\"subscription_id\":" +
+          Quoted(sub.subscription_id) + ",\"plan_id\":" + Quoted(plan->first) +
+          ",\"effective\":" + when + "}");
+    }
+    lines.push_back(
+        "{\"command\":\"cancel_subscription\",\"idempotency_key\":\"f9\",\"subscription_id\":" +
+        Quoted(sub.subscription_id) + ",\"effective\":" + when + ",\"mode\":\"" +
+        (in->Byte() % 2 ? "immediate" : "end_of_period") + "\"}");
+  }
   lines.push_back(
       "{\"command\":\"record_payment\",\"idempotency_key\":\"f1\",\"payment_id\":\"fuzz-pay\","
       "\"account_id\":" +
@@ -327,6 +425,7 @@ void DecideOn(const engine::AccountState& decoded, Input* in) {
   for (const std::string& line : lines) {
     if (auto command = CommandFor(line)) Apply(engine::Decide(*command, context), &state);
   }
+  Apply(engine::DecideBillRun(state, engine::Instant{as_of.micros + 400 * day_us}), &state);
   (void)engine::AccountStateJson(state);
 }
 
@@ -357,7 +456,9 @@ void CheckAccountSnapshot(const StoredSnapshot& base, const std::string& bytes, 
   engine::AccountState state2;
   FUZZ_CHECK(engine::DecodeAccountSnapshot(again, base.stream, base.version, &state2).ok());
   FUZZ_CHECK(engine::EncodeAccountSnapshot(base.stream, base.version, state2) == again);
-  DecideOn(state, in);
+  static const engine::CatalogState kNoPlans;
+  const auto catalog = g_bases->catalogs_by_tenant.find(base.tenant);
+  DecideOn(state, catalog == g_bases->catalogs_by_tenant.end() ? kNoPlans : catalog->second, in);
 }
 
 // A decoded catalog is believed too: a new account subscribes to one of its plans,
@@ -479,7 +580,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     case 2: {  // an account snapshot, damaged
       const StoredSnapshot& base = b.accounts[pick % b.accounts.size()];
       std::string bytes = base.bytes;
-      uint8_t knobs[8];  // the follow-on commands' choices, read before the edits
+      uint8_t knobs[kKnobBytes];  // the follow-on commands' choices, read before the edits
       for (uint8_t& k : knobs) k = in.Byte();
       Input knob_input(knobs, sizeof knobs);
       const bool unedited = Damage(&in, &bytes) == 0;
@@ -489,7 +590,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     case 3: {  // a catalog snapshot, damaged
       const StoredSnapshot& base = b.catalogs[pick % b.catalogs.size()];
       std::string bytes = base.bytes;
-      uint8_t knobs[8];  // the follow-on commands' choices, read before the edits
+      uint8_t knobs[kKnobBytes];  // the follow-on commands' choices, read before the edits
       for (uint8_t& k : knobs) k = in.Byte();
       Input knob_input(knobs, sizeof knobs);
       const bool unedited = Damage(&in, &bytes) == 0;
