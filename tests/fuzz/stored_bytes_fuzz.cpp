@@ -521,6 +521,21 @@ void CheckCatalogSnapshot(const StoredSnapshot& base, const std::string& bytes, 
   DecideOnCatalog(catalog, in);
 }
 
+// `base` damaged by the rest of the input; the choices of the commands that follow
+// a decode are read first, so the edits cannot eat them.
+void CheckDamagedSnapshot(const StoredSnapshot& base, bool catalog, Input* in) {
+  uint8_t knobs[kKnobBytes];
+  for (uint8_t& k : knobs) k = in->Byte();
+  Input knob_input(knobs, sizeof knobs);
+  std::string bytes = base.bytes;
+  const bool unedited = Damage(in, &bytes) == 0;
+  if (catalog) {
+    CheckCatalogSnapshot(base, bytes, unedited, &knob_input);
+  } else {
+    CheckAccountSnapshot(base, bytes, unedited, &knob_input);
+  }
+}
+
 void CheckRecordValues(std::string_view bytes) {
   namespace keys = events::keys;
   uint64_t position = 0, count = 0;
@@ -577,26 +592,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
       CheckPayload(fields);
       break;
     }
-    case 2: {  // an account snapshot, damaged
-      const StoredSnapshot& base = b.accounts[pick % b.accounts.size()];
-      std::string bytes = base.bytes;
-      uint8_t knobs[kKnobBytes];  // the follow-on commands' choices, read before the edits
-      for (uint8_t& k : knobs) k = in.Byte();
-      Input knob_input(knobs, sizeof knobs);
-      const bool unedited = Damage(&in, &bytes) == 0;
-      CheckAccountSnapshot(base, bytes, unedited, &knob_input);
+    case 2:  // an account snapshot, damaged
+      CheckDamagedSnapshot(b.accounts[pick % b.accounts.size()], /*catalog=*/false, &in);
       break;
-    }
-    case 3: {  // a catalog snapshot, damaged
-      const StoredSnapshot& base = b.catalogs[pick % b.catalogs.size()];
-      std::string bytes = base.bytes;
-      uint8_t knobs[kKnobBytes];  // the follow-on commands' choices, read before the edits
-      for (uint8_t& k : knobs) k = in.Byte();
-      Input knob_input(knobs, sizeof knobs);
-      const bool unedited = Damage(&in, &bytes) == 0;
-      CheckCatalogSnapshot(base, bytes, unedited, &knob_input);
+    case 3:  // a catalog snapshot, damaged
+      CheckDamagedSnapshot(b.catalogs[pick % b.catalogs.size()], /*catalog=*/true, &in);
       break;
-    }
     case 4:  // record values, as they come
       CheckRecordValues(in.Rest());
       break;
