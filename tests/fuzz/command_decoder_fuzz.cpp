@@ -23,19 +23,11 @@
 
 #include "engine/command.h"
 #include "engine/json.h"
+#include "tests/fuzz/fuzz_check.h"
 
 namespace {
 
 using accrue::engine::ErrorCode;
-
-#define FUZZ_CHECK(cond)                                                        \
-  do {                                                                          \
-    if (!(cond)) {                                                              \
-      std::fprintf(stderr, "FUZZ_CHECK failed: %s (%s:%d)\n", #cond, __FILE__, \
-                   __LINE__);                                                   \
-      std::abort();                                                             \
-    }                                                                           \
-  } while (0)
 
 bool IsDecoderCode(ErrorCode code) {
   switch (code) {
