@@ -141,13 +141,15 @@ std::variant<const Subscription*, Rejection> FindSubscription(const DecideContex
   return sub;
 }
 
-// D-30: the period length in months of `plan` equals the subscription's.
-bool SamePeriodLength(const Plan& plan, const Subscription& sub, const CatalogState& catalog) {
+// D-30: the period length in months of `plan` equals the subscription's. Past the
+// cap the subscription's own exact months decide (D-31, kept from its
+// SubscriptionCreated), not a catalog lookup of its plan: a state loaded from a
+// snapshot may name a plan the catalog does not hold, and decide must not assert on
+// stored data.
+bool SamePeriodLength(const Plan& plan, const Subscription& sub) {
   if (plan.months_per_period != sub.months_per_period) return false;
   if (plan.months_per_period < kMaxMonthsPerPeriod) return true;  // exact below the cap
-  auto current = catalog.plans.find(sub.Latest().terms.plan_id);
-  ACCRUE_ASSERT(current != catalog.plans.end(), "a subscription's plan is in the catalog");
-  return plan.ExactPeriodMonths() == current->second.ExactPeriodMonths();
+  return plan.ExactPeriodMonths() == sub.exact_period_months;
 }
 
 // D-21: where a change or cancellation may take effect. Returns the index of the
@@ -204,7 +206,7 @@ DecideResult DecideChange(const ChangeSubscription& c, const DecideContext& ctx)
   if (sub.status == SubscriptionStatus::kCanceled) {
     return Reject(ErrorCode::kInvalidState, "subscription_id", "subscription is canceled");
   }
-  if (plan != nullptr && !SamePeriodLength(*plan, sub, *ctx.catalog)) {  // D-30
+  if (plan != nullptr && !SamePeriodLength(*plan, sub)) {  // D-30
     return Reject(ErrorCode::kIntervalMismatch, "plan_id", "plan has another billing interval");
   }
   if (plan != nullptr && plan->currency.code != a.currency.code) {

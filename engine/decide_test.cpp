@@ -63,6 +63,7 @@ class World {
   }
 
   const AccountState& Account(const std::string& id) { return accounts_.at(id); }
+  const CatalogState& catalog() const { return catalog_; }
   const std::vector<std::string>& last_invoices() const { return last_invoices_; }
   const std::vector<std::string>& last_events() const { return last_events_; }
   const Rejection& last_rejection() const { return last_rejection_; }
@@ -490,6 +491,38 @@ TEST(Decide, PeriodsOfAnyLengthEndOnTheirRealDate_D31_D30) {
             std::string::npos) << after;
   EXPECT_FALSE(w.Run("9999-12-30T00:00:00Z"));  // nothing more is ever due
   EXPECT_EQ(w.Account("a").invoices.size(), 2u);
+}
+
+// D-30, D-31: past the month cap the subscription's own exact months (kept from its
+// SubscriptionCreated) decide interval_mismatch, not a catalog lookup of its current
+// plan. Found by tests/fuzz/stored_bytes_fuzz.cpp: a loaded snapshot naming a plan the
+// catalog did not hold stopped the process on an assertion at the next change.
+TEST(Decide, IntervalMismatchPastTheCapNeedsNoCatalogLookupOfTheCurrentPlan_D30_D31) {
+  World w;
+  EXPECT_FALSE(w.Do(R"({"command":"open_account","idempotency_key":"k","account_id":"a","currency":"USD"})"));
+  const std::string huge = "100000000000000000000000000000000000000000";  // 10^41
+  EXPECT_FALSE(w.Do(R"({"command":"publish_plan","idempotency_key":"k","plan_id":"y","currency":"USD","interval":"year","interval_count":)" + huge + R"(,"amount":"100.00"})"));
+  EXPECT_FALSE(w.Do(R"({"command":"publish_plan","idempotency_key":"k","plan_id":"m12","currency":"USD","interval":"month","interval_count":12)" + huge.substr(1) + R"(,"amount":"50.00"})"));
+  EXPECT_FALSE(w.Do(R"({"command":"publish_plan","idempotency_key":"k","plan_id":"y10","currency":"USD","interval":"year","interval_count":1)" + huge + R"(,"amount":"100.00"})"));
+  EXPECT_FALSE(w.Do(R"({"command":"subscribe","idempotency_key":"k","subscription_id":"s","account_id":"a","plan_id":"y","start":"2024-02-29T00:00:00Z"})"));
+  CatalogState without_y = w.catalog();
+  ASSERT_EQ(without_y.plans.erase("y"), 1u);
+  auto change = [&](const std::string& plan) {
+    JsonValue v;
+    std::string err;
+    EXPECT_TRUE(ParseJsonObjectLine(R"({"command":"change_subscription","idempotency_key":"k","subscription_id":"s","plan_id":")" +
+                                        plan + R"(","effective":"2024-03-01T00:00:00Z"})",
+                                    &v, &err));
+    DecideContext ctx;
+    ctx.catalog = &without_y;
+    ctx.account = &w.Account("a");
+    ctx.claim_taken = [](std::string_view, const std::string&) { return false; };
+    return Decide(std::get<Command>(DecodeCommand(v)), ctx);
+  };
+  auto other = change("y10");
+  ASSERT_TRUE(std::holds_alternative<Rejection>(other));
+  EXPECT_EQ(std::get<Rejection>(other).code, ErrorCode::kIntervalMismatch);
+  EXPECT_TRUE(std::holds_alternative<Decision>(change("m12")));
 }
 
 // R-I1, D-25: a late run bills every started period in one invoice, which is one

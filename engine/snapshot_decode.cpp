@@ -88,11 +88,13 @@ void TakeSubscriptions(const v1::AccountSnapshot& a, AccountState* s, Checker* c
     c->Check(sub.months_per_period >= 1 && sub.months_per_period <= kMaxMonthsPerPeriod &&
                  !p.timeline().empty(),
              "subscription terms");
-    // D-31: exact months only beside a saturated months_per_period, as digits (the
-    // calendar asserts on anything else).
-    c->Check(sub.exact_period_months.empty() ||
-                 (sub.months_per_period == kMaxMonthsPerPeriod && sub.exact_period_months[0] != '0' &&
-                  sub.exact_period_months.find_first_not_of("0123456789") == std::string::npos),
+    // D-31: exact months beside a saturated months_per_period and only there, as
+    // digits (the calendar asserts on anything else; D-30 compares them, decide.cpp
+    // SamePeriodLength). SubscriptionCreated always carries them when saturated.
+    const bool saturated = sub.months_per_period == kMaxMonthsPerPeriod;
+    c->Check(saturated ? !sub.exact_period_months.empty() && sub.exact_period_months[0] != '0' &&
+                             sub.exact_period_months.find_first_not_of("0123456789") == std::string::npos
+                       : sub.exact_period_months.empty(),
              "exact period months");
     // The anchor is the local date of an instant (D-12's range); the start terms
     // begin on it, later changes in order, and an end is never before it (the

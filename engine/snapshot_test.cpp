@@ -296,8 +296,9 @@ TEST(SnapshotLoad, SnapshotsTheDomainWouldAssertOnAreRefused) {
   ASSERT_TRUE(envelope.ParseFromString(good));
   envelope.mutable_account()->mutable_subscriptions(0)->set_period_months("1x");
   ExpectRefused(envelope, version, "exact period months");
-  // Beside a saturated months_per_period: a leading zero, a non-digit.
-  for (const char* months : {"0123", "1000000000000000x"}) {
+  // Beside a saturated months_per_period: a leading zero, a non-digit, none at all
+  // (SubscriptionCreated always carries them there; D-30 compares them).
+  for (const char* months : {"0123", "1000000000000000x", ""}) {
     ASSERT_TRUE(envelope.ParseFromString(good));
     envelope.mutable_account()->mutable_subscriptions(0)->set_months_per_period(kMaxMonthsPerPeriod);
     envelope.mutable_account()->mutable_subscriptions(0)->set_period_months(months);
