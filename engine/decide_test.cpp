@@ -455,16 +455,22 @@ TEST(Decide, UsageSumsMayPassTwentyFourDigits_D26_RM3) {
   EXPECT_EQ(accepted, 280);
 }
 
+// Account "a" (USD) and three plans past the month cap (D-31): "y" of 10^41 years,
+// "m12" of 12 x 10^41 months (the same length) and "y10" of 10^42 years.
+void OpenAccountWithFarPlans(World* w) {
+  EXPECT_FALSE(w->Do(R"({"command":"open_account","idempotency_key":"k","account_id":"a","currency":"USD"})"));
+  const std::string huge = "100000000000000000000000000000000000000000";  // 10^41
+  EXPECT_FALSE(w->Do(R"({"command":"publish_plan","idempotency_key":"k","plan_id":"y","currency":"USD","interval":"year","interval_count":)" + huge + R"(,"amount":"100.00"})"));
+  EXPECT_FALSE(w->Do(R"({"command":"publish_plan","idempotency_key":"k","plan_id":"m12","currency":"USD","interval":"month","interval_count":12)" + huge.substr(1) + R"(,"amount":"50.00"})"));
+  EXPECT_FALSE(w->Do(R"({"command":"publish_plan","idempotency_key":"k","plan_id":"y10","currency":"USD","interval":"year","interval_count":1)" + huge + R"(,"amount":"100.00"})"));
+}
+
 // D-31: interval_count has no upper bound. A period's end is the real date however
 // far it lies (printed with every digit of its year, also past what int64 months
 // hold), it is never due, and D-30 compares period lengths exactly.
 TEST(Decide, PeriodsOfAnyLengthEndOnTheirRealDate_D31_D30) {
   World w;
-  EXPECT_FALSE(w.Do(R"({"command":"open_account","idempotency_key":"k","account_id":"a","currency":"USD"})"));
-  const std::string huge = "100000000000000000000000000000000000000000";  // 10^41
-  EXPECT_FALSE(w.Do(R"({"command":"publish_plan","idempotency_key":"k","plan_id":"y","currency":"USD","interval":"year","interval_count":)" + huge + R"(,"amount":"100.00"})"));
-  EXPECT_FALSE(w.Do(R"({"command":"publish_plan","idempotency_key":"k","plan_id":"m12","currency":"USD","interval":"month","interval_count":12)" + huge.substr(1) + R"(,"amount":"50.00"})"));
-  EXPECT_FALSE(w.Do(R"({"command":"publish_plan","idempotency_key":"k","plan_id":"y10","currency":"USD","interval":"year","interval_count":1)" + huge + R"(,"amount":"100.00"})"));
+  OpenAccountWithFarPlans(&w);
   EXPECT_FALSE(w.Do(R"({"command":"publish_plan","idempotency_key":"k","plan_id":"k4","currency":"USD","interval":"year","interval_count":400000,"amount":"100.00"})"));
   EXPECT_FALSE(w.Do(R"({"command":"subscribe","idempotency_key":"k","subscription_id":"s","account_id":"a","plan_id":"y","start":"2024-02-29T00:00:00Z"})"));
   EXPECT_FALSE(w.Do(R"({"command":"subscribe","idempotency_key":"k","subscription_id":"t","account_id":"a","plan_id":"k4","start":"2024-02-29T00:00:00Z"})"));
@@ -478,7 +484,7 @@ TEST(Decide, PeriodsOfAnyLengthEndOnTheirRealDate_D31_D30) {
   EXPECT_NE(json.find(R"("period":{"start":"2024-02-29","end":"100000000000000000000000000000000000002024-02-29"})"),
             std::string::npos) << json;
   EXPECT_NE(json.find(R"("current_period":{"start":"2024-02-29","end":"402024-02-29"})"), std::string::npos) << json;
-  // D-30: 12 x 10^40 months is 10^41 years' length; 10^42 years is not.
+  // D-30: 12 x 10^41 months is 10^41 years' length; 10^42 years is not.
   EXPECT_EQ(w.Do(R"({"command":"change_subscription","idempotency_key":"k","subscription_id":"s","plan_id":"y10","effective":"2024-03-01T00:00:00Z"})"),
             ErrorCode::kIntervalMismatch);
   EXPECT_FALSE(w.Do(R"({"command":"change_subscription","idempotency_key":"k","subscription_id":"s","plan_id":"m12","effective":"2024-03-01T00:00:00Z"})"));
@@ -499,11 +505,7 @@ TEST(Decide, PeriodsOfAnyLengthEndOnTheirRealDate_D31_D30) {
 // catalog did not hold stopped the process on an assertion at the next change.
 TEST(Decide, IntervalMismatchPastTheCapNeedsNoCatalogLookupOfTheCurrentPlan_D30_D31) {
   World w;
-  EXPECT_FALSE(w.Do(R"({"command":"open_account","idempotency_key":"k","account_id":"a","currency":"USD"})"));
-  const std::string huge = "100000000000000000000000000000000000000000";  // 10^41
-  EXPECT_FALSE(w.Do(R"({"command":"publish_plan","idempotency_key":"k","plan_id":"y","currency":"USD","interval":"year","interval_count":)" + huge + R"(,"amount":"100.00"})"));
-  EXPECT_FALSE(w.Do(R"({"command":"publish_plan","idempotency_key":"k","plan_id":"m12","currency":"USD","interval":"month","interval_count":12)" + huge.substr(1) + R"(,"amount":"50.00"})"));
-  EXPECT_FALSE(w.Do(R"({"command":"publish_plan","idempotency_key":"k","plan_id":"y10","currency":"USD","interval":"year","interval_count":1)" + huge + R"(,"amount":"100.00"})"));
+  OpenAccountWithFarPlans(&w);
   EXPECT_FALSE(w.Do(R"({"command":"subscribe","idempotency_key":"k","subscription_id":"s","account_id":"a","plan_id":"y","start":"2024-02-29T00:00:00Z"})"));
   CatalogState without_y = w.catalog();
   ASSERT_EQ(without_y.plans.erase("y"), 1u);
