@@ -135,6 +135,142 @@ events::Future<engine::CommandOutcome> TooLong() {
   return events::ReadyFuture(std::move(o));
 }
 
+// The input post reads, opened and checked before the log is opened (or created):
+// a missing file, a directory or a closed stdin is a usage error, not an empty input.
+struct PostInput {
+  std::FILE* file = nullptr;
+  std::string name;  // for messages: standard input, or the quoted path
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer{nullptr, &std::fclose};
+};
+
+// kExitOk with *input filled, or the exit code of the usage error it printed.
+int OpenPostInput(const std::string& arg, PostInput* input) {
+  input->name = arg == "-" ? "standard input" : "'" + arg + "'";
+  if (arg == "-" && StandardInputWasClosed()) return UsageError("cannot read standard input: it is closed");
+  if (StandardOutputWasClosed()) return UsageError("stdout is closed: the results would be lost");
+  input->file = arg == "-" ? stdin : std::fopen(arg.c_str(), "rb");
+  if (input->file == nullptr) return UsageError("cannot open " + input->name + ": " + std::strerror(errno));
+  if (input->file != stdin) input->closer.reset(input->file);
+  struct stat input_stat;
+  if (::fstat(fileno(input->file), &input_stat) != 0) {
+    return UsageError("cannot read " + input->name + ": " + std::strerror(errno));
+  }
+  if (S_ISDIR(input_stat.st_mode)) return UsageError(input->name + " is a directory");
+  return kExitOk;
+}
+
+// One post: submits each line, prints results strictly in input order, each once
+// durable, with kMaxPostInFlight commands in flight; stops at a failed command, an
+// unreadable input or an unwritable stdout.
+class PostRun {
+ public:
+  explicit PostRun(std::chrono::seconds progress_every) : progress_every_(progress_every) {}
+
+  // Posts every line of `in` as `tenant`'s; returns once each result is printed.
+  void Run(engine::CommandService* service, const std::string& tenant, std::FILE* in) {
+    started_ = std::chrono::steady_clock::now();
+    next_progress_ = started_ + progress_every_;
+    LineReader reader(in);
+    std::string line;
+    bool too_long = false;
+    while (!stopped_ && reader.Next(&line, &too_long)) {
+      if (too_long) {
+        in_flight_.push_back(TooLong());
+      } else if (IsBlank(line)) {
+        continue;  // D-7
+      } else {
+        in_flight_.push_back(service->Submit(tenant, line, std::nullopt));
+      }
+      while (!in_flight_.empty() &&
+             (in_flight_.size() >= kMaxPostInFlight ||
+              in_flight_.front().wait_for(std::chrono::seconds(0)) == std::future_status::ready)) {
+        PrintFront();
+        if (stopped_) break;
+      }
+    }
+    while (!in_flight_.empty()) PrintFront();  // after a stop: wait, print nothing more
+    if (!reader.error().empty() && !stopped_) {
+      read_error_ = reader.error();
+      read_lines_ = counts_.results;
+      exit_code_ = kExitUsage;
+    }
+    if (std::fflush(stdout) != 0 || std::ferror(stdout)) OutputFailed();
+    if (reported_) {
+      LogEvent(output_error_ || counts_.failed > 0 ? LogLevel::kWarn : LogLevel::kInfo, "post_done",
+               counts_.Fields(std::chrono::steady_clock::now() - started_));
+    }
+  }
+
+  // Says on stderr why post stopped short, if it did; returns the exit code.
+  int Finish(const std::string& input_name) const {
+    if (failed_result_ > 0 && !output_error_) {
+      std::fprintf(stderr,
+                   "accrue: post: stopped at result %llu, a command that failed (its line on stdout says why); "
+                   "posting the same file again carries on where it stopped, exactly once\n",
+                   static_cast<unsigned long long>(failed_result_));
+    }
+    if (!read_error_.empty()) {
+      std::fprintf(stderr,
+                   "accrue: post: cannot read %s: %s; stopped after %llu results (those commands are "
+                   "durable; posting the same file again replays them and carries on exactly once)\n",
+                   input_name.c_str(), read_error_.c_str(), static_cast<unsigned long long>(read_lines_));
+    }
+    if (output_error_) {
+      std::fprintf(stderr,
+                   "accrue: post: cannot write the results to stdout; stopped (the commands whose results were "
+                   "lost are durable: posting the same file again replays them)\n");
+    }
+    return exit_code_;
+  }
+
+ private:
+  // Results that cannot be written (a full disk, a closed pipe) stop post like a
+  // failed command: exit 2, and the commands already applied replay when the same
+  // file is posted again. (Main ignores SIGPIPE, so a closed pipe is EPIPE.)
+  void OutputFailed() {
+    if (output_error_) return;
+    output_error_ = true;
+    stopped_ = true;
+    exit_code_ = kExitUsage;
+  }
+
+  void PrintFront() {
+    engine::CommandOutcome o = in_flight_.front().get();
+    in_flight_.pop_front();
+    if (stopped_) return;
+    counts_.Count(o);
+    std::fwrite(o.result_json.data(), 1, o.result_json.size(), stdout);
+    std::fputc('\n', stdout);
+    if (o.status == engine::OutcomeStatus::kRejected && exit_code_ == kExitOk) exit_code_ = kExitFound;
+    if (o.status == engine::OutcomeStatus::kFailed) {
+      stopped_ = true;
+      exit_code_ = kExitUsage;
+      failed_result_ = counts_.results;
+    }
+    if (std::ferror(stdout)) OutputFailed();
+    if (counts_.results % kMaxPostInFlight == 0) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= next_progress_) {
+        LogEvent(LogLevel::kInfo, "post_progress", counts_.Fields(now - started_));
+        next_progress_ = now + progress_every_;
+        reported_ = true;
+      }
+    }
+  }
+
+  const std::chrono::seconds progress_every_;
+  std::deque<events::Future<engine::CommandOutcome>> in_flight_;
+  PostCounts counts_;
+  std::chrono::steady_clock::time_point started_, next_progress_;
+  bool reported_ = false;      // a progress line was printed: print the summary too
+  bool stopped_ = false;
+  bool output_error_ = false;  // stdout refused a result
+  int exit_code_ = kExitOk;
+  uint64_t failed_result_ = 0;  // which result (1-based) was a failed command; 0: none
+  std::string read_error_;      // the input could not be read to its end
+  uint64_t read_lines_ = 0;     // results printed before that
+};
+
 }  // namespace
 
 int RunPost(const GlobalOptions& g, const std::vector<std::string>& args) {
@@ -154,19 +290,8 @@ int RunPost(const GlobalOptions& g, const std::vector<std::string>& args) {
     progress_every = std::chrono::seconds(n);
   }
   InitLogging(g.log_format);
-  const std::string input_name = positional[0] == "-" ? "standard input" : "'" + positional[0] + "'";
-  if (positional[0] == "-" && StandardInputWasClosed()) return UsageError("cannot read standard input: it is closed");
-  if (StandardOutputWasClosed()) return UsageError("stdout is closed: the results would be lost");
-  std::FILE* in = positional[0] == "-" ? stdin : std::fopen(positional[0].c_str(), "rb");
-  if (in == nullptr) return UsageError("cannot open " + input_name + ": " + std::strerror(errno));
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(in == stdin ? nullptr : in, &std::fclose);
-  // Checked before the log is opened (or created): a directory or a closed stdin
-  // is a usage error, not an empty input.
-  struct stat input_stat;
-  if (::fstat(fileno(in), &input_stat) != 0) {
-    return UsageError("cannot read " + input_name + ": " + std::strerror(errno));
-  }
-  if (S_ISDIR(input_stat.st_mode)) return UsageError(input_name + " is a directory");
+  PostInput input;
+  if (int code = OpenPostInput(positional[0], &input); code != kExitOk) return code;
 
   events::RocksStoreOptions options;
   options.mode = events::OpenMode::kReadWrite;
@@ -176,105 +301,18 @@ int RunPost(const GlobalOptions& g, const std::vector<std::string>& args) {
                  store.status().ToString().c_str());
     return kExitUsage;
   }
-  int exit_code = kExitOk;
-  bool output_error = false;  // stdout refused a result (output_failed)
-  uint64_t failed_result = 0;  // which result (1-based) was a failed command; 0: none
-  std::string read_error;      // the input could not be read to its end
-  uint64_t read_lines = 0;     // results printed before that
+  engine::ServiceOptions service_options;
+  // Fault injection for tests/run_crash_test.cpp only.
+  if (const char* crash = std::getenv("ACCRUE_TEST_CRASH_AFTER_RUN_PARTS")) {
+    unsigned long long n = 0;
+    if (ParseUint64(crash, &n)) service_options.crash_after_run_parts = n;
+  }
+  PostRun run(progress_every);
   {
-    engine::ServiceOptions service_options;
-    // Fault injection for tests/run_crash_test.cpp only.
-    if (const char* crash = std::getenv("ACCRUE_TEST_CRASH_AFTER_RUN_PARTS")) {
-      unsigned long long n = 0;
-      if (ParseUint64(crash, &n)) service_options.crash_after_run_parts = n;
-    }
     engine::CommandService service(store.value().get(), service_options);
-    std::deque<events::Future<engine::CommandOutcome>> in_flight;
-    bool stopped = false;
-    PostCounts counts;
-    const auto started = std::chrono::steady_clock::now();
-    auto next_progress = started + progress_every;
-    bool reported = false;  // a progress line was printed: print the summary too
-    // Results that cannot be written (a full disk, a closed pipe) stop post like a
-    // failed command: exit 2, and the commands already applied replay when the
-    // same file is posted again. (Main ignores SIGPIPE, so a closed pipe is EPIPE.)
-    auto output_failed = [&] {
-      if (output_error) return;
-      output_error = true;
-      stopped = true;
-      exit_code = kExitUsage;
-    };
-    auto print_front = [&]() {
-      engine::CommandOutcome o = in_flight.front().get();
-      in_flight.pop_front();
-      if (stopped) return;
-      counts.Count(o);
-      std::fwrite(o.result_json.data(), 1, o.result_json.size(), stdout);
-      std::fputc('\n', stdout);
-      if (o.status == engine::OutcomeStatus::kRejected && exit_code == kExitOk) exit_code = kExitFound;
-      if (o.status == engine::OutcomeStatus::kFailed) {
-        stopped = true;
-        exit_code = kExitUsage;
-        failed_result = counts.results;
-      }
-      if (std::ferror(stdout)) output_failed();
-      if (counts.results % kMaxPostInFlight == 0) {
-        const auto now = std::chrono::steady_clock::now();
-        if (now >= next_progress) {
-          LogEvent(LogLevel::kInfo, "post_progress", counts.Fields(now - started));
-          next_progress = now + progress_every;
-          reported = true;
-        }
-      }
-    };
-    LineReader reader(in);
-    std::string line;
-    bool too_long = false;
-    while (!stopped && reader.Next(&line, &too_long)) {
-      if (too_long) {
-        in_flight.push_back(TooLong());
-      } else if (IsBlank(line)) {
-        continue;  // D-7
-      } else {
-        in_flight.push_back(service.Submit(g.tenant, line, std::nullopt));
-      }
-      while (!in_flight.empty() &&
-             (in_flight.size() >= kMaxPostInFlight ||
-              in_flight.front().wait_for(std::chrono::seconds(0)) == std::future_status::ready)) {
-        print_front();
-        if (stopped) break;
-      }
-    }
-    while (!in_flight.empty()) print_front();  // after a stop: wait, print nothing more
-    if (!reader.error().empty() && !stopped) {
-      read_error = reader.error();
-      read_lines = counts.results;
-      exit_code = kExitUsage;
-    }
-    if (std::fflush(stdout) != 0 || std::ferror(stdout)) output_failed();
-    if (reported) {
-      LogEvent(output_error || counts.failed > 0 ? LogLevel::kWarn : LogLevel::kInfo, "post_done",
-               counts.Fields(std::chrono::steady_clock::now() - started));
-    }
-  }
-  if (failed_result > 0 && !output_error) {
-    std::fprintf(stderr,
-                 "accrue: post: stopped at result %llu, a command that failed (its line on stdout says why); "
-                 "posting the same file again carries on where it stopped, exactly once\n",
-                 static_cast<unsigned long long>(failed_result));
-  }
-  if (!read_error.empty()) {
-    std::fprintf(stderr,
-                 "accrue: post: cannot read %s: %s; stopped after %llu results (those commands are "
-                 "durable; posting the same file again replays them and carries on exactly once)\n",
-                 input_name.c_str(), read_error.c_str(), static_cast<unsigned long long>(read_lines));
-  }
-  if (output_error) {
-    std::fprintf(stderr,
-                 "accrue: post: cannot write the results to stdout; stopped (the commands whose results were "
-                 "lost are durable: posting the same file again replays them)\n");
-  }
-  return exit_code;
+    run.Run(&service, g.tenant, input.file);
+  }  // the service has finished every append (and snapshot) before post says why it stopped
+  return run.Finish(input.name);
 }
 
 }  // namespace accrue::app
