@@ -101,10 +101,6 @@ class Projector {
   const ProjectorProgress& progress() const { return progress_; }
 
  private:
-  // Whether the stored checkpoint stands on this log: the event at its position
-  // has the hash it recorded (kFailedPrecondition otherwise: another log).
-  Status SameLog(const Checkpoint& cp);
-
   events::EventStore* store_;
   ProjectorOptions options_;
   ProjectorProgress progress_;
