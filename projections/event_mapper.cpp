@@ -214,6 +214,51 @@ Status EventMapper::Map(const std::vector<const events::RecordedEvent*>& events,
   return Status::Ok();
 }
 
+namespace {
+
+// The rows of a published plan (and its currency, once per batch).
+void AddPlanRows(std::string_view tenant, const std::string& position, const v1::PlanPublished& published,
+                 std::set<std::string>* currencies, RowBatch* out) {
+  engine::Plan plan = engine::PlanFromEvent(published);
+  const int exp = plan.currency.exponent;
+  if (currencies->insert(std::string(plan.currency.code)).second) {
+    out->Add(TableId::kCurrencies, CopyLine().Text(plan.currency.code).Int(exp).Take());
+  }
+  out->Add(TableId::kPlans,
+           CopyLine().Text(tenant).Text(plan.plan_id).Text(plan.currency.code)
+               .Text(published.interval()).Text(plan.interval_count)
+               .Text(FormatAmount(plan.amount, exp)).Text(position).Take());
+  for (const auto& m : plan.meters) {
+    out->Add(TableId::kPlanMeters, CopyLine().Text(tenant).Text(plan.plan_id).Text(m.meter)
+                                       .Text(engine::FormatDecimal(m.unit_price)).Take());
+  }
+}
+
+// The lines of an invoice as issued (or of a payment reversal's invoice).
+void AddInvoiceLines(std::string_view tenant, const engine::Invoice& inv, const engine::Currency& currency,
+                     RowBatch* out) {
+  int line_no = 0;
+  for (const auto& l : inv.lines) {
+    CopyLine line;
+    line.Text(tenant).Text(inv.invoice_id).Int(++line_no).Text(engine::LineKindName(l.kind));
+    const bool reversal = l.kind == engine::LineKind::kPaymentReversal;
+    if (reversal) line.Null(); else line.Text(l.subscription_id);
+    if (l.kind == engine::LineKind::kUsage) line.Text(l.meter); else line.Null();
+    if (reversal) line.Text(l.payment_id); else line.Null();
+    if (reversal || l.plan_id.empty()) line.Null(); else line.Text(l.plan_id);
+    if (reversal) {
+      line.Null().Null();
+    } else {
+      DateField(line, l.period.start);
+      DateField(line, l.period.end);
+    }
+    line.Text(l.quantity).Text(FormatAmount(l.amount, currency.exponent)).Text(currency.code);
+    out->Add(TableId::kInvoiceLines, line.Take());
+  }
+}
+
+}  // namespace
+
 Status EventMapper::MapOne(const events::RecordedEvent& e, RowBatch* out) {
   ++stats_.events;
   std::string_view tenant, kind, id;
@@ -238,19 +283,7 @@ Status EventMapper::MapOne(const events::RecordedEvent& e, RowBatch* out) {
       return Status::FailedPrecondition("position " + position + ": " + e.type +
                                         " in a catalog stream");
     }
-    engine::Plan plan = engine::PlanFromEvent(event.plan_published());
-    const int exp = plan.currency.exponent;
-    if (currencies_.insert(std::string(plan.currency.code)).second) {
-      out->Add(TableId::kCurrencies, CopyLine().Text(plan.currency.code).Int(exp).Take());
-    }
-    out->Add(TableId::kPlans,
-             CopyLine().Text(tenant).Text(plan.plan_id).Text(plan.currency.code)
-                 .Text(event.plan_published().interval()).Text(plan.interval_count)
-                 .Text(FormatAmount(plan.amount, exp)).Text(position).Take());
-    for (const auto& m : plan.meters) {
-      out->Add(TableId::kPlanMeters, CopyLine().Text(tenant).Text(plan.plan_id).Text(m.meter)
-                                         .Text(engine::FormatDecimal(m.unit_price)).Take());
-    }
+    AddPlanRows(tenant, position, event.plan_published(), &currencies_, out);
     return Status::Ok();
   }
 
@@ -277,48 +310,24 @@ Status EventMapper::MapOne(const events::RecordedEvent& e, RowBatch* out) {
   }
   engine::Evolve(&c->state, event);
   c->version = e.version;
-  const AccountState& s = c->state;
+  if (Status s = AddAccountRows(e, event, tenant, position, d.get(), out); !s.ok()) return s;
+  AddLedgerRows(e, event, tenant, position, c, out);
+  return Status::Ok();
+}
+
+Status EventMapper::AddAccountRows(const events::RecordedEvent& e, const v1::BillingEvent& event,
+                                   std::string_view tenant, const std::string& position, Dirty* d,
+                                   RowBatch* out) {
+  const AccountState& s = d->account->state;
   const int exp = s.currency.exponent;
   auto amount = [exp](Int128 v) { return FormatAmount(v, exp); };
-
   // accounts.updated_position: the last event that changed the account row, so
   // the value does not depend on where batches happen to end.
   auto touch_account = [&] {
     d->account_row = true;
     d->last_position = e.position;
   };
-
   using E = v1::BillingEvent;
-  auto add_invoice_lines = [&](const engine::Invoice& inv) {
-    int line_no = 0;
-    for (const auto& l : inv.lines) {
-      CopyLine line;
-      line.Text(tenant).Text(inv.invoice_id).Int(++line_no).Text(engine::LineKindName(l.kind));
-      const bool reversal = l.kind == engine::LineKind::kPaymentReversal;
-      if (reversal) line.Null(); else line.Text(l.subscription_id);
-      if (l.kind == engine::LineKind::kUsage) line.Text(l.meter); else line.Null();
-      if (reversal) line.Text(l.payment_id); else line.Null();
-      if (reversal || l.plan_id.empty()) line.Null(); else line.Text(l.plan_id);
-      if (reversal) {
-        line.Null().Null();
-      } else {
-        DateField(line, l.period.start);
-        DateField(line, l.period.end);
-      }
-      line.Text(l.quantity).Text(amount(l.amount)).Text(s.currency.code);
-      out->Add(TableId::kInvoiceLines, line.Take());
-    }
-  };
-  auto add_applications = [&](const google::protobuf::RepeatedPtrField<v1::Application>& apps) {
-    int n = 0;
-    for (const auto& a : apps) {
-      out->Add(TableId::kCreditApplications,
-               CopyLine().Text(position).Int(++n).Text(tenant).Text(s.account_id)
-                   .Text(a.invoice_id()).Text(amount(engine::ParseMinor(a.amount()))).Take());
-      d->invoices.insert(a.invoice_id());
-    }
-  };
-
   switch (event.event_case()) {
     case E::kAccountOpened:
       d->account_new = true;
@@ -338,21 +347,28 @@ Status EventMapper::MapOne(const events::RecordedEvent& e, RowBatch* out) {
     case E::kSubscriptionCanceled:
       d->subscriptions.insert(event.subscription_canceled().subscription_id());
       break;
-    case E::kUsageRecorded: break;  // counted above; its row is rendered by Flush
+    case E::kUsageRecorded: break;  // counted in MapOne; its row is rendered by Flush
     case E::kInvoiceIssued: {
       const auto& ev = event.invoice_issued();
       d->invoices.insert(ev.invoice_id());
       d->new_ids.insert("i/" + ev.invoice_id());
-      add_invoice_lines(*s.FindInvoice(ev.invoice_id()));
+      AddInvoiceLines(tenant, *s.FindInvoice(ev.invoice_id()), s.currency, out);
       for (const auto& b : ev.billed()) d->subscriptions.insert(b.subscription_id());
       touch_account();
       break;
     }
     case E::kBillRunProcessed: break;
-    case E::kCreditApplied:
-      add_applications(event.credit_applied().applications());
+    case E::kCreditApplied: {
+      int n = 0;
+      for (const auto& a : event.credit_applied().applications()) {
+        out->Add(TableId::kCreditApplications,
+                 CopyLine().Text(position).Int(++n).Text(tenant).Text(s.account_id)
+                     .Text(a.invoice_id()).Text(amount(engine::ParseMinor(a.amount()))).Take());
+        d->invoices.insert(a.invoice_id());
+      }
       touch_account();
       break;
+    }
     case E::kPaymentReceived: {
       const auto& ev = event.payment_received();
       d->payments.insert(ev.payment_id());
@@ -393,7 +409,7 @@ Status EventMapper::MapOne(const events::RecordedEvent& e, RowBatch* out) {
       d->payments.insert(ev.payment_id());
       d->invoices.insert(ev.invoice_id());
       d->new_ids.insert("i/" + ev.invoice_id());
-      add_invoice_lines(*s.FindInvoice(ev.invoice_id()));
+      AddInvoiceLines(tenant, *s.FindInvoice(ev.invoice_id()), s.currency, out);
       touch_account();
       break;
     }
@@ -409,32 +425,38 @@ Status EventMapper::MapOne(const events::RecordedEvent& e, RowBatch* out) {
       return Status::FailedPrecondition("position " + position + ": " + e.type +
                                         " in an account stream");
   }
-
-  // R-L1..R-L5, D-46: the domain's own journal entry of the event, one per event.
-  if (auto entry = engine::LedgerEntry(s.account_id, event)) {
-    out->Add(TableId::kLedgerEntries, CopyLine().Text(position).Int(1).Text(tenant)
-                                          .Text(e.type).Text(s.account_id)
-                                          .Text(s.currency.code).Take());
-    int line_no = 0;
-    for (const auto& p : entry->postings) {
-      out->Add(TableId::kLedgerPostings,
-               CopyLine().Text(position).Int(1).Int(++line_no).Text(tenant)
-                   .Text(p.ledger_account).Text(s.currency.code).Text(amount(p.debit))
-                   .Text(amount(p.credit)).Take());
-      auto [it, first] = balances_.try_emplace(
-          {std::string(tenant), p.ledger_account, std::string(s.currency.code)});
-      BalanceSum& sum = it->second;
-      if (first && OwnLedgerAccount(p.ledger_account, s.account_id)) {
-        // The first posting of this batch to it: did an earlier batch post to it?
-        const bool existed = !c->posted.insert(p.ledger_account).second;
-        sum.known = existed ? BalanceSum::Known::kExisting : BalanceSum::Known::kNew;
-      }
-      sum.exponent = exp;
-      sum.debit.Add(p.debit);
-      sum.credit.Add(p.credit);
-    }
-  }
   return Status::Ok();
+}
+
+// R-L1..R-L5, D-46: the domain's own journal entry of the event, one per event.
+void EventMapper::AddLedgerRows(const events::RecordedEvent& e, const v1::BillingEvent& event,
+                                std::string_view tenant, const std::string& position, Cached* c,
+                                RowBatch* out) {
+  const AccountState& s = c->state;
+  auto entry = engine::LedgerEntry(s.account_id, event);
+  if (!entry) return;
+  const int exp = s.currency.exponent;
+  out->Add(TableId::kLedgerEntries, CopyLine().Text(position).Int(1).Text(tenant)
+                                        .Text(e.type).Text(s.account_id)
+                                        .Text(s.currency.code).Take());
+  int line_no = 0;
+  for (const auto& p : entry->postings) {
+    out->Add(TableId::kLedgerPostings,
+             CopyLine().Text(position).Int(1).Int(++line_no).Text(tenant)
+                 .Text(p.ledger_account).Text(s.currency.code).Text(FormatAmount(p.debit, exp))
+                 .Text(FormatAmount(p.credit, exp)).Take());
+    auto [it, first] = balances_.try_emplace(
+        {std::string(tenant), p.ledger_account, std::string(s.currency.code)});
+    BalanceSum& sum = it->second;
+    if (first && OwnLedgerAccount(p.ledger_account, s.account_id)) {
+      // The first posting of this batch to it: did an earlier batch post to it?
+      const bool existed = !c->posted.insert(p.ledger_account).second;
+      sum.known = existed ? BalanceSum::Known::kExisting : BalanceSum::Known::kNew;
+    }
+    sum.exponent = exp;
+    sum.debit.Add(p.debit);
+    sum.credit.Add(p.credit);
+  }
 }
 
 void EventMapper::WideSum::Add(engine::Int128 v) {

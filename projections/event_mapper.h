@@ -41,6 +41,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 #include <vector>
@@ -52,6 +53,9 @@
 
 namespace accrue::engine {
 struct AccountState;
+}
+namespace accrue::events::v1 {
+class BillingEvent;
 }
 
 namespace accrue::projections {
@@ -94,6 +98,13 @@ class EventMapper {
   struct Dirty;
 
   Status MapOne(const events::RecordedEvent& e, RowBatch* out);
+  // MapOne's parts for an account event, once evolve has folded it into the
+  // cached state: the entities it changed and the facts it adds (kFailedPrecondition
+  // for a type this build does not know), then its journal entry (R-L1..R-L5).
+  Status AddAccountRows(const events::RecordedEvent& e, const events::v1::BillingEvent& event,
+                        std::string_view tenant, const std::string& position, Dirty* d, RowBatch* out);
+  void AddLedgerRows(const events::RecordedEvent& e, const events::v1::BillingEvent& event,
+                     std::string_view tenant, const std::string& position, Cached* c, RowBatch* out);
   Result<Cached*> Load(const std::string& stream, uint64_t before_version);
   void Flush(RowBatch* out);
 
