@@ -109,6 +109,81 @@ bool RecurringLines(const Subscription& sub, int64_t k, int exponent, uint64_t* 
   return true;
 }
 
+// R-S7, D-26: the usage line of one unbilled bucket, priced per R-M5; nullopt when
+// its amount overflows.
+std::optional<Item> UsageItem(const Subscription& sub, const UsageBucketKey& key, const UsageBucket& bucket,
+                              const Period& p, int exponent) {
+  Item item;
+  item.line.kind = LineKind::kUsage;
+  item.line.subscription_id = sub.subscription_id;
+  item.line.meter = key.meter;
+  item.line.plan_id = key.plan_id;
+  item.line.period = p;
+  item.line.period_index = key.period_index;
+  item.line.quantity = FormatDecimal(bucket.quantity);
+  auto amount = RoundProduct(bucket.quantity, bucket.unit_price, 1, 1, exponent);  // R-M5
+  if (!amount) return std::nullopt;
+  item.line.amount = *amount;
+  item.seq = bucket.first_seq;
+  return item;
+}
+
+// R-S3, D-28: the recurring lines of every started period of `sub` not invoiced
+// yet (a late run catches up), with its new invoiced_periods recorded in `issued`;
+// R-S7, D-26: its usage of every ended period, in arrears. False when a line
+// amount overflows.
+bool SubscriptionItems(const Subscription& sub, Instant as_of, const TimeZone& zone, int exponent,
+                       uint64_t* seq, std::vector<Item>* items, v1::InvoiceIssued* issued) {
+  int64_t k = sub.invoiced_periods;
+  for (;; ++k) {
+    Period p = sub.PeriodOf(k);
+    if (p.start.IsFarFuture() || (sub.end && p.start >= *sub.end)) break;
+    if (zone.LocalMidnight(p.start) > as_of) break;
+    if (!RecurringLines(sub, k, exponent, seq, items)) return false;
+  }
+  if (k != sub.invoiced_periods) {
+    auto* billed = issued->add_billed();
+    billed->set_subscription_id(sub.subscription_id);
+    billed->set_invoiced_periods(k);
+  }
+  for (const auto& [key, bucket] : sub.unbilled_usage) {
+    Period p = sub.PeriodOf(key.period_index);
+    if (p.end.IsFarFuture() || zone.LocalMidnight(p.end) > as_of) continue;
+    std::optional<Item> item = UsageItem(sub, key, bucket, p, exponent);
+    if (!item) return false;
+    items->push_back(std::move(*item));
+  }
+  return true;
+}
+
+// D-24: a pending item (a proration of a change or cancel) as a line.
+Item PendingLine(const PendingItem& pi) {
+  Item item;
+  item.line.kind = pi.kind;
+  item.line.subscription_id = pi.subscription_id;
+  item.line.plan_id = pi.plan_id;
+  item.line.period = pi.period;
+  item.line.quantity = Int128ToString(pi.quantity);
+  item.line.amount = pi.amount;
+  item.seq = pi.seq;
+  return item;
+}
+
+// One invoice is one event (R-I1), and the log takes at most kMaxPayloadBytes per
+// event: a larger catch-up is refused for this account (a tenant-wide run skips it
+// and bills the others), with the way out in the message. A line encodes in well
+// under 1 KiB (ids of <= 85 characters, decimal text), so only an invoice with more
+// lines than kLinesThatAlwaysFit is measured.
+std::optional<Rejection> TooLargeForOneEvent(const v1::BillingEvent& e, std::size_t lines) {
+  constexpr std::size_t kLinesThatAlwaysFit = events::kMaxPayloadBytes / 1024;
+  const std::size_t bytes = lines > kLinesThatAlwaysFit ? e.ByteSizeLong() : 0;
+  if (bytes <= events::kMaxPayloadBytes) return std::nullopt;
+  return Reject(ErrorCode::kInvalidState, "as_of",
+                "the invoice would have " + std::to_string(lines) + " lines (" + std::to_string(bytes >> 20) +
+                    " MiB, over the log's " + std::to_string(events::kMaxPayloadBytes >> 20) +
+                    " MiB per event): bill this account with earlier as_of values first");
+}
+
 }  // namespace
 
 DecideResult DecideBillRun(const AccountState& a, Instant as_of) {
@@ -124,47 +199,11 @@ DecideResult DecideBillRun(const AccountState& a, Instant as_of) {
   uint64_t seq = 0;
   v1::InvoiceIssued issued;
   for (const Subscription& sub : a.subscriptions) {
-    int64_t k = sub.invoiced_periods;
-    for (;; ++k) {  // R-S3: every started period (a late run catches up), D-28
-      Period p = sub.PeriodOf(k);
-      if (p.start.IsFarFuture() || (sub.end && p.start >= *sub.end)) break;
-      if (zone->LocalMidnight(p.start) > as_of) break;
-      if (!RecurringLines(sub, k, exponent, &seq, &items)) return internal::Overflow("a line amount");
-    }
-    if (k != sub.invoiced_periods) {
-      auto* billed = issued.add_billed();
-      billed->set_subscription_id(sub.subscription_id);
-      billed->set_invoiced_periods(k);
-    }
-    for (const auto& [key, bucket] : sub.unbilled_usage) {  // R-S7, D-26: in arrears
-      Period p = sub.PeriodOf(key.period_index);
-      if (p.end.IsFarFuture() || zone->LocalMidnight(p.end) > as_of) continue;
-      Item item;
-      item.line.kind = LineKind::kUsage;
-      item.line.subscription_id = sub.subscription_id;
-      item.line.meter = key.meter;
-      item.line.plan_id = key.plan_id;
-      item.line.period = p;
-      item.line.period_index = key.period_index;
-      item.line.quantity = FormatDecimal(bucket.quantity);
-      auto amount = RoundProduct(bucket.quantity, bucket.unit_price, 1, 1, exponent);  // R-M5
-      if (!amount) return internal::Overflow("a line amount");
-      item.line.amount = *amount;
-      item.seq = bucket.first_seq;
-      items.push_back(std::move(item));
+    if (!SubscriptionItems(sub, as_of, *zone, exponent, &seq, &items, &issued)) {
+      return internal::Overflow("a line amount");
     }
   }
-  for (const PendingItem& pi : a.pending) {  // D-24: every pending item
-    Item item;
-    item.line.kind = pi.kind;
-    item.line.subscription_id = pi.subscription_id;
-    item.line.plan_id = pi.plan_id;
-    item.line.period = pi.period;
-    item.line.quantity = Int128ToString(pi.quantity);
-    item.line.amount = pi.amount;
-    item.seq = pi.seq;
-    items.push_back(std::move(item));
-  }
+  for (const PendingItem& pi : a.pending) items.push_back(PendingLine(pi));  // D-24: every one
   if (items.empty()) {  // R-I1: no items, no invoice; D-25 remembers the as_of
     if (!a.last_run_as_of || as_of > *a.last_run_as_of) {
       v1::BillingEvent e;
@@ -195,20 +234,7 @@ DecideResult DecideBillRun(const AccountState& a, Instant as_of) {
   issued.set_as_of_us(as_of.micros);
   v1::BillingEvent e;
   *e.mutable_invoice_issued() = std::move(issued);
-  // One invoice is one event (R-I1), and the log takes at most kMaxPayloadBytes
-  // per event: a larger catch-up is refused for this account (a tenant-wide run
-  // skips it and bills the others), with the way out in the message. A line
-  // encodes in well under 1 KiB (ids of <= 85 characters, decimal text), so only
-  // an invoice with more lines than kLinesThatAlwaysFit is measured.
-  constexpr std::size_t kLinesThatAlwaysFit = events::kMaxPayloadBytes / 1024;
-  if (const std::size_t bytes = items.size() > kLinesThatAlwaysFit ? e.ByteSizeLong() : 0;
-      bytes > events::kMaxPayloadBytes) {
-    return Reject(ErrorCode::kInvalidState, "as_of",
-                  "the invoice would have " + std::to_string(items.size()) + " lines (" +
-                      std::to_string(bytes >> 20) + " MiB, over the log's " +
-                      std::to_string(events::kMaxPayloadBytes >> 20) +
-                      " MiB per event): bill this account with earlier as_of values first");
-  }
+  if (std::optional<Rejection> r = TooLargeForOneEvent(e, items.size())) return *r;
   d.events.push_back(std::move(e));
   d.claims.emplace_back(std::string(kClaimInvoice), id);
   d.invoices.push_back(id);
