@@ -319,8 +319,6 @@ Status EventMapper::AddAccountRows(const events::RecordedEvent& e, const v1::Bil
                                    std::string_view tenant, const std::string& position, Dirty* d,
                                    RowBatch* out) {
   const AccountState& s = d->account->state;
-  const int exp = s.currency.exponent;
-  auto amount = [exp](Int128 v) { return FormatAmount(v, exp); };
   // accounts.updated_position: the last event that changed the account row, so
   // the value does not depend on where batches happen to end.
   auto touch_account = [&] {
@@ -332,7 +330,7 @@ Status EventMapper::AddAccountRows(const events::RecordedEvent& e, const v1::Bil
     case E::kAccountOpened:
       d->account_new = true;
       if (currencies_.insert(std::string(s.currency.code)).second) {
-        out->Add(TableId::kCurrencies, CopyLine().Text(s.currency.code).Int(exp).Take());
+        out->Add(TableId::kCurrencies, CopyLine().Text(s.currency.code).Int(s.currency.exponent).Take());
       }
       touch_account();
       break;
@@ -358,52 +356,13 @@ Status EventMapper::AddAccountRows(const events::RecordedEvent& e, const v1::Bil
       break;
     }
     case E::kBillRunProcessed: break;
-    case E::kCreditApplied: {
-      int n = 0;
-      for (const auto& a : event.credit_applied().applications()) {
-        out->Add(TableId::kCreditApplications,
-                 CopyLine().Text(position).Int(++n).Text(tenant).Text(s.account_id)
-                     .Text(a.invoice_id()).Text(amount(engine::ParseMinor(a.amount()))).Take());
-        d->invoices.insert(a.invoice_id());
-      }
+    case E::kCreditApplied:
+    case E::kPaymentReceived:
+    case E::kCreditNoteIssued:
+    case E::kPaymentRefunded:
+      AddMoneyRows(event, tenant, position, d, out);
       touch_account();
       break;
-    }
-    case E::kPaymentReceived: {
-      const auto& ev = event.payment_received();
-      d->payments.insert(ev.payment_id());
-      d->new_ids.insert("p/" + ev.payment_id());
-      int n = 0;
-      for (const auto& a : ev.applied()) {
-        out->Add(TableId::kPaymentApplications,
-                 CopyLine().Text(tenant).Text(ev.payment_id()).Int(++n).Text(a.invoice_id())
-                     .Text(amount(engine::ParseMinor(a.amount()))).Take());
-        d->invoices.insert(a.invoice_id());
-      }
-      touch_account();
-      break;
-    }
-    case E::kCreditNoteIssued: {
-      const auto& ev = event.credit_note_issued();
-      out->Add(TableId::kCreditNotes,
-               CopyLine().Text(tenant).Text(ev.credit_note_id()).Text(ev.invoice_id())
-                   .Text(s.account_id).Text(amount(engine::ParseMinor(ev.amount())))
-                   .Text(amount(engine::ParseMinor(ev.applied())))
-                   .Text(amount(engine::ParseMinor(ev.to_credit()))).Text(ev.reason())
-                   .Text(position).Take());
-      d->invoices.insert(ev.invoice_id());
-      touch_account();
-      break;
-    }
-    case E::kPaymentRefunded: {
-      const auto& ev = event.payment_refunded();
-      out->Add(TableId::kRefunds, CopyLine().Text(tenant).Text(ev.refund_id()).Text(ev.payment_id())
-                                      .Text(s.account_id).Text(amount(engine::ParseMinor(ev.amount())))
-                                      .Text(position).Take());
-      d->payments.insert(ev.payment_id());
-      touch_account();
-      break;
-    }
     case E::kPaymentReversed: {
       const auto& ev = event.payment_reversed();
       d->payments.insert(ev.payment_id());
@@ -426,6 +385,55 @@ Status EventMapper::AddAccountRows(const events::RecordedEvent& e, const v1::Bil
                                         " in an account stream");
   }
   return Status::Ok();
+}
+
+// The money facts of a credit application, payment, credit note or refund, and the
+// invoices and payments they change.
+void EventMapper::AddMoneyRows(const v1::BillingEvent& event, std::string_view tenant,
+                               const std::string& position, Dirty* d, RowBatch* out) {
+  const AccountState& s = d->account->state;
+  auto amount = [&s](const std::string& minor) { return FormatAmount(engine::ParseMinor(minor), s.currency.exponent); };
+  using E = v1::BillingEvent;
+  switch (event.event_case()) {
+    case E::kCreditApplied: {
+      int n = 0;
+      for (const auto& a : event.credit_applied().applications()) {
+        out->Add(TableId::kCreditApplications, CopyLine().Text(position).Int(++n).Text(tenant).Text(s.account_id)
+                                                   .Text(a.invoice_id()).Text(amount(a.amount())).Take());
+        d->invoices.insert(a.invoice_id());
+      }
+      break;
+    }
+    case E::kPaymentReceived: {
+      const auto& ev = event.payment_received();
+      d->payments.insert(ev.payment_id());
+      d->new_ids.insert("p/" + ev.payment_id());
+      int n = 0;
+      for (const auto& a : ev.applied()) {
+        out->Add(TableId::kPaymentApplications, CopyLine().Text(tenant).Text(ev.payment_id()).Int(++n)
+                                                    .Text(a.invoice_id()).Text(amount(a.amount())).Take());
+        d->invoices.insert(a.invoice_id());
+      }
+      break;
+    }
+    case E::kCreditNoteIssued: {
+      const auto& ev = event.credit_note_issued();
+      out->Add(TableId::kCreditNotes,
+               CopyLine().Text(tenant).Text(ev.credit_note_id()).Text(ev.invoice_id()).Text(s.account_id)
+                   .Text(amount(ev.amount())).Text(amount(ev.applied())).Text(amount(ev.to_credit()))
+                   .Text(ev.reason()).Text(position).Take());
+      d->invoices.insert(ev.invoice_id());
+      break;
+    }
+    case E::kPaymentRefunded: {
+      const auto& ev = event.payment_refunded();
+      out->Add(TableId::kRefunds, CopyLine().Text(tenant).Text(ev.refund_id()).Text(ev.payment_id())
+                                      .Text(s.account_id).Text(amount(ev.amount())).Text(position).Take());
+      d->payments.insert(ev.payment_id());
+      break;
+    }
+    default: ACCRUE_ASSERT(false, "AddMoneyRows takes money events only");
+  }
 }
 
 // R-L1..R-L5, D-46: the domain's own journal entry of the event, one per event.

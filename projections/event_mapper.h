@@ -103,6 +103,8 @@ class EventMapper {
   // for a type this build does not know), then its journal entry (R-L1..R-L5).
   Status AddAccountRows(const events::RecordedEvent& e, const events::v1::BillingEvent& event,
                         std::string_view tenant, const std::string& position, Dirty* d, RowBatch* out);
+  void AddMoneyRows(const events::v1::BillingEvent& event, std::string_view tenant, const std::string& position,
+                    Dirty* d, RowBatch* out);
   void AddLedgerRows(const events::RecordedEvent& e, const events::v1::BillingEvent& event,
                      std::string_view tenant, const std::string& position, Cached* c, RowBatch* out);
   Result<Cached*> Load(const std::string& stream, uint64_t before_version);
