@@ -494,6 +494,12 @@ std::string EventMapper::WideSum::Format(int exponent) const {
 }
 
 void EventMapper::Flush(RowBatch* out) {
+  FlushBalances(out);
+  for (const auto& [stream, d] : dirty_) FlushDirty(*d, out);
+}
+
+// One row per ledger balance this batch posted to, with the batch's sums.
+void EventMapper::FlushBalances(RowBatch* out) {
   for (const auto& [key, sum] : balances_) {
     std::string line =
         CopyLine().Text(std::get<0>(key)).Text(std::get<1>(key)).Text(std::get<2>(key))
@@ -507,72 +513,75 @@ void EventMapper::Flush(RowBatch* out) {
       case BalanceSum::Known::kMaybe: out->Add(TableId::kLedgerBalances, std::move(line)); break;
     }
   }
-  for (const auto& [stream, d] : dirty_) {
-    const AccountState& s = d->account->state;
-    const std::string& tenant = d->account->tenant;
-    const int exp = s.currency.exponent;
-    auto amount = [exp](Int128 v) { return FormatAmount(v, exp); };
-    // Entities created by this batch's events are new; every other dirty one was
-    // created by an earlier (committed) event of the stream, so its row exists.
-    auto add = [&](TableId table, bool is_new, std::string line) {
-      if (is_new) {
-        out->AddNew(table, std::move(line));
-      } else {
-        out->AddExisting(table, std::move(line));
-      }
-    };
-    for (const auto& [key, delta] : d->usage) {
-      const auto& [sub_id, period_index, meter] = key;
-      const engine::Subscription* sub = s.FindSubscription(sub_id);
-      ACCRUE_ASSERT(sub != nullptr, "usage of an unknown subscription");
-      const auto total = sub->recorded_usage.find({period_index, meter});
-      ACCRUE_ASSERT(total != sub->recorded_usage.end(), "dirty usage not in state");
-      const engine::Period p = sub->PeriodOf(period_index);
-      // quantity is the key's running total (the state's exact sum), records the
-      // records of this batch (added to the stored count for an existing key).
-      CopyLine line;
-      line.Text(tenant).Text(sub_id).Text(meter).Text(engine::FormatDate(p.start));
-      DateField(line, p.end).Text(engine::FormatDecimal(total->second)).Int(delta.records);
-      add(TableId::kUsageTotals, delta.is_new, line.Take());
+}
+
+// The current rows of every entity of one stream this batch changed: usage totals,
+// the account, its subscriptions, invoices and payments.
+void EventMapper::FlushDirty(const Dirty& d, RowBatch* out) {
+  const AccountState& s = d.account->state;
+  const std::string& tenant = d.account->tenant;
+  const int exp = s.currency.exponent;
+  auto amount = [exp](Int128 v) { return FormatAmount(v, exp); };
+  // Entities created by this batch's events are new; every other dirty one was
+  // created by an earlier (committed) event of the stream, so its row exists.
+  auto add = [&](TableId table, bool is_new, std::string line) {
+    if (is_new) {
+      out->AddNew(table, std::move(line));
+    } else {
+      out->AddExisting(table, std::move(line));
     }
-    if (d->account_row) {
-      add(TableId::kAccounts, d->account_new,
-               CopyLine().Text(tenant).Text(s.account_id).Text(s.currency.code).Text(s.timezone)
-                   .Text(s.status == engine::AccountStatus::kOpen ? "open" : "closed")
-                   .Text(amount(s.amount_due_open)).Text(amount(s.credit))
-                   .Text(std::to_string(d->last_position)).Take());
-    }
-    for (const auto& id : d->subscriptions) {
-      const engine::Subscription* sub = s.FindSubscription(id);
-      ACCRUE_ASSERT(sub != nullptr, "dirty subscription not in state");
-      const auto& latest = sub->Latest();
-      CopyLine line;
-      line.Text(tenant).Text(id).Text(s.account_id).Text(latest.terms.plan_id)
-          .Text(engine::Int128ToString(latest.quantity)).Text(SubscriptionStatusName(sub->status))
-          .Text(engine::FormatInstant(sub->start));
-      if (sub->end) DateField(line, *sub->end); else line.Null();
-      line.Text(std::to_string(sub->invoiced_periods));
-      add(TableId::kSubscriptions, d->new_ids.count("s/" + id) > 0, line.Take());
-    }
-    for (const auto& id : d->invoices) {
-      const engine::Invoice* inv = s.FindInvoice(id);
-      ACCRUE_ASSERT(inv != nullptr, "dirty invoice not in state");
-      add(TableId::kInvoices, d->new_ids.count("i/" + id) > 0,
-               CopyLine().Text(tenant).Text(id).Text(s.account_id).Text(std::to_string(inv->number))
-                   .Text(engine::FormatInstant(inv->issued_at)).Text(InvoiceStatusName(inv->status))
-                   .Text(amount(inv->total)).Text(amount(inv->amount_due))
-                   .Text(amount(inv->credited)).Text(s.currency.code)
-                   .Text(inv->is_reversal ? "t" : "f").Take());
-    }
-    for (const auto& id : d->payments) {
-      const engine::Payment* p = s.FindPayment(id);
-      ACCRUE_ASSERT(p != nullptr, "dirty payment not in state");
-      add(TableId::kPayments, d->new_ids.count("p/" + id) > 0,
-               CopyLine().Text(tenant).Text(id).Text(s.account_id).Text(amount(p->amount))
-                   .Text(amount(p->refunded)).Text(s.currency.code)
-                   .Text(engine::FormatInstant(p->received_at)).Text(p->external_ref)
-                   .Text(p->reversed ? "t" : "f").Take());
-    }
+  };
+  for (const auto& [key, delta] : d.usage) {
+    const auto& [sub_id, period_index, meter] = key;
+    const engine::Subscription* sub = s.FindSubscription(sub_id);
+    ACCRUE_ASSERT(sub != nullptr, "usage of an unknown subscription");
+    const auto total = sub->recorded_usage.find({period_index, meter});
+    ACCRUE_ASSERT(total != sub->recorded_usage.end(), "dirty usage not in state");
+    const engine::Period p = sub->PeriodOf(period_index);
+    // quantity is the key's running total (the state's exact sum), records the
+    // records of this batch (added to the stored count for an existing key).
+    CopyLine line;
+    line.Text(tenant).Text(sub_id).Text(meter).Text(engine::FormatDate(p.start));
+    DateField(line, p.end).Text(engine::FormatDecimal(total->second)).Int(delta.records);
+    add(TableId::kUsageTotals, delta.is_new, line.Take());
+  }
+  if (d.account_row) {
+    add(TableId::kAccounts, d.account_new,
+             CopyLine().Text(tenant).Text(s.account_id).Text(s.currency.code).Text(s.timezone)
+                 .Text(s.status == engine::AccountStatus::kOpen ? "open" : "closed")
+                 .Text(amount(s.amount_due_open)).Text(amount(s.credit))
+                 .Text(std::to_string(d.last_position)).Take());
+  }
+  for (const auto& id : d.subscriptions) {
+    const engine::Subscription* sub = s.FindSubscription(id);
+    ACCRUE_ASSERT(sub != nullptr, "dirty subscription not in state");
+    const auto& latest = sub->Latest();
+    CopyLine line;
+    line.Text(tenant).Text(id).Text(s.account_id).Text(latest.terms.plan_id)
+        .Text(engine::Int128ToString(latest.quantity)).Text(SubscriptionStatusName(sub->status))
+        .Text(engine::FormatInstant(sub->start));
+    if (sub->end) DateField(line, *sub->end); else line.Null();
+    line.Text(std::to_string(sub->invoiced_periods));
+    add(TableId::kSubscriptions, d.new_ids.count("s/" + id) > 0, line.Take());
+  }
+  for (const auto& id : d.invoices) {
+    const engine::Invoice* inv = s.FindInvoice(id);
+    ACCRUE_ASSERT(inv != nullptr, "dirty invoice not in state");
+    add(TableId::kInvoices, d.new_ids.count("i/" + id) > 0,
+             CopyLine().Text(tenant).Text(id).Text(s.account_id).Text(std::to_string(inv->number))
+                 .Text(engine::FormatInstant(inv->issued_at)).Text(InvoiceStatusName(inv->status))
+                 .Text(amount(inv->total)).Text(amount(inv->amount_due))
+                 .Text(amount(inv->credited)).Text(s.currency.code)
+                 .Text(inv->is_reversal ? "t" : "f").Take());
+  }
+  for (const auto& id : d.payments) {
+    const engine::Payment* p = s.FindPayment(id);
+    ACCRUE_ASSERT(p != nullptr, "dirty payment not in state");
+    add(TableId::kPayments, d.new_ids.count("p/" + id) > 0,
+             CopyLine().Text(tenant).Text(id).Text(s.account_id).Text(amount(p->amount))
+                 .Text(amount(p->refunded)).Text(s.currency.code)
+                 .Text(engine::FormatInstant(p->received_at)).Text(p->external_ref)
+                 .Text(p->reversed ? "t" : "f").Take());
   }
 }
 

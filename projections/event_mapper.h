@@ -109,6 +109,8 @@ class EventMapper {
                      std::string_view tenant, const std::string& position, Cached* c, RowBatch* out);
   Result<Cached*> Load(const std::string& stream, uint64_t before_version);
   void Flush(RowBatch* out);
+  void FlushBalances(RowBatch* out);
+  void FlushDirty(const Dirty& d, RowBatch* out);
 
   events::EventStore* store_;
   std::unordered_map<std::string, std::unique_ptr<Cached>> cache_;
