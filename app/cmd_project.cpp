@@ -37,6 +37,52 @@ std::vector<LogField> ProgressFields(const projections::ProjectorProgress& p) {
           Num("batches", static_cast<int64_t>(p.batches))};
 }
 
+// Logs progress after batches (at most every kProgressLogInterval) and each retry
+// while Postgres is unreachable; SIGINT and SIGTERM stop the projector.
+void AddCallbacks(projections::ProjectorOptions* options) {
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  options->should_stop = [] { return g_stop.load(); };
+  options->on_progress = [last_log = std::chrono::steady_clock::now() - kProgressLogInterval](
+                             const projections::ProjectorProgress& p) mutable {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_log < kProgressLogInterval) return;
+    last_log = now;
+    LogEvent(LogLevel::kInfo, "project_progress", ProgressFields(p));
+  };
+  options->on_retry = [](const std::string& why) {
+    LogEvent(LogLevel::kWarn, "project_postgres_unavailable_retrying", {Str("error", why)});
+  };
+}
+
+// Runs the projector (or a rebuild) and logs how it ended; returns the exit code.
+int ProjectAndReport(events::EventStore* store, const projections::ProjectorOptions& options, bool rebuild,
+                     bool follow) {
+  const auto started = std::chrono::steady_clock::now();
+  Status s;
+  projections::ProjectorProgress progress;
+  if (rebuild) {
+    s = projections::Rebuild(store, options, &progress);
+  } else {
+    projections::Projector projector(store, options);
+    s = projector.Run(follow ? projections::ProjectMode::kFollow : projections::ProjectMode::kOnce);
+    progress = projector.progress();
+  }
+  const auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::steady_clock::now() - started)
+                              .count();
+  auto fields = ProgressFields(progress);
+  if (!s.ok()) {
+    fields.push_back(Str("error", s.ToString()));
+    LogEvent(LogLevel::kError, "project_stopped", fields);
+    return kExitUsage;
+  }
+  fields.push_back(Num("elapsed_ms", elapsed_ms));
+  fields.push_back(Str("mode", rebuild ? "rebuild" : follow ? "follow" : "once"));
+  LogEvent(LogLevel::kInfo, "project_done", fields);
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunProject(const GlobalOptions& g, const std::vector<std::string>& args) {
@@ -78,44 +124,8 @@ int RunProject(const GlobalOptions& g, const std::vector<std::string>& args) {
     return kExitUsage;
   }
 
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
-  options.should_stop = [] { return g_stop.load(); };
-  auto last_log = std::chrono::steady_clock::now() - kProgressLogInterval;
-  options.on_progress = [&](const projections::ProjectorProgress& p) {
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_log < kProgressLogInterval) return;
-    last_log = now;
-    LogEvent(LogLevel::kInfo, "project_progress", ProgressFields(p));
-  };
-  options.on_retry = [](const std::string& why) {
-    LogEvent(LogLevel::kWarn, "project_postgres_unavailable_retrying", {Str("error", why)});
-  };
-
-  const auto started = std::chrono::steady_clock::now();
-  Status s;
-  projections::ProjectorProgress progress;
-  if (rebuild) {
-    s = projections::Rebuild(store.value().get(), options, &progress);
-  } else {
-    projections::Projector projector(store.value().get(), options);
-    s = projector.Run(follow ? projections::ProjectMode::kFollow : projections::ProjectMode::kOnce);
-    progress = projector.progress();
-  }
-  const auto elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::steady_clock::now() - started)
-                              .count();
-  if (!s.ok()) {
-    auto fields = ProgressFields(progress);
-    fields.push_back(Str("error", s.ToString()));
-    LogEvent(LogLevel::kError, "project_stopped", fields);
-    return kExitUsage;
-  }
-  auto fields = ProgressFields(progress);
-  fields.push_back(Num("elapsed_ms", elapsed_ms));
-  fields.push_back(Str("mode", rebuild ? "rebuild" : follow ? "follow" : "once"));
-  LogEvent(LogLevel::kInfo, "project_done", fields);
-  return kExitOk;
+  AddCallbacks(&options);
+  return ProjectAndReport(store.value().get(), options, rebuild, follow);
 }
 
 }  // namespace accrue::app
