@@ -70,6 +70,35 @@ int Refuse(const std::string& message) {
   return kExitUsage;
 }
 
+// The tokens file's reload counters on /metrics.
+void AddTokenMetrics(MetricsRegistry* metrics, TokenAuthenticator* auth) {
+  metrics->AddCollector([auth](std::string* out) {
+    *out += "# HELP accrue_tokens_reloads_total Tokens file reloads after a change\n# TYPE accrue_tokens_reloads_total counter\n";
+    *out += "accrue_tokens_reloads_total " + std::to_string(auth->reloads()) + "\n";
+    *out += "# HELP accrue_tokens_reload_errors_total Tokens file reloads that failed (the last good set stays)\n"
+            "# TYPE accrue_tokens_reload_errors_total counter\n";
+    *out += "accrue_tokens_reload_errors_total " + std::to_string(auth->reload_errors()) + "\n";
+  });
+}
+
+// Ready: commands reach a CommandService on `store` until SIGTERM or SIGINT, then
+// the server drains. Returns whether it drained within the timeout. On return every
+// outstanding future has been waited for (~ServiceBackend) and the appends already
+// queued are finished (~CommandService).
+bool ServeUntilSignal(events::EventStore* store, const sigset_t& signals, HttpHandler* handler, HttpServer* server,
+                      MetricsRegistry* metrics) {
+  engine::CommandService service(store, engine::ServiceOptions{});
+  ServiceBackend backend(&service, metrics);
+  handler->SetBackend(&backend);
+  handler->SetState(ServeState::kReady);
+  LogEvent(LogLevel::kInfo, "serve_ready", {});
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  LogEvent(LogLevel::kInfo, "serve_draining", {Num("signal", signal_number),
+                                               Num("inflight_commands", static_cast<int64_t>(handler->inflight_commands()))});
+  return server->Drain();
+}
+
 }  // namespace
 
 int RunServe(const GlobalOptions& g, const std::vector<std::string>& args) {
@@ -108,13 +137,7 @@ int RunServe(const GlobalOptions& g, const std::vector<std::string>& args) {
   if (!tokens.ok()) return Refuse(tokens.status().message());
   MetricsRegistry metrics;
   TokenAuthenticator* auth = tokens.value().get();
-  metrics.AddCollector([auth](std::string* out) {
-    *out += "# HELP accrue_tokens_reloads_total Tokens file reloads after a change\n# TYPE accrue_tokens_reloads_total counter\n";
-    *out += "accrue_tokens_reloads_total " + std::to_string(auth->reloads()) + "\n";
-    *out += "# HELP accrue_tokens_reload_errors_total Tokens file reloads that failed (the last good set stays)\n"
-            "# TYPE accrue_tokens_reload_errors_total counter\n";
-    *out += "accrue_tokens_reload_errors_total " + std::to_string(auth->reload_errors()) + "\n";
-  });
+  AddTokenMetrics(&metrics, auth);
   HttpHandler handler(limits, auth, &metrics);
   HttpServer server(limits, &handler, &metrics);
   if (Status s = server.Listen(host, port); !s.ok()) return Refuse(s.message());
@@ -133,22 +156,7 @@ int RunServe(const GlobalOptions& g, const std::vector<std::string>& args) {
   }
   // Append queue depth, fsyncs, batch sizes, append latency on /metrics.
   auto store_stats = AddStoreCollector(&metrics, store.value().get());
-  bool drained = false;
-  {
-    engine::CommandService service(store.value().get(), engine::ServiceOptions{});
-    ServiceBackend backend(&service, &metrics);
-    handler.SetBackend(&backend);
-    handler.SetState(ServeState::kReady);
-    LogEvent(LogLevel::kInfo, "serve_ready", {});
-
-    int signal_number = 0;
-    sigwait(&signals, &signal_number);
-    LogEvent(LogLevel::kInfo, "serve_draining", {Num("signal", signal_number),
-                                                 Num("inflight_commands", static_cast<int64_t>(handler.inflight_commands()))});
-    drained = server.Drain();
-    // ~ServiceBackend waits for every outstanding future; ~CommandService and the
-    // store's destructor finish the appends already queued.
-  }
+  const bool drained = ServeUntilSignal(store.value().get(), signals, &handler, &server, &metrics);
   store_stats->Detach();
   store.value().reset();
   LogEvent(LogLevel::kInfo, "serve_stopped", {Str("drained", drained ? "true" : "false")});
