@@ -285,6 +285,35 @@ void HttpHandler::HandleCommand(HttpRequest request, const Identity& who, HttpRe
       });
 }
 
+Admit HttpHandler::AdmitBatch(const std::string& tenant, const std::vector<std::string>& keys,
+                              std::vector<std::size_t>* submit_index, std::vector<std::string>* submit_keys,
+                              std::vector<std::optional<std::string>>* answers) {
+  submit_index->resize(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) (*submit_index)[i] = i;
+  Admit admit = Admit::kKeyInProgress;
+  for (int attempt = 0; attempt < kBatchAdmitAttempts && admit == Admit::kKeyInProgress; ++attempt) {
+    submit_keys->clear();
+    for (std::size_t i : *submit_index) submit_keys->push_back(keys[i]);
+    std::vector<std::size_t> busy;
+    admit = admission_.TryAcquire(tenant, *submit_keys, &busy);
+    if (admit != Admit::kKeyInProgress) break;
+    std::vector<bool> is_busy(submit_index->size(), false);
+    for (std::size_t b : busy) is_busy[b] = true;
+    std::vector<std::size_t> rest;
+    for (std::size_t j = 0; j < submit_index->size(); ++j) {
+      const std::size_t i = (*submit_index)[j];
+      if (is_busy[j]) {
+        (*answers)[i] = CommandErrorBody(keys[i], ErrorCode::kIdempotencyInProgress,
+                                         "a command with this idempotency_key is in progress");
+      } else {
+        rest.push_back(i);
+      }
+    }
+    *submit_index = std::move(rest);
+  }
+  return admit;
+}
+
 void HttpHandler::HandleBatch(HttpRequest request, const Identity& who, HttpResponse base, Respond respond) {
   std::vector<std::string> lines = SplitLines(request.body);
   // A batch the in-flight limits could never admit is too large, not rate limited
@@ -307,30 +336,9 @@ void HttpHandler::HandleBatch(HttpRequest request, const Identity& who, HttpResp
     keys[i] = peeks[i].idempotency_key.value_or("");
   }
   std::vector<std::optional<std::string>> answers(n);  // preset results (busy lines)
-  std::vector<std::size_t> submit_index(n);
-  for (std::size_t i = 0; i < n; ++i) submit_index[i] = i;
-  Admit admit = Admit::kKeyInProgress;
+  std::vector<std::size_t> submit_index;
   std::vector<std::string> submit_keys;
-  for (int attempt = 0; attempt < 3 && admit == Admit::kKeyInProgress; ++attempt) {
-    submit_keys.clear();
-    for (std::size_t i : submit_index) submit_keys.push_back(keys[i]);
-    std::vector<std::size_t> busy;
-    admit = admission_.TryAcquire(who.tenant, submit_keys, &busy);
-    if (admit != Admit::kKeyInProgress) break;
-    std::vector<bool> is_busy(submit_index.size(), false);
-    for (std::size_t b : busy) is_busy[b] = true;
-    std::vector<std::size_t> rest;
-    for (std::size_t j = 0; j < submit_index.size(); ++j) {
-      const std::size_t i = submit_index[j];
-      if (is_busy[j]) {
-        answers[i] = CommandErrorBody(keys[i], ErrorCode::kIdempotencyInProgress,
-                                      "a command with this idempotency_key is in progress");
-      } else {
-        rest.push_back(i);
-      }
-    }
-    submit_index = std::move(rest);
-  }
+  const Admit admit = AdmitBatch(who.tenant, keys, &submit_index, &submit_keys, &answers);
   if (admit == Admit::kTenantLimit || admit == Admit::kServerLimit || admit == Admit::kKeyInProgress) {
     const ErrorCode code = admit == Admit::kTenantLimit ? ErrorCode::kRateLimited : ErrorCode::kUnavailable;
     return respond(WithError(std::move(base), code,

@@ -28,6 +28,10 @@
 
 namespace accrue::app {
 
+// Admission attempts of one batch request: lines whose key another request holds
+// are answered idempotency_in_progress and the rest tried again (HandleBatch).
+inline constexpr int kBatchAdmitAttempts = 3;
+
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string target;  // path and query
@@ -85,6 +89,13 @@ class HttpHandler {
                                         Identity* who);
   void HandleCommand(HttpRequest request, const Identity& who, HttpResponse base, Respond respond);
   void HandleBatch(HttpRequest request, const Identity& who, HttpResponse base, Respond respond);
+  // Admits a batch's lines by their keys (`keys`, one per line): a line whose key is
+  // in flight in another request is answered idempotency_in_progress in `answers`
+  // and the rest tried again, up to kBatchAdmitAttempts times. Leaves the lines to
+  // submit in `submit_index` and their keys in `submit_keys`; kOk, or why not.
+  Admit AdmitBatch(const std::string& tenant, const std::vector<std::string>& keys,
+                   std::vector<std::size_t>* submit_index, std::vector<std::string>* submit_keys,
+                   std::vector<std::optional<std::string>>* answers);
   void HandleRead(ReadKind kind, const std::string& id, const Identity& who, HttpResponse base, Respond respond);
   HttpResponse Public(RouteId id, HttpResponse base);
   void CountCommand(std::string_view command, const engine::CommandOutcome& outcome);
