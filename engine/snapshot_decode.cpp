@@ -26,6 +26,11 @@ bool DateInRange(LocalDate d) { return d >= kFirstAnchor && d <= LocalDate::FarF
 // A stored period: both ends in range, in order.
 bool PeriodInRange(const Period& p) { return DateInRange(p.start) && DateInRange(p.end) && p.start <= p.end; }
 
+// A positive integer as the command decoder stores one: digits without a leading zero.
+bool PositiveDigits(const std::string& s) {
+  return !s.empty() && s[0] != '0' && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
 // Sets *ok = false on the first failed check and keeps the first message.
 class Checker {
  public:
@@ -92,9 +97,7 @@ void TakeSubscriptions(const v1::AccountSnapshot& a, AccountState* s, Checker* c
     // digits (the calendar asserts on anything else; D-30 compares them, decide.cpp
     // SamePeriodLength). SubscriptionCreated always carries them when saturated.
     const bool saturated = sub.months_per_period == kMaxMonthsPerPeriod;
-    c->Check(saturated ? !sub.exact_period_months.empty() && sub.exact_period_months[0] != '0' &&
-                             sub.exact_period_months.find_first_not_of("0123456789") == std::string::npos
-                       : sub.exact_period_months.empty(),
+    c->Check(saturated ? PositiveDigits(sub.exact_period_months) : sub.exact_period_months.empty(),
              "exact period months");
     // The anchor is the local date of an instant (D-12's range); the start terms
     // begin on it, later changes in order, and an end is never before it (the
@@ -308,8 +311,7 @@ Status DecodeCatalogSnapshot(std::string_view bytes, const std::string& stream, 
     // What the command decoder stores: positive digits without a leading zero,
     // and months_per_period computed from them (D-30, D-31); subscriptions take
     // their period length and exact months from these.
-    c.Check(!plan.interval_count.empty() && plan.interval_count[0] != '0' &&
-                plan.interval_count.find_first_not_of("0123456789") == std::string::npos &&
+    c.Check(PositiveDigits(plan.interval_count) &&
                 plan.months_per_period == MonthsPerPeriod(plan.interval, plan.interval_count),
             "plan interval_count or months_per_period");
     plan.amount = c.Minor(p.amount(), "plan amount");
